@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "estd/config/config.hpp"
+#include "estd/core/error.hpp"
+#include "estd/pki/certificate_builder.hpp"
+#include "estd/pki/handles.hpp"
+
+namespace estd::issuer {
+
+// A certificate authority that estd signs with. Backends (a key file, a
+// PKCS#11 token) differ only in where the key lives.
+class Issuer {
+public:
+    virtual ~Issuer() = default;
+    virtual const std::string& id() const = 0;
+    // The issuing CA certificate first, then its intermediates up to the root
+    // when the configuration carried them.
+    virtual const std::vector<pki::X509Ptr>& chain() const = 0;
+    // Signs an end-entity certificate. NotAfter is capped at the CA's own.
+    virtual Result<pki::X509Ptr> issue(pki::CertificateTemplate tmpl) = 0;
+    virtual bool ready() const = 0;
+
+    X509* ca_certificate() const { return chain().front().get(); }
+};
+
+// Builds the backend named by `cfg.type`; errors name the issuer and what is
+// wrong (unreadable file, key not matching the certificate, ...).
+Result<std::unique_ptr<Issuer>> make_issuer(const config::IssuerConfig& cfg);
+
+}  // namespace estd::issuer

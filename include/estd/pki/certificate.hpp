@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "estd/core/error.hpp"
+#include "estd/pki/handles.hpp"
+
+namespace estd::pki {
+
+// PEM files: every error names the file and what was wrong with it.
+Result<std::vector<X509Ptr>> load_certificates_file(const std::string& path);
+Result<EvpPkeyPtr> load_private_key_file(const std::string& path);
+Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem);
+
+Result<X509Ptr> parse_certificate_der(std::span<const std::uint8_t> der);
+Bytes certificate_der(X509* cert);
+std::string certificate_pem(X509* cert);
+
+std::string name_to_string(const X509_NAME* name);  // RFC 2253 form
+std::string common_name(const X509_NAME* name);     // empty when absent
+std::string serial_hex(const X509* cert);           // lower-case hex, no separators
+std::chrono::system_clock::time_point not_after(const X509* cert);
+std::chrono::system_clock::time_point not_before(const X509* cert);
+bool is_ca(X509* cert);
+
+// Subject alternative names as "DNS:x", "IP:1.2.3.4", "email:x", "URI:x",
+// in certificate order; a stable form for comparing and logging.
+std::vector<std::string> subject_alt_names(const GENERAL_NAMES* names);
+std::vector<std::string> subject_alt_names(X509* cert);
+
+// True when `key` is the public half of / equal to the key in `cert`.
+bool same_public_key(EVP_PKEY* a, EVP_PKEY* b);
+
+}  // namespace estd::pki

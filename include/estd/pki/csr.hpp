@@ -1,0 +1,41 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "estd/core/error.hpp"
+#include "estd/pki/handles.hpp"
+
+namespace estd::pki {
+
+// A parsed PKCS#10 request whose self-signature has been verified: a Csr
+// value cannot exist for a request that fails the proof of possession.
+class Csr {
+public:
+    // 400 errors (with a message saying what was wrong) for garbage,
+    // truncated or trailing-data DER and for a bad signature.
+    static Result<Csr> from_der(std::span<const std::uint8_t> der);
+
+    X509_REQ* get() const { return req_.get(); }
+    const X509_NAME* subject() const;
+    EVP_PKEY* public_key() const;  // borrowed, owned by the Csr
+
+    // Requested extensions (extensionRequest attribute); empty when none.
+    X509ExtensionStackPtr requested_extensions() const;
+    // The SubjectAltName from the requested extensions; null when none.
+    GeneralNamesPtr subject_alt_names() const;
+    std::vector<std::string> subject_alt_name_strings() const;
+    // challengePassword (1.2.840.113549.1.9.7) as text, when present.
+    std::optional<std::string> challenge_password() const;
+    // The value of a single-valued attribute holding an OCTET STRING.
+    std::optional<Bytes> octet_string_attribute(const char* dotted_oid) const;
+
+private:
+    explicit Csr(X509ReqPtr req, EvpPkeyPtr key) : req_(std::move(req)), key_(std::move(key)) {}
+    X509ReqPtr req_;
+    EvpPkeyPtr key_;
+};
+
+}  // namespace estd::pki
