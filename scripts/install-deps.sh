@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3
-  curl
+  curl ccache
 )
 
 missing=()

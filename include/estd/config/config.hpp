@@ -35,18 +35,18 @@ struct IssuerConfig {
     std::string id;    // e.g. iss-local
     std::string type;  // local | pkcs11
     std::string ca_cert_path;
-    std::string ca_key_path;       // local
-    std::string pkcs11_uri;        // pkcs11
-    std::string pkcs11_pin_file;   // pkcs11
-    std::string pkcs11_pin_env;    // pkcs11: the name of the variable holding the PIN
+    std::string ca_key_path;      // local
+    std::string pkcs11_uri;       // pkcs11
+    std::string pkcs11_pin_file;  // pkcs11
+    std::string pkcs11_pin_env;   // pkcs11: the name of the variable holding the PIN
 };
 
 struct EstProfileConfig {
-    std::string name;     // as listed in CERTCTL_EST_PROFILES
-    std::string path_id;  // lower-cased name; empty for the legacy root profile
+    std::string name;        // as listed in CERTCTL_EST_PROFILES
+    std::string path_id;     // lower-cased name; empty for the legacy root profile
     std::string env_prefix;  // CERTCTL_EST_PROFILE_<NAME>_ (or CERTCTL_EST_ for legacy)
     std::string issuer_id = "iss-local";
-    std::string profile_id;  // certificate profile id, may be empty
+    std::string profile_id;           // certificate profile id, may be empty
     std::string enrollment_password;  // secret: never log
     bool mtls_enabled = false;
     std::string mtls_trust_bundle_path;
@@ -59,7 +59,9 @@ struct EstProfileConfig {
 
     bool legacy_root() const { return path_id.empty(); }
     bool anonymous() const { return !auth_basic && !auth_mtls; }
-    std::string display_name() const { return legacy_root() ? std::string("(legacy root)") : path_id; }
+    std::string display_name() const {
+        return legacy_root() ? std::string("(legacy root)") : path_id;
+    }
 };
 
 struct Config {
@@ -74,19 +76,26 @@ struct Config {
     std::string public_base_url;
     std::chrono::seconds crl_generation_interval{3600};
     std::chrono::seconds default_certificate_ttl{365 * 24 * 3600};
+    // Certificate profile ids from CERTCTL_CERT_PROFILES; a PROFILE_ID must be
+    // one of them.
+    std::vector<std::string> certificate_profile_ids;
 
     const IssuerConfig* find_issuer(const std::string& id) const;
 };
 
 struct LoadResult {
-    std::optional<Config> config;        // set only when problems is empty
-    std::vector<std::string> problems;   // every reason the boot is refused
-    std::vector<std::string> warnings;   // e.g. unknown CERTCTL_EST_* names, anonymous profiles
+    std::optional<Config> config;       // set only when problems is empty
+    std::vector<std::string> problems;  // every reason the boot is refused
+    std::vector<std::string> warnings;  // e.g. unknown CERTCTL_EST_* names, anonymous profiles
 };
 
 // Parses and validates the environment: every problem is reported, not only
 // the first. Files named by the configuration are opened and parsed here so a
 // bad path refuses the boot.
 LoadResult load(const Environment& env);
+
+// The resolved configuration as `estd check-config` prints it: listener, data
+// directory, issuers, EST profiles. Secrets are reported as "set"/"not set".
+std::string describe(const Config& config);
 
 }  // namespace estd::config

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <openssl/ssl.h>
-
 #include <string>
+
+#include <openssl/ssl.h>
 
 namespace estd::net {
 

@@ -1,10 +1,12 @@
 #pragma once
 
-#include <boost/beast/http.hpp>
-
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+
+#include <boost/beast/http.hpp>
 
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
@@ -16,10 +18,19 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using Handler = std::function<Response(const Request&, const ConnectionInfo&)>;
 
+// A snapshot of the listener's counters, e.g. for a metrics endpoint.
+struct ServerStats {
+    std::size_t active_connections = 0;
+    std::uint64_t accepted_connections = 0;
+    std::uint64_t rejected_connections = 0;  // refused because max_connections was reached
+    std::uint64_t tls_handshake_failures = 0;
+    std::uint64_t requests = 0;  // requests handed to the handler
+};
+
 // The HTTPS listener: one io_context on N threads, one session per
 // connection, bounded sizes and times, graceful stop.
 class Server {
-public:
+  public:
     Server(const config::ListenerConfig& listener, Handler handler);
     ~Server();
     Server(const Server&) = delete;
@@ -28,13 +39,21 @@ public:
     // Loads the TLS material and binds; an error names what failed.
     Status open();
     // Serves until stop() is called or SIGINT/SIGTERM arrives; then stops
-    // accepting, lets in-flight requests finish and returns.
+    // accepting, lets in-flight requests finish and returns. SIGHUP calls the
+    // reload hook and keeps serving. Call once, after a successful open().
     void run();
+    // Thread-safe; may be called before, during or after run().
     void stop();
     // The bound port (useful when the configured port was 0).
     unsigned short port() const;
 
-private:
+    // Called (on an I/O thread, off the accept path) on each SIGHUP. Set it
+    // before run(). Exceptions it throws are logged and swallowed.
+    void on_reload(std::function<void()> hook);
+    // Thread-safe, lock-free.
+    ServerStats stats() const;
+
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

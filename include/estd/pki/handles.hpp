@@ -49,6 +49,13 @@ inline void free_extension_stack(STACK_OF(X509_EXTENSION) * stack) {
 }
 using X509ExtensionStackPtr = OpenSslPtr<STACK_OF(X509_EXTENSION), free_extension_stack>;
 
+// Memory OpenSSL allocated and hands over (PEM_read_bio, i2d_* with NULL out, ...).
+struct OpenSslFreeDeleter {
+    void operator()(void* p) const noexcept { OPENSSL_free(p); }
+};
+template <class T>
+using OpenSslBuffer = std::unique_ptr<T, OpenSslFreeDeleter>;
+
 using Bytes = std::vector<std::uint8_t>;
 
 // Shared ownership copies: X509_up_ref based.

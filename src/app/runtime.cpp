@@ -1,0 +1,64 @@
+#include "runtime.hpp"
+
+#include "estd/pki/certificate.hpp"
+
+namespace estd::app {
+namespace {
+
+bool says_dev_only(X509* cert) {
+    return pki::name_to_string(X509_get_subject_name(cert)).find("DEV-ONLY") != std::string::npos;
+}
+
+}  // namespace
+
+RuntimeBuild build_runtime(const config::Config& cfg) {
+    RuntimeBuild build;
+    auto runtime = std::make_unique<Runtime>();
+    for (const auto& issuer_cfg : cfg.issuers) {
+        auto issuer = issuer::make_issuer(issuer_cfg);
+        if (!issuer) {
+            build.problems.push_back(issuer.error().message);
+            continue;
+        }
+        runtime->issuers.push_back(std::move(*issuer));
+    }
+    for (const auto& profile_cfg : cfg.est_profiles) {
+        issuer::Issuer* bound = nullptr;
+        for (const auto& candidate : runtime->issuers) {
+            if (candidate->id() == profile_cfg.issuer_id) {
+                bound = candidate.get();
+            }
+        }
+        if (bound == nullptr) {
+            continue;  // the issuer's own problem is already reported
+        }
+        auto profile = est::make_est_profile(profile_cfg, *bound);
+        if (!profile) {
+            build.problems.push_back(profile.error().message);
+            continue;
+        }
+        runtime->profiles.push_back(std::move(*profile));
+    }
+    if (build.problems.empty()) {
+        build.runtime = std::move(runtime);
+    }
+    return build;
+}
+
+std::vector<std::string> dev_only_material(const config::Config& cfg, const Runtime& runtime) {
+    std::vector<std::string> found;
+    for (const auto& issuer : runtime.issuers) {
+        if (says_dev_only(issuer->ca_certificate())) {
+            found.push_back("issuer " + issuer->id() + " (" +
+                            pki::name_to_string(X509_get_subject_name(issuer->ca_certificate())) +
+                            ")");
+        }
+    }
+    if (auto tls = pki::load_certificates_file(cfg.listener.tls_cert_path);
+        tls && !tls->empty() && says_dev_only(tls->front().get())) {
+        found.push_back("TLS server certificate " + cfg.listener.tls_cert_path);
+    }
+    return found;
+}
+
+}  // namespace estd::app

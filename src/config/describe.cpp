@@ -1,0 +1,130 @@
+// `estd check-config` output: the resolved configuration, secrets masked.
+
+#include <sstream>
+
+#include "estd/config/config.hpp"
+#include "estd/config/env_parsing.hpp"
+
+namespace estd::config {
+namespace {
+
+const char* set_or_not(const std::string& secret) {
+    return secret.empty() ? "not set" : "set";
+}
+
+std::string list_or(const std::vector<std::string>& items, const char* none) {
+    std::string out;
+    for (const auto& item : items) {
+        out += out.empty() ? "" : ", ";
+        out += item;
+    }
+    return out.empty() ? none : out;
+}
+
+std::string auth_modes(const EstProfileConfig& profile) {
+    if (profile.anonymous()) {
+        return "anonymous (no authentication)";
+    }
+    std::vector<std::string> modes;
+    if (profile.auth_mtls) {
+        modes.emplace_back("mtls");
+    }
+    if (profile.auth_basic) {
+        modes.emplace_back("basic");
+    }
+    return list_or(modes, "");
+}
+
+void describe_listener(std::ostream& out, const ListenerConfig& listener) {
+    out << "listener: https://" << listener.host << ":" << listener.port << " (TLS "
+        << (listener.tls_min_version == TlsMinVersion::tls1_2 ? "1.2" : "1.3") << " minimum)\n"
+        << "  certificate: " << listener.tls_cert_path << "\n"
+        << "  key: " << listener.tls_key_path << "\n"
+        << "  threads: "
+        << (listener.threads == 0 ? std::string("one per core") : std::to_string(listener.threads))
+        << "\n"
+        << "  max connections: " << listener.max_connections << "\n"
+        << "  max header bytes: " << listener.max_header_bytes
+        << ", max body bytes: " << listener.max_body_bytes << "\n"
+        << "  read timeout: " << env::format_duration(listener.read_timeout)
+        << ", idle timeout: " << env::format_duration(listener.idle_timeout) << "\n";
+}
+
+void describe_process(std::ostream& out, const Config& config) {
+    out << "data dir: " << config.data_dir << "\n"
+        << "log: " << config.log_level << " ("
+        << (config.log_format == LogFormat::json ? "json" : "text") << ")\n"
+        << "public base URL: "
+        << (config.public_base_url.empty() ? "not set" : config.public_base_url) << "\n"
+        << "trusted proxies: " << list_or(config.trusted_proxies, "none") << "\n"
+        << "CRL generation interval: " << env::format_duration(config.crl_generation_interval)
+        << "\n"
+        << "default certificate TTL: " << env::format_duration(config.default_certificate_ttl)
+        << "\n";
+}
+
+void describe_issuer(std::ostream& out, const IssuerConfig& issuer) {
+    out << "  " << issuer.id << "\n"
+        << "    type: " << issuer.type << "\n"
+        << "    CA certificate: " << issuer.ca_cert_path << "\n";
+    if (issuer.type == "local") {
+        out << "    CA key: " << issuer.ca_key_path << "\n";
+    } else if (issuer.type == "pkcs11") {
+        out << "    PKCS#11 URI: " << issuer.pkcs11_uri << "\n"
+            << "    PIN: "
+            << (issuer.pkcs11_pin_file.empty() ? "from variable " + issuer.pkcs11_pin_env
+                                               : "from file " + issuer.pkcs11_pin_file)
+            << "\n";
+    }
+}
+
+void describe_profile(std::ostream& out, const EstProfileConfig& profile) {
+    const std::string segment = profile.legacy_root() ? "" : profile.path_id + "/";
+    out << "  " << profile.display_name() << "\n"
+        << "    path: /.well-known/est/" << segment
+        << (profile.legacy_root() ? " (legacy root)" : "") << "\n";
+    if (profile.auth_mtls) {
+        out << "    mTLS path: /.well-known/est-mtls/" << segment << "\n";
+    }
+    out << "    auth: " << auth_modes(profile) << "\n"
+        << "    issuer: " << profile.issuer_id << "\n"
+        << "    certificate profile: " << (profile.profile_id.empty() ? "none" : profile.profile_id)
+        << "\n"
+        << "    enrollment password: " << set_or_not(profile.enrollment_password) << "\n";
+    if (profile.auth_mtls) {
+        out << "    mTLS trust bundle: " << profile.mtls_trust_bundle_path << "\n";
+    }
+    out << "    channel binding: "
+        << (profile.channel_binding_required ? "required" : "not required") << "\n"
+        << "    rate limit per principal (24h): "
+        << (profile.rate_limit_per_principal_24h == 0
+                ? std::string("off")
+                : std::to_string(profile.rate_limit_per_principal_24h))
+        << "\n"
+        << "    serverkeygen: "
+        << (!profile.serverkeygen_enabled ? "disabled"
+            : profile.serverkeygen_key_encryption == ServerKeygenEncryption::cms
+                ? "enabled (key encrypted with CMS)"
+                : "enabled (plain PKCS#8 over TLS)")
+        << "\n";
+}
+
+}  // namespace
+
+std::string describe(const Config& config) {
+    std::ostringstream out;
+    describe_listener(out, config.listener);
+    describe_process(out, config);
+    out << "issuers:\n";
+    for (const auto& issuer : config.issuers) {
+        describe_issuer(out, issuer);
+    }
+    out << "certificate profiles: " << list_or(config.certificate_profile_ids, "none") << "\n";
+    out << "EST profiles:\n";
+    for (const auto& profile : config.est_profiles) {
+        describe_profile(out, profile);
+    }
+    return out.str();
+}
+
+}  // namespace estd::config

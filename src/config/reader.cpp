@@ -1,0 +1,136 @@
+#include "estd/config/env_parsing.hpp"
+#include "file_checks.hpp"
+#include "loader.hpp"
+
+namespace estd::config::detail {
+namespace {
+
+constexpr std::chrono::seconds kMaxDuration{100LL * 365 * 24 * 3600};
+
+}  // namespace
+
+std::string quoted(std::string_view text) {
+    return "\"" + std::string(text) + "\"";
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        out += out.empty() ? "" : ", ";
+        out += item;
+    }
+    return out;
+}
+
+Reader::Reader(const Environment& env, Diagnostics& diagnostics, std::string context)
+    : env_(env), diagnostics_(diagnostics), context_(std::move(context)) {
+}
+
+Reader Reader::with_context(std::string context) const {
+    return Reader(env_, diagnostics_, std::move(context));
+}
+
+void Reader::problem(const std::string& message) const {
+    diagnostics_.problems.push_back(context_ + message);
+}
+
+void Reader::warning(const std::string& message) const {
+    diagnostics_.warnings.push_back(context_ + message);
+}
+
+bool Reader::has(const std::string& name) const {
+    return !text(name).empty();
+}
+
+std::string Reader::text(const std::string& name, const std::string& fallback) const {
+    const auto found = env_.find(name);
+    if (found == env_.end()) {
+        return fallback;
+    }
+    auto value = env::trim(found->second);
+    return value.empty() ? fallback : value;
+}
+
+std::string Reader::secret(const std::string& name) const {
+    return has(name) ? env_.at(name) : std::string();
+}
+
+bool Reader::boolean(const std::string& name, bool fallback) const {
+    const auto value = text(name);
+    if (value.empty()) {
+        return fallback;
+    }
+    if (const auto parsed = env::parse_bool(value)) {
+        return *parsed;
+    }
+    problem(name + "=" + quoted(value) + " is not a boolean (use true, false, 1 or 0)");
+    return fallback;
+}
+
+std::uint64_t Reader::whole_number(const std::string& name, std::uint64_t fallback,
+                                   std::uint64_t min, std::uint64_t max) const {
+    const auto value = text(name);
+    if (value.empty()) {
+        return fallback;
+    }
+    const auto parsed = env::parse_unsigned(value, max);
+    if (!parsed || *parsed < min) {
+        problem(name + "=" + quoted(value) + " is not a whole number from " + std::to_string(min) +
+                " to " + std::to_string(max));
+        return fallback;
+    }
+    return *parsed;
+}
+
+std::chrono::seconds Reader::duration(const std::string& name,
+                                      std::chrono::seconds fallback) const {
+    const auto value = text(name);
+    if (value.empty()) {
+        return fallback;
+    }
+    const auto parsed = env::parse_duration(value);
+    if (!parsed || parsed->count() <= 0 || *parsed > kMaxDuration) {
+        problem(name + "=" + quoted(value) +
+                " is not a positive duration (seconds, or with a unit: 30s, 5m, 1h, 365d)");
+        return fallback;
+    }
+    return *parsed;
+}
+
+std::string Reader::one_of(const std::string& name, const std::string& fallback,
+                           std::initializer_list<std::string_view> allowed) const {
+    const auto value = env::to_lower(text(name));
+    if (value.empty()) {
+        return fallback;
+    }
+    std::vector<std::string> names;
+    for (const auto candidate : allowed) {
+        if (value == candidate) {
+            return value;
+        }
+        names.emplace_back(candidate);
+    }
+    problem(name + "=" + quoted(text(name)) + " is not one of: " + joined(names));
+    return fallback;
+}
+
+std::string Reader::required_file(const std::string& name, const std::string& what) const {
+    if (!has(name)) {
+        problem(name + " is required (" + what + ")");
+        return {};
+    }
+    return optional_file(name);
+}
+
+std::string Reader::optional_file(const std::string& name) const {
+    auto path = text(name);
+    if (path.empty()) {
+        return path;
+    }
+    if (const auto reason = files::unreadable_reason(path)) {
+        problem(name + ": cannot read " + path + ": " + *reason);
+    }
+    return path;
+}
+
+}  // namespace estd::config::detail

@@ -1,0 +1,104 @@
+#include "estd/http/router.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "estd/http/response.hpp"
+
+namespace estd::http {
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kEstPrefix = "/.well-known/est/";
+constexpr std::string_view kEstMtlsPrefix = "/.well-known/est-mtls/";
+
+std::vector<std::string_view> split_segments(std::string_view path) {
+    std::vector<std::string_view> segments;
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        segments.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) {
+            break;
+        }
+        path.remove_prefix(slash + 1);
+    }
+    return segments;
+}
+
+std::string new_request_id() {
+    std::array<unsigned char, 8> random{};
+    RAND_bytes(random.data(), static_cast<int>(random.size()));
+    std::string id;
+    for (unsigned char byte : random) {
+        id += fmt::format("{:02x}", byte);
+    }
+    return id;
+}
+
+Error not_found(std::string_view path) {
+    return Error{404, {}, "no EST operation at " + std::string(path)};
+}
+
+}  // namespace
+
+std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path) {
+    est::EstRoute route;
+    std::string_view rest;
+    if (path.starts_with(kEstPrefix)) {
+        route.family = est::RouteFamily::est;
+        rest = path.substr(kEstPrefix.size());
+    } else if (path.starts_with(kEstMtlsPrefix)) {
+        route.family = est::RouteFamily::est_mtls;
+        rest = path.substr(kEstMtlsPrefix.size());
+    } else {
+        return std::nullopt;
+    }
+    const auto segments = split_segments(rest);
+    std::string_view operation;
+    if (segments.size() == 1 && route.family == est::RouteFamily::est) {
+        operation = segments[0];  // the legacy root profile
+    } else if (segments.size() == 2 && !segments[0].empty()) {
+        route.path_id = std::string(segments[0]);
+        operation = segments[1];
+    } else {
+        return Result<est::EstRoute>(not_found(path));
+    }
+    const auto op = est::parse_operation(operation);
+    if (!op) {
+        return Result<est::EstRoute>(not_found(path));
+    }
+    route.operation = *op;
+    return Result<est::EstRoute>(std::move(route));
+}
+
+Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {}
+
+net::Response Router::handle(const net::Request& req, const net::ConnectionInfo& conn) {
+    std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+
+    if (path == "/healthz") {
+        return text_response(req, 200, "ok");
+    }
+    if (path == "/readyz") {
+        return ready_() ? text_response(req, 200, "ready")
+                        : text_response(req, 503, "not ready: an issuer cannot sign");
+    }
+    if (auto route = parse_est_path(path)) {
+        if (!*route) {
+            return error_response(req, route->error());
+        }
+        est::RequestContext ctx{new_request_id(), conn.peer_address};
+        auto res = est_.handle(req, conn, ctx, route->value());
+        res.set("X-Request-Id", ctx.request_id);
+        return res;
+    }
+    return text_response(req, 404, "not found: " + std::string(path));
+}
+
+}  // namespace estd::http

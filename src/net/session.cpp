@@ -1,0 +1,345 @@
+#include "session.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <utility>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "connection_registry.hpp"
+
+namespace estd::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// How much to ask for when waiting for the first bytes of a request: one
+// full TLS record.
+constexpr std::size_t kFirstReadBytes = 16 * 1024;
+
+std::string peer_address_of(const tcp::socket& socket) {
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) {
+        return "unknown";
+    }
+    const auto address = endpoint.address();
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; report the
+    // address the client actually has.
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    }
+    return address.to_string();
+}
+
+Response text_response(http::status status, std::string body) {
+    Response response{status, 11};
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = std::move(body);
+    return response;
+}
+
+bool is_http_error(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_version).category();
+}
+
+// A peer closing or resetting, a timeout, a shutdown: routine, not worth
+// more than a debug line.
+bool is_routine_disconnect(const beast::error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated ||
+           ec == beast::error::timeout || ec == http::error::end_of_stream ||
+           ec == http::error::partial_message;
+}
+
+}  // namespace
+
+Session::Session(tcp::socket&& socket, asio::ssl::context& tls, const SessionSettings& settings,
+                 const Handler& handler, ConnectionRegistry& registry,
+                 const std::atomic<bool>& server_stopping)
+    : stream_(std::move(socket), tls),
+      settings_(settings),
+      handler_(handler),
+      registry_(registry),
+      server_stopping_(server_stopping),
+      peer_address_(peer_address_of(beast::get_lowest_layer(stream_).socket())) {
+}
+
+Session::~Session() {
+    registry_.remove(id_);
+    spdlog::debug("net: connection {} from {} closed after {} request(s)", id_, peer_address_,
+                  requests_served_);
+}
+
+void Session::start() {
+    id_ = registry_.add(shared_from_this());
+    spdlog::debug("net: connection {} from {} accepted", id_, peer_address_);
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::do_handshake, shared_from_this()));
+}
+
+void Session::request_close() {
+    asio::post(stream_.get_executor(),
+               beast::bind_front_handler(&Session::on_close_requested, shared_from_this()));
+}
+
+bool Session::should_close() const {
+    return close_requested_ || server_stopping_.load(std::memory_order_acquire);
+}
+
+void Session::on_close_requested() {
+    close_requested_ = true;
+    // Nothing is in flight: cancelling the pending read ends the session.
+    // Otherwise the request being read or answered completes first and the
+    // response says "Connection: close".
+    if (state_ == State::handshake || state_ == State::idle) {
+        tcp().cancel();
+    }
+}
+
+void Session::do_handshake() {
+    if (should_close()) {
+        return;
+    }
+    state_ = State::handshake;
+    tcp().expires_after(settings_.read_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+}
+
+void Session::on_handshake(beast::error_code ec) {
+    if (ec) {
+        registry_.count_handshake_failure();
+        spdlog::debug("net: connection {} from {}: TLS handshake failed: {}", id_, peer_address_,
+                      ec.message());
+        return;
+    }
+    spdlog::debug("net: connection {} from {}: {} {}", id_, peer_address_,
+                  SSL_get_version(stream_.native_handle()),
+                  SSL_get_cipher_name(stream_.native_handle()));
+    wait_for_request();
+}
+
+// Waiting for a request is split in two so each phase gets its own bound:
+// until its first bytes arrive (idle_timeout between kept-alive requests,
+// read_timeout for the first one), then the whole request (read_timeout).
+// The split also tells shutdown which connections are idle.
+void Session::wait_for_request() {
+    if (should_close()) {
+        return;
+    }
+    if (buffer_.size() > 0) {
+        read_request();  // a pipelined request is already buffered
+        return;
+    }
+    state_ = State::idle;
+    tcp().expires_after(requests_served_ == 0 ? settings_.read_timeout : settings_.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(kFirstReadBytes),
+        beast::bind_front_handler(&Session::on_request_start, shared_from_this()));
+}
+
+void Session::on_request_start(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        if (!is_routine_disconnect(ec)) {
+            spdlog::debug("net: connection {} from {}: read failed: {}", id_, peer_address_,
+                          ec.message());
+        }
+        return;
+    }
+    buffer_.commit(bytes);
+    read_request();
+}
+
+void Session::read_request() {
+    state_ = State::reading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+        settings_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser_->body_limit(static_cast<std::uint64_t>(settings_.max_body_bytes));
+    tcp().expires_after(settings_.read_timeout);  // header, 100 Continue and body together
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+}
+
+// A client that sent "Expect: 100-continue" waits for our go-ahead before
+// sending the body (curl waits a second, then sends anyway). A body over the
+// limit announced by Content-Length has already failed the header read.
+void Session::on_header(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        on_read(ec, bytes);
+        return;
+    }
+    const auto expect = parser_->get()[http::field::expect];
+    if (!parser_->is_done() && parser_->get().version() >= 11 &&
+        beast::iequals(expect, "100-continue")) {
+        continue_.emplace(http::status::continue_, 11);
+        http::async_write(stream_, *continue_,
+                          beast::bind_front_handler(&Session::on_continue, shared_from_this()));
+        return;
+    }
+    read_body();
+}
+
+void Session::on_continue(beast::error_code ec, std::size_t /*bytes*/) {
+    continue_.reset();
+    if (ec) {
+        return;
+    }
+    read_body();
+}
+
+void Session::read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec == http::error::header_limit) {
+        reject(http::status::payload_too_large, "request header exceeds the limit of " +
+                                                    std::to_string(settings_.max_header_bytes) +
+                                                    " bytes\n");
+        return;
+    }
+    if (ec == http::error::body_limit) {
+        reject(http::status::payload_too_large, "request body exceeds the limit of " +
+                                                    std::to_string(settings_.max_body_bytes) +
+                                                    " bytes\n");
+        return;
+    }
+    if (ec && !is_routine_disconnect(ec) && is_http_error(ec)) {
+        reject(http::status::bad_request, "malformed HTTP request: " + ec.message() + "\n");
+        return;
+    }
+    if (ec) {
+        if (!is_routine_disconnect(ec)) {
+            spdlog::debug("net: connection {} from {}: read failed: {}", id_, peer_address_,
+                          ec.message());
+        }
+        return;  // a timeout or a vanished peer: nobody to answer
+    }
+    handle_request();
+}
+
+void Session::handle_request() {
+    state_ = State::responding;
+    ++requests_served_;
+    registry_.count_request();
+    const Request request = parser_->release();
+    parser_.reset();
+
+    Response response = call_handler(request);
+    const bool keep_alive = request.keep_alive() && !should_close() &&
+                            !http::token_list{response[http::field::connection]}.exists("close");
+    response.version(request.version());
+    response.keep_alive(keep_alive);
+    spdlog::debug("net: connection {} from {}: {} {} -> {}", id_, peer_address_,
+                  request.method_string(), request.target(), response.result_int());
+    send(std::move(response), keep_alive);
+}
+
+Response Session::call_handler(const Request& request) {
+    try {
+        Response response =
+            handler_(request, ConnectionInfo{peer_address_, stream_.native_handle()});
+        if (request.method() == http::verb::head) {
+            // The header describes the body a GET would get; none is sent.
+            if (!response.has_content_length()) {
+                response.content_length(response.body().size());
+            }
+            response.body().clear();
+        } else {
+            response.prepare_payload();  // throws on a body a 204/304 may not have
+        }
+        return response;
+    } catch (const std::exception& e) {
+        spdlog::error("net: connection {} from {}: handler failed on {} {}: {}", id_, peer_address_,
+                      request.method_string(), request.target(), e.what());
+    } catch (...) {
+        spdlog::error("net: connection {} from {}: handler failed on {} {}: unknown exception", id_,
+                      peer_address_, request.method_string(), request.target());
+    }
+    Response response = text_response(http::status::internal_server_error, "internal error\n");
+    response.prepare_payload();
+    return response;
+}
+
+// The rest of the stream cannot be trusted to be framed correctly, so the
+// connection closes after the error response.
+void Session::reject(http::status status, std::string reason) {
+    spdlog::debug("net: connection {} from {}: rejected with {}: {}", id_, peer_address_,
+                  static_cast<unsigned>(status), reason);
+    Response response = text_response(status, std::move(reason));
+    response.keep_alive(false);
+    response.prepare_payload();
+    parser_.reset();
+    send(std::move(response), false);
+}
+
+void Session::send(Response response, bool keep_alive) {
+    state_ = State::responding;
+    response_.emplace(std::move(response));
+    // A peer that stops reading must not pin the connection forever.
+    tcp().expires_after(settings_.read_timeout);
+    http::async_write(
+        stream_, *response_,
+        beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
+}
+
+void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
+    response_.reset();
+    if (ec) {
+        if (!is_routine_disconnect(ec)) {
+            spdlog::debug("net: connection {} from {}: write failed: {}", id_, peer_address_,
+                          ec.message());
+        }
+        return;
+    }
+    if (!keep_alive || should_close()) {
+        close_gracefully();
+        return;
+    }
+    wait_for_request();
+}
+
+// A lingering close: send close_notify, then half-close TCP and read and
+// discard what the peer still sends (e.g. the rest of a body we refused)
+// until it closes or linger_timeout passes. Closing with unread data would
+// reset the connection, and a reset can destroy the response before the
+// client has read it. (OpenSSL 3 fails SSL_shutdown on application data
+// arriving after our close_notify, hence the draining below TLS.)
+void Session::close_gracefully() {
+    state_ = State::closing;
+    tcp().expires_after(settings_.linger_timeout);
+    stream_.async_shutdown(beast::bind_front_handler(&Session::on_shutdown, shared_from_this()));
+}
+
+void Session::on_shutdown(beast::error_code ec) {
+    if (ec == beast::error::timeout || !tcp().socket().is_open()) {
+        return;
+    }
+    beast::error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    drain();
+}
+
+void Session::drain() {
+    tcp().async_read_some(buffer_.prepare(kFirstReadBytes),
+                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+}
+
+void Session::on_drain(beast::error_code ec, std::size_t /*bytes*/) {
+    if (!ec) {
+        drain();  // the expiry set in close_gracefully() still bounds this
+    }
+}
+
+}  // namespace estd::net

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "estd/net/server.hpp"
+
+namespace estd::net {
+
+class ConnectionRegistry;
+
+struct SessionSettings {
+    std::size_t max_header_bytes = 0;
+    std::size_t max_body_bytes = 0;
+    std::chrono::steady_clock::duration read_timeout{};    // handshake, one request, one response
+    std::chrono::steady_clock::duration idle_timeout{};    // between kept-alive requests
+    std::chrono::steady_clock::duration linger_timeout{};  // waiting for the peer's close
+};
+
+// One TLS connection: handshake, then read request → call handler → write
+// response, until the peer or the server closes. Every step runs on the
+// connection's strand; the object lives as long as an operation holds it.
+class Session : public std::enable_shared_from_this<Session> {
+  public:
+    // `socket` must be bound to its own strand. Everything passed by
+    // reference must outlive the io_context the socket belongs to.
+    Session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& tls,
+            const SessionSettings& settings, const Handler& handler, ConnectionRegistry& registry,
+            const std::atomic<bool>& server_stopping);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start();
+    // Thread-safe. An idle (or still handshaking) connection is closed now; a
+    // request being read or answered completes, then the connection closes.
+    void request_close();
+
+  private:
+    enum class State { starting, handshake, idle, reading, responding, closing };
+
+    boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
+    bool should_close() const;
+
+    void do_handshake();
+    void on_handshake(boost::beast::error_code ec);
+    void wait_for_request();
+    void on_request_start(boost::beast::error_code ec, std::size_t bytes);
+    void read_request();
+    void on_header(boost::beast::error_code ec, std::size_t bytes);
+    void on_continue(boost::beast::error_code ec, std::size_t bytes);
+    void read_body();
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void handle_request();
+    Response call_handler(const Request& request);
+    void reject(boost::beast::http::status status, std::string reason);
+    void send(Response response, bool keep_alive);
+    void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+    void close_gracefully();
+    void on_shutdown(boost::beast::error_code ec);
+    void drain();
+    void on_drain(boost::beast::error_code ec, std::size_t bytes);
+    void on_close_requested();
+
+    boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    const SessionSettings& settings_;
+    const Handler& handler_;
+    ConnectionRegistry& registry_;
+    const std::atomic<bool>& server_stopping_;
+    std::string peer_address_;
+    std::uint64_t id_ = 0;
+
+    State state_ = State::starting;
+    bool close_requested_ = false;
+    std::uint64_t requests_served_ = 0;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+    std::optional<Response> response_;  // kept alive until written
+};
+
+}  // namespace estd::net

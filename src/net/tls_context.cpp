@@ -1,0 +1,142 @@
+#include "estd/net/tls_context.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+namespace estd::net {
+
+namespace {
+
+// TLS 1.2 only: forward-secret AEAD suites. TLS 1.3 suites are all fine and
+// stay at OpenSSL's defaults.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+// P-384 is kept for devices whose TLS stacks offer nothing else.
+constexpr const char* kGroups = "X25519:P-256:P-384";
+constexpr unsigned char kSessionIdContext[] = "estd";
+
+// Drains OpenSSL's error queue into one readable line.
+std::string openssl_errors() {
+    std::string out;
+    while (unsigned long code = ERR_get_error()) {
+        if (!out.empty()) {
+            out += "; ";
+        }
+        if (const char* reason = ERR_reason_error_string(code)) {
+            out += reason;
+        } else {
+            char buffer[256];
+            ERR_error_string_n(code, buffer, sizeof buffer);
+            out += buffer;
+        }
+    }
+    return out.empty() ? std::string("unknown OpenSSL error") : out;
+}
+
+// Opening the file ourselves first gives "No such file or directory" instead
+// of OpenSSL's less direct "system lib".
+Status check_readable(const std::string& what, const std::string& path) {
+    if (path.empty()) {
+        return Error::internal(what + " path is not set");
+    }
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+        return Error::internal("cannot read " + what + " " + path + ": " + std::strerror(errno));
+    }
+    std::fclose(file);
+    return Ok{};
+}
+
+// The handler re-verifies the client certificate against the trust store of
+// the profile the request is for; failing the handshake here would reject
+// clients of CAs this layer does not know about.
+int accept_any_client_certificate(int /*preverify_ok*/, X509_STORE_CTX* /*store*/) {
+    return 1;
+}
+
+Status configure(SSL_CTX* ctx, const config::ListenerConfig& listener) {
+    const int min_version =
+        listener.tls_min_version == config::TlsMinVersion::tls1_2 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+        return Error::internal("cannot set TLS protocol versions: " + openssl_errors());
+    }
+
+    std::uint64_t options =
+        SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION;
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    // HTTP framing already detects truncated messages; a peer dropping TCP
+    // without close_notify is then a plain end of stream, not an error.
+    options |= SSL_OP_IGNORE_UNEXPECTED_EOF;
+#endif
+    SSL_CTX_set_options(ctx, options);
+    // Idle keep-alive connections then hold no TLS read/write buffers.
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+
+    if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+        return Error::internal("cannot set TLS 1.2 ciphers: " + openssl_errors());
+    }
+    if (SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+        return Error::internal("cannot set TLS key exchange groups: " + openssl_errors());
+    }
+
+    // Resumption (TLS 1.3 tickets included) fails the handshake when peer
+    // verification is on and no session id context is set.
+    if (SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
+        return Error::internal("cannot set TLS session id context: " + openssl_errors());
+    }
+    // Request a client certificate, never require it.
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client_certificate);
+
+    if (auto readable = check_readable("TLS certificate file", listener.tls_cert_path); !readable) {
+        return readable;
+    }
+    if (SSL_CTX_use_certificate_chain_file(ctx, listener.tls_cert_path.c_str()) != 1) {
+        return Error::internal("cannot load TLS certificate chain from " + listener.tls_cert_path +
+                               ": " + openssl_errors());
+    }
+    if (auto readable = check_readable("TLS key file", listener.tls_key_path); !readable) {
+        return readable;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, listener.tls_key_path.c_str(), SSL_FILETYPE_PEM) != 1) {
+        // OpenSSL also fails here when the key does not match the certificate.
+        return Error::internal("cannot use TLS private key " + listener.tls_key_path +
+                               " with the certificate in " + listener.tls_cert_path + ": " +
+                               openssl_errors());
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        return Error::internal("TLS private key " + listener.tls_key_path +
+                               " does not match the certificate in " + listener.tls_cert_path +
+                               ": " + openssl_errors());
+    }
+    return Ok{};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<boost::asio::ssl::context>> make_server_tls_context(
+    const config::ListenerConfig& listener) {
+    ERR_clear_error();
+    std::unique_ptr<boost::asio::ssl::context> context;
+    try {
+        context =
+            std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    } catch (const std::exception& e) {
+        return Error::internal(std::string("cannot create TLS context: ") + e.what());
+    }
+    if (auto status = configure(context->native_handle(), listener); !status) {
+        ERR_clear_error();
+        return std::move(status).take_error();
+    }
+    return context;
+}
+
+}  // namespace estd::net

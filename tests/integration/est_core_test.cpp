@@ -1,0 +1,151 @@
+// The daemon end to end: real estd process, real curl and openssl clients.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "support/daemon.hpp"
+
+namespace estd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EstCoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = make_temp_dir("estd-core");
+        make_dev_pki(dir_ / "pki", "corp");
+    }
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
+        }
+        daemon_.stop();
+        fs::remove_all(dir_);
+    }
+
+    Daemon::Environment legacy_env() const {
+        return {
+            {"CERTCTL_EST_ENABLED", "true"},
+            {"CERTCTL_EST_ISSUER_ID", "iss-local"},
+            {"CERTCTL_CA_CERT_PATH", (dir_ / "pki/ca-chain.crt").string()},
+            {"CERTCTL_CA_KEY_PATH", (dir_ / "pki/ca.key").string()},
+            {"CERTCTL_SERVER_TLS_CERT_PATH", (dir_ / "pki/tls.crt").string()},
+            {"CERTCTL_SERVER_TLS_KEY_PATH", (dir_ / "pki/tls.key").string()},
+            {"CERTCTL_DATA_DIR", (dir_ / "data").string()},
+        };
+    }
+
+    // Runs a shell command in the test directory, failing the test on a
+    // non-zero exit.
+    std::string sh(const std::string& command) {
+        auto result = run_command("cd '" + dir_.string() + "' && " + command);
+        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+        return result.output;
+    }
+    int sh_status(const std::string& command) {
+        return run_command("cd '" + dir_.string() + "' && " + command).exit_code;
+    }
+
+    std::string cacert() const { return (dir_ / "pki/root-ca.crt").string(); }
+    std::string host() const { return "https://127.0.0.1:" + std::to_string(daemon_.port()); }
+
+    fs::path dir_;
+    Daemon daemon_;
+};
+
+TEST_F(EstCoreTest, GuideQuickStartStepsFourAndFive) {
+    ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
+
+    // Step 4, verbatim but for host, port and CA path.
+    const std::string step4 = sh("curl -sS --cacert " + cacert() + " \\\n  " + host() +
+                                 "/.well-known/est/cacerts \\\n"
+                                 "  | base64 -d | openssl pkcs7 -inform DER -print_certs -noout");
+    EXPECT_NE(step4.find("CN = corp DEV-ONLY Issuing CA"), std::string::npos) << step4;
+    EXPECT_NE(step4.find("CN = corp DEV-ONLY Root CA"), std::string::npos) << step4;
+
+    // Step 5, verbatim but for host, port and CA path.
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out device.key");
+    sh("openssl req -new -key device.key -subj \"/CN=device-001.example.com\" -out device.csr");
+    sh("curl -sS --cacert " + cacert() +
+       " \\\n"
+       "  -H \"Content-Type: application/pkcs10\" \\\n"
+       "  --data-binary @<(openssl req -in device.csr -outform DER | base64 -w0) \\\n  " +
+       host() +
+       "/.well-known/est/simpleenroll \\\n"
+       "  | base64 -d | openssl pkcs7 -inform DER -print_certs > device.crt");
+
+    // The chain from cacerts verifies the issued certificate.
+    sh("curl -sS --cacert " + cacert() + " " + host() +
+       "/.well-known/est/cacerts | base64 -d | openssl pkcs7 -inform DER -print_certs > chain.pem");
+    EXPECT_NE(sh("openssl verify -CAfile " + cacert() + " -untrusted chain.pem device.crt")
+                  .find("device.crt: OK"),
+              std::string::npos);
+    // Subject and public key are the CSR's; the certificate is not a CA.
+    EXPECT_NE(sh("openssl x509 -in device.crt -noout -subject").find("CN = device-001.example.com"),
+              std::string::npos);
+    EXPECT_EQ(sh("openssl x509 -in device.crt -noout -pubkey"),
+              sh("openssl req -in device.csr -noout -pubkey"));
+    const std::string ext = sh("openssl x509 -in device.crt -noout -ext basicConstraints");
+    EXPECT_NE(ext.find("CA:FALSE"), std::string::npos) << ext;
+
+    // Re-enroll over mTLS with the issued certificate: same subject passes.
+    const std::string reenroll_ok = sh(
+        "curl -sS -o renewed.b64 -w '%{http_code}' --cacert " + cacert() +
+        " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
+        " --data-binary @<(openssl req -new -key device.key -subj '/CN=device-001.example.com'"
+        " -outform DER | base64 -w0) " +
+        host() + "/.well-known/est/simplereenroll");
+    EXPECT_EQ(reenroll_ok, "200");
+    sh("base64 -d renewed.b64 | openssl pkcs7 -inform DER -print_certs > renewed.crt");
+    EXPECT_NE(sh("openssl x509 -in renewed.crt -noout -subject").find("device-001.example.com"),
+              std::string::npos);
+
+    // Another subject is refused with 400.
+    const std::string reenroll_other = sh(
+        "curl -sS -o other.txt -w '%{http_code}' --cacert " + cacert() +
+        " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
+        " --data-binary @<(openssl req -new -key device.key -subj '/CN=someone-else'"
+        " -outform DER | base64 -w0) " +
+        host() + "/.well-known/est/simplereenroll");
+    EXPECT_EQ(reenroll_other, "400");
+    EXPECT_NE(read_file(dir_ / "other.txt").find("subject"), std::string::npos);
+
+    // Without a client certificate, re-enrollment is refused.
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() +
+                 " -H 'Content-Type: application/pkcs10' --data-binary "
+                 "@<(openssl req -in device.csr -outform DER | base64 -w0) " +
+                 host() + "/.well-known/est/simplereenroll"),
+              "401");
+
+    // Every outcome is in the audit log.
+    const std::string audit = read_file(dir_ / "data/audit.log");
+    EXPECT_NE(audit.find("\"action\":\"est_simple_enroll_success\""), std::string::npos) << audit;
+    EXPECT_NE(audit.find("\"action\":\"est_simple_reenroll_success\""), std::string::npos);
+    EXPECT_NE(audit.find("\"action\":\"est_simple_reenroll_failed\""), std::string::npos);
+    EXPECT_NE(audit.find("device-001.example.com"), std::string::npos);
+}
+
+TEST_F(EstCoreTest, RoutesStatusCodes) {
+    ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
+    auto status = [&](const std::string& args, const std::string& path) {
+        return sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() + " " + args +
+                  " " + host() + path);
+    };
+    EXPECT_EQ(status("", "/.well-known/est/nosuchop"), "404");
+    EXPECT_EQ(status("", "/.well-known/est/corp/cacerts"), "404");
+    EXPECT_EQ(status("", "/.well-known/est-mtls/cacerts"), "404");
+    EXPECT_EQ(status("-X POST", "/.well-known/est/cacerts"), "405");
+    EXPECT_EQ(status("", "/.well-known/est/simpleenroll"), "405");
+    EXPECT_EQ(status("-X POST --data-binary x", "/.well-known/est/fullcmc"), "501");
+    EXPECT_EQ(status("", "/.well-known/est/csrattrs"), "204");
+    EXPECT_EQ(status("", "/healthz"), "200");
+    EXPECT_EQ(status("", "/readyz"), "200");
+    EXPECT_EQ(status("-H 'Content-Type: application/pkcs10' --data-binary 'not base64 !!'",
+                     "/.well-known/est/simpleenroll"),
+              "400");
+}
+
+}  // namespace
+}  // namespace estd::testing

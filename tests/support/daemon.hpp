@@ -1,0 +1,63 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace estd::testing {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout (stderr too when merged by the command)
+};
+
+// Runs `command` through bash (so process substitution works), bounded by
+// `timeout`, and captures its standard output.
+CommandResult run_command(const std::string& command,
+                          std::chrono::seconds timeout = std::chrono::seconds(60));
+
+std::filesystem::path make_temp_dir(const std::string& prefix);
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content);
+unsigned short free_loopback_port();
+
+// Development PKI from scripts/dev-pki.sh in `dir` (ca.crt, ca.key,
+// ca-chain.crt, root-ca.crt, tls.crt, tls.key).
+void make_dev_pki(const std::filesystem::path& dir, const std::string& name);
+
+// The real estd binary, started with exactly the given environment (plus
+// PATH), on 127.0.0.1 and a free port; stderr/stdout go to a log file.
+class Daemon {
+public:
+    using Environment = std::map<std::string, std::string>;
+    Daemon() = default;
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Starts estd and waits until /healthz answers; false (with the log
+    // available) when it exits or does not answer in time.
+    bool start(Environment env, std::chrono::seconds timeout = std::chrono::seconds(20));
+    // SIGTERM and wait; returns the exit status.
+    int stop();
+    void kill_hard();
+    // Runs estd with `args` and the environment to completion (check-config).
+    static CommandResult run_once(const Environment& env, const std::string& args);
+
+    bool running() const { return pid_ > 0; }
+    unsigned short port() const { return port_; }
+    std::string url(const std::string& path) const;
+    std::string log() const;
+    const Environment& environment() const { return env_; }
+
+private:
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+    Environment env_;
+    std::filesystem::path log_path_;
+};
+
+}  // namespace estd::testing
