@@ -66,7 +66,7 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
         return res;
     }
 
-    Result<Outcome> outcome = dispatch(*profile, req, conn, route);
+    Result<Outcome> outcome = dispatch(*profile, req, conn, ctx, route);
     record(*profile, ctx, route.operation, outcome);
     if (!outcome) {
         return http::error_response(req, outcome.error());
@@ -82,8 +82,9 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
 Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
                                                  const net::Request& req,
                                                  const net::ConnectionInfo& conn,
+                                                 const RequestContext& ctx,
                                                  const EstRoute& route) {
-    if (auto gate = check_client_certificate(profile, conn, route); !gate) {
+    if (auto gate = check_caller(profile, req, conn, ctx, route); !gate) {
         return std::move(gate).take_error();
     }
     switch (route.operation) {
@@ -93,7 +94,7 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
             return Outcome{204, {}, {}, {}, {}};
         case Operation::simpleenroll:
         case Operation::simplereenroll:
-            return enroll(profile, req, conn, route.operation);
+            return enroll(profile, req, conn, ctx, route.operation);
         case Operation::serverkeygen:
             if (!profile.config.serverkeygen_enabled) {
                 return Error{404, {},
@@ -106,6 +107,12 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
                          "fullcmc is not implemented: use simpleenroll or simplereenroll"};
     }
     return Error::internal("unknown EST operation");
+}
+
+Status EstService::check_caller(const EstProfile& profile, const net::Request& /*req*/,
+                                const net::ConnectionInfo& conn, const RequestContext& /*ctx*/,
+                                const EstRoute& route) {
+    return check_client_certificate(profile, conn, route);
 }
 
 // The est-mtls route admits a client certificate chaining to the profile's
@@ -134,9 +141,21 @@ Status EstService::check_client_certificate(const EstProfile& profile,
                         profile.config.display_name() + "\")");
 }
 
+Status EstService::check_csr_gates(const EstProfile& /*profile*/, const pki::Csr& /*csr*/,
+                                   const net::ConnectionInfo& /*conn*/,
+                                   const RequestContext& /*ctx*/, Operation /*op*/) {
+    return Ok{};
+}
+
+Result<pki::CertificateTemplate> EstService::build_template(const EstProfile& /*profile*/,
+                                                            const pki::Csr& csr) const {
+    return template_from_csr(csr, default_ttl_);
+}
+
 Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
                                                const net::Request& req,
-                                               const net::ConnectionInfo& conn, Operation op) {
+                                               const net::ConnectionInfo& conn,
+                                               const RequestContext& ctx, Operation op) {
     X509* current = nullptr;
     if (op == Operation::simplereenroll) {
         current = conn.ssl ? SSL_get0_peer_certificate(conn.ssl) : nullptr;
@@ -167,7 +186,10 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
             return std::move(same).take_error();
         }
     }
-    auto tmpl = template_from_csr(*csr, default_ttl_);
+    if (auto gate = check_csr_gates(profile, *csr, conn, ctx, op); !gate) {
+        return std::move(gate).take_error();
+    }
+    auto tmpl = build_template(profile, *csr);
     if (!tmpl) {
         return std::move(tmpl).take_error();
     }

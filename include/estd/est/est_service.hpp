@@ -9,6 +9,7 @@
 #include "estd/est/est_profile.hpp"
 #include "estd/est/operation.hpp"
 #include "estd/net/server.hpp"
+#include "estd/pki/csr.hpp"
 
 namespace estd::est {
 
@@ -40,11 +41,24 @@ private:
 
     const EstProfile* find_profile(const std::string& path_id) const;
     Result<Outcome> dispatch(const EstProfile& profile, const net::Request& req,
-                             const net::ConnectionInfo& conn, const EstRoute& route);
+                             const net::ConnectionInfo& conn, const RequestContext& ctx,
+                             const EstRoute& route);
+    // Gates decided before the body is read: who is calling.
+    Status check_caller(const EstProfile& profile, const net::Request& req,
+                        const net::ConnectionInfo& conn, const RequestContext& ctx,
+                        const EstRoute& route);
     Status check_client_certificate(const EstProfile& profile, const net::ConnectionInfo& conn,
                                     const EstRoute& route) const;
+    // Gates that need the parsed CSR (channel binding, per-principal limits).
+    Status check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
+                           const net::ConnectionInfo& conn, const RequestContext& ctx,
+                           Operation op);
+    // What the certificate will be: the CSR read through the profile's policy.
+    Result<pki::CertificateTemplate> build_template(const EstProfile& profile,
+                                                    const pki::Csr& csr) const;
     Result<Outcome> enroll(const EstProfile& profile, const net::Request& req,
-                           const net::ConnectionInfo& conn, Operation op);
+                           const net::ConnectionInfo& conn, const RequestContext& ctx,
+                           Operation op);
     void record(const EstProfile& profile, const RequestContext& ctx, Operation op,
                 const Result<Outcome>& outcome);
 
