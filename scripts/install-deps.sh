@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3
   curl ccache
+  libp11-dev libp11-kit-dev softhsm2 opensc
 )
 
 missing=()

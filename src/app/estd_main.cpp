@@ -1,17 +1,19 @@
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
+#include "estd/auth/client_address.hpp"
 #include "estd/config/config.hpp"
 #include "estd/core/version.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/router.hpp"
 #include "estd/net/server.hpp"
 #include "logging.hpp"
+#include "operator_services.hpp"
 #include "runtime.hpp"
 
 namespace {
@@ -90,10 +92,16 @@ int serve() {
         spdlog::critical("cannot create the data directory {}: {}", cfg.data_dir, ec.message());
         return kExitRuntimeFailure;
     }
-    auto audit_log = estd::audit::AuditLogFile::open(std::filesystem::path(cfg.data_dir) /
-                                                     "audit.log");
+    auto audit_log =
+        estd::audit::AuditLogFile::open(std::filesystem::path(cfg.data_dir) / "audit.log");
     if (!audit_log) {
         spdlog::critical("{}", audit_log.error().message);
+        return kExitRuntimeFailure;
+    }
+
+    auto inventory = estd::app::open_inventory(cfg, **audit_log);
+    if (!inventory) {
+        spdlog::critical("{}", inventory.error().message);
         return kExitRuntimeFailure;
     }
 
@@ -102,8 +110,9 @@ int serve() {
         profile_names.push_back(profile.config.display_name());
     }
     estd::audit::ProfileCounters counters(profile_names);
-    estd::est::EstService est(std::move(runtime.profiles), **audit_log, counters,
+    estd::est::EstService est(std::move(runtime.profiles), *inventory->audit, counters,
                               cfg.default_certificate_ttl);
+    est.use_store(*inventory->store);
     auto issuers_ready = [&runtime] {
         for (const auto& issuer : runtime.issuers) {
             if (!issuer->ready()) {
@@ -113,16 +122,26 @@ int serve() {
         return true;
     };
     estd::http::Router router(est, issuers_ready);
+    auto proxies = estd::auth::TrustedProxies::parse(cfg.trusted_proxies);
+    if (!proxies) {
+        spdlog::critical("{}", proxies.error().message);
+        return kExitConfigProblem;
+    }
+    router.trust_proxies(std::move(*proxies));
+    estd::app::OperatorServices operator_services(cfg, runtime.issuers, *inventory, est, counters);
+    operator_services.mount(router);
     estd::net::Server server(cfg.listener, [&router](const auto& req, const auto& conn) {
         return router.handle(req, conn);
     });
+    // SIGHUP re-reads the mTLS trust bundles; a bad one keeps the old anchors.
+    server.on_reload([&est] { est.reload_trust_bundles("SIGHUP"); });
     if (auto opened = server.open(); !opened) {
         spdlog::critical("{}", opened.error().message);
         return kExitRuntimeFailure;
     }
 
-    spdlog::info("EST server enabled on https://{}:{} (estd {})", cfg.listener.host,
-                 server.port(), estd::kVersion);
+    spdlog::info("EST server enabled on https://{}:{} (estd {})", cfg.listener.host, server.port(),
+                 estd::kVersion);
     for (const auto& profile : est.profiles()) {
         const auto& pc = profile.config;
         const std::string base = pc.legacy_root() ? "" : pc.path_id + "/";
@@ -132,7 +151,9 @@ int serve() {
                                     : std::string(pc.auth_basic ? "basic " : "") +
                                           (pc.auth_mtls ? "mtls" : ""));
     }
+    operator_services.start();
     server.run();
+    operator_services.stop();
     spdlog::info("estd stopped");
     return 0;
 }
@@ -146,7 +167,8 @@ int main(int argc, char** argv) {
     auto* check_cmd = app.add_subcommand(
         "check-config", "Validate the environment and print the resolved profiles and issuers");
     app.require_subcommand(0, 1);
-    app.footer("Configuration is read from CERTCTL_* environment variables; see docs/configuration.md.");
+    app.footer(
+        "Configuration is read from CERTCTL_* environment variables; see docs/configuration.md.");
     CLI11_PARSE(app, argc, argv);
 
     if (check_cmd->parsed()) {

@@ -11,7 +11,7 @@ namespace estd::app {
 namespace {
 
 class JsonLineFormatter final : public spdlog::formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
         nlohmann::json line;
         line["time"] = format_utc_rfc3339(msg.time);

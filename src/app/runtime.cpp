@@ -1,12 +1,35 @@
 #include "runtime.hpp"
 
+#include <map>
+#include <memory>
+
 #include "estd/pki/certificate.hpp"
+#include "estd/policy/certificate_profile.hpp"
 
 namespace estd::app {
 namespace {
 
 bool says_dev_only(X509* cert) {
     return pki::name_to_string(X509_get_subject_name(cert)).find("DEV-ONLY") != std::string::npos;
+}
+
+// One enforcer per certificate profile, shared by the EST profiles naming it.
+std::shared_ptr<const policy::CertificateProfile> certificate_profile_for(
+    const config::Config& cfg, const std::string& id,
+    std::map<std::string, std::shared_ptr<const policy::CertificateProfile>>& built) {
+    if (id.empty()) {
+        return nullptr;
+    }
+    if (auto found = built.find(id); found != built.end()) {
+        return found->second;
+    }
+    const config::CertificateProfileConfig* profile_cfg = cfg.find_certificate_profile(id);
+    if (profile_cfg == nullptr) {
+        return nullptr;  // config refused the reference already
+    }
+    auto profile = std::make_shared<const policy::CertificateProfile>(*profile_cfg);
+    built.emplace(id, profile);
+    return profile;
 }
 
 }  // namespace
@@ -22,6 +45,7 @@ RuntimeBuild build_runtime(const config::Config& cfg) {
         }
         runtime->issuers.push_back(std::move(*issuer));
     }
+    std::map<std::string, std::shared_ptr<const policy::CertificateProfile>> certificate_profiles;
     for (const auto& profile_cfg : cfg.est_profiles) {
         issuer::Issuer* bound = nullptr;
         for (const auto& candidate : runtime->issuers) {
@@ -32,7 +56,10 @@ RuntimeBuild build_runtime(const config::Config& cfg) {
         if (bound == nullptr) {
             continue;  // the issuer's own problem is already reported
         }
-        auto profile = est::make_est_profile(profile_cfg, *bound);
+        const est::EstProfileBindings bindings{
+            certificate_profile_for(cfg, profile_cfg.profile_id, certificate_profiles),
+            cfg.public_base_url};
+        auto profile = est::make_est_profile(profile_cfg, *bound, bindings);
         if (!profile) {
             build.problems.push_back(profile.error().message);
             continue;

@@ -1,12 +1,12 @@
 #include "estd/audit/audit_log.hpp"
 
-#include "estd/core/time_format.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "estd/core/time_format.hpp"
 
 namespace estd::audit {
 namespace {

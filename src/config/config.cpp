@@ -143,9 +143,12 @@ LoadResult load(const Environment& env) {
     config.est_enabled = detail::load_enabled(reader);
     config.listener = detail::load_listener(reader);
     detail::load_process_settings(reader, config);
+    detail::load_operator_settings(reader, config);
     auto issuers = detail::load_issuers(reader);
     config.issuers = std::move(issuers.issuers);
-    config.certificate_profile_ids = detail::load_certificate_profile_ids(reader);
+    auto certificate_profiles = detail::load_certificate_profiles(reader);
+    config.certificate_profile_ids = std::move(certificate_profiles.ids);
+    config.certificate_profiles = std::move(certificate_profiles.profiles);
     auto profiles =
         detail::load_est_profiles(reader, issuers.declared_ids, config.certificate_profile_ids);
     config.est_profiles = std::move(profiles.profiles);

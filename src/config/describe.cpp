@@ -50,6 +50,24 @@ void describe_listener(std::ostream& out, const ListenerConfig& listener) {
         << ", idle timeout: " << env::format_duration(listener.idle_timeout) << "\n";
 }
 
+// Key names and counts only: the keys and the webhook secret are secrets.
+void describe_operator_settings(std::ostream& out, const Config& config) {
+    std::vector<std::string> keys;
+    for (const auto& key : config.api_keys) {
+        keys.push_back(key.name + (key.admin ? " (admin)" : ""));
+    }
+    out << "store: " << config.data_dir << "/estd.db (embedded SQLite)\n"
+        << "operator API keys: " << list_or(keys, "none (the operator API answers 401)") << "\n"
+        << "expiry webhook: "
+        << (config.webhook.url.empty()
+                ? std::string("off")
+                // No query string: receivers often carry a token there.
+                : config.webhook.url.substr(0, config.webhook.url.find('?')) + " (secret " +
+                      set_or_not(config.webhook.secret) + ", scan every " +
+                      env::format_duration(config.webhook.scan_interval) + ")")
+        << "\n";
+}
+
 void describe_process(std::ostream& out, const Config& config) {
     out << "data dir: " << config.data_dir << "\n"
         << "log: " << config.log_level << " ("
@@ -61,6 +79,7 @@ void describe_process(std::ostream& out, const Config& config) {
         << "\n"
         << "default certificate TTL: " << env::format_duration(config.default_certificate_ttl)
         << "\n";
+    describe_operator_settings(out, config);
 }
 
 void describe_issuer(std::ostream& out, const IssuerConfig& issuer) {
@@ -74,7 +93,8 @@ void describe_issuer(std::ostream& out, const IssuerConfig& issuer) {
             << "    PIN: "
             << (issuer.pkcs11_pin_file.empty() ? "from variable " + issuer.pkcs11_pin_env
                                                : "from file " + issuer.pkcs11_pin_file)
-            << "\n";
+            << "\n"
+            << "    session pool: " << issuer.pkcs11_pool_size << "\n";
     }
 }
 
@@ -109,6 +129,46 @@ void describe_profile(std::ostream& out, const EstProfileConfig& profile) {
         << "\n";
 }
 
+template <class T, class Name>
+std::string names_or(const std::optional<std::vector<T>>& items, Name name, const char* unset) {
+    if (!items) {
+        return unset;
+    }
+    std::vector<std::string> names;
+    for (const auto& item : *items) {
+        names.emplace_back(name(item));
+    }
+    return list_or(names, "none");
+}
+
+void describe_certificate_profile(std::ostream& out, const CertificateProfileConfig& profile) {
+    std::vector<std::string> required;
+    for (const auto attribute : profile.required_csr_attributes) {
+        required.emplace_back(required_attribute_name(attribute));
+    }
+    out << "  " << profile.id << " (" << profile.defined_in << ")\n"
+        << "    key algorithms: "
+        << names_or(
+               profile.allowed_key_algorithms, [](const KeyAlgorithm& a) { return a.name(); },
+               "any (RSA-2048, EC-P256, EC-P384, ED25519)")
+        << "\n"
+        << "    extended key usages: "
+        << names_or(
+               profile.allowed_ekus, [](const ExtendedKeyUsage& u) { return u.name; },
+               "clientAuth, serverAuth")
+        << "\n"
+        << "    SAN types: "
+        << names_or(
+               profile.allowed_san_types, [](SanType t) { return san_type_name(t); }, "any")
+        << "\n"
+        << "    DNS suffixes: " << list_or(profile.san_dns_suffixes, "any") << "\n"
+        << "    email domains: " << list_or(profile.san_email_domains, "any") << "\n"
+        << "    required CSR attributes: " << list_or(required, "none") << "\n"
+        << "    max TTL: "
+        << (profile.max_ttl ? env::format_duration(*profile.max_ttl) : std::string("none")) << "\n"
+        << "    must-staple: " << (profile.must_staple ? "yes" : "no") << "\n";
+}
+
 }  // namespace
 
 std::string describe(const Config& config) {
@@ -119,7 +179,10 @@ std::string describe(const Config& config) {
     for (const auto& issuer : config.issuers) {
         describe_issuer(out, issuer);
     }
-    out << "certificate profiles: " << list_or(config.certificate_profile_ids, "none") << "\n";
+    out << "certificate profiles:" << (config.certificate_profiles.empty() ? " none" : "") << "\n";
+    for (const auto& profile : config.certificate_profiles) {
+        describe_certificate_profile(out, profile);
+    }
     out << "EST profiles:\n";
     for (const auto& profile : config.est_profiles) {
         describe_profile(out, profile);

@@ -117,7 +117,8 @@ void check_certificate_profile_reference(const Reader& r, const std::string& var
         return;
     }
     r.problem(variable + " names certificate profile " + quoted(profile_id) +
-              ", which is not configured (list it in CERTCTL_CERT_PROFILES" +
+              ", which is not configured (list it in CERTCTL_CERT_PROFILES or define it in "
+              "CERTCTL_CERT_PROFILES_FILE" +
               (known.empty() ? std::string() : "; configured: " + joined(known)) + ")");
 }
 

@@ -118,6 +118,8 @@ void add_listed_issuer(const Reader& reader, const std::string& id, IssuerCatalo
     } else if (issuer.type == "pkcs11") {
         load_pkcs11_uri(r, prefix, issuer);
         load_pkcs11_pin(r, prefix, issuer);
+        issuer.pkcs11_pool_size = static_cast<unsigned>(
+            r.whole_number(prefix + "PKCS11_POOL_SIZE", issuer.pkcs11_pool_size, 1, 64));
         if (r.has(prefix + "CA_KEY_PATH")) {
             r.warning(prefix + "CA_KEY_PATH is ignored: a pkcs11 issuer's key stays in its token");
         }

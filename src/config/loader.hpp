@@ -69,8 +69,18 @@ struct IssuerCatalog {
 };
 IssuerCatalog load_issuers(const Reader& reader);
 
+// API keys, webhook, store location (src/config/operator_api.cpp).
+void load_operator_settings(const Reader& reader, Config& config);
+
 // Ids from CERTCTL_CERT_PROFILES.
 std::vector<std::string> load_certificate_profile_ids(const Reader& reader);
+
+struct CertificateProfiles {
+    std::vector<std::string> ids;  // CERTCTL_CERT_PROFILES, then the file's other ids
+    std::vector<CertificateProfileConfig> profiles;  // one per id, same order
+};
+// The listed profiles from their variables, and CERTCTL_CERT_PROFILES_FILE's.
+CertificateProfiles load_certificate_profiles(const Reader& reader);
 
 struct EstProfiles {
     std::vector<EstProfileConfig> profiles;

@@ -27,10 +27,10 @@ Result<pki::CertificateTemplate> template_from_csr(const pki::Csr& csr, std::chr
 
 Status check_reenroll_matches(const pki::Csr& csr, X509* current) {
     if (X509_NAME_cmp(csr.subject(), X509_get_subject_name(current)) != 0) {
-        return Error::bad_request(
-            "re-enrollment CSR subject \"" + pki::name_to_string(csr.subject()) +
-            "\" differs from the certificate being renewed (\"" +
-            pki::name_to_string(X509_get_subject_name(current)) + "\")");
+        return Error::bad_request("re-enrollment CSR subject \"" +
+                                  pki::name_to_string(csr.subject()) +
+                                  "\" differs from the certificate being renewed (\"" +
+                                  pki::name_to_string(X509_get_subject_name(current)) + "\")");
     }
     auto requested = csr.subject_alt_name_strings();
     auto existing = pki::subject_alt_names(current);

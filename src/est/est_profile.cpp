@@ -1,11 +1,29 @@
 #include "estd/est/est_profile.hpp"
 
+#include "estd/auth/channel_binding.hpp"
 #include "estd/est/wire.hpp"
+#include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
+#include "estd/policy/csr_attributes.hpp"
 
 namespace estd::est {
 
-Result<EstProfile> make_est_profile(const config::EstProfileConfig& cfg, issuer::Issuer& issuer) {
+namespace {
+
+// Computed once: the answer depends only on the configuration.
+Result<std::string> csrattrs_body(const policy::CertificateProfile* certificate_profile,
+                                  bool channel_binding_required) {
+    auto der = policy::csr_attributes_der(certificate_profile, channel_binding_required);
+    if (!der) {
+        return std::move(der).take_error();
+    }
+    return der->empty() ? std::string() : pki::base64_encode_lines(*der);
+}
+
+}  // namespace
+
+Result<EstProfile> make_est_profile(const config::EstProfileConfig& cfg, issuer::Issuer& issuer,
+                                    const EstProfileBindings& bindings) {
     EstProfile profile;
     profile.config = cfg;
     profile.issuer = &issuer;
@@ -28,18 +46,20 @@ Result<EstProfile> make_est_profile(const config::EstProfileConfig& cfg, issuer:
     }
     profile.issued_by_profile_ca.emplace(std::move(*issued));
 
-    if (cfg.auth_mtls) {
-        auto anchors = pki::load_certificates_file(cfg.mtls_trust_bundle_path);
-        if (!anchors) {
-            return Error::internal("EST profile " + cfg.display_name() + ": " + cfg.env_prefix +
-                                   "MTLS_CLIENT_CA_TRUST_BUNDLE_PATH: " + anchors.error().message);
-        }
-        auto verifier = pki::ChainVerifier::from_certificates(std::move(*anchors));
-        if (!verifier) {
-            return std::move(verifier).take_error();
-        }
-        profile.mtls_trust.emplace(std::move(*verifier));
+    auto gates = auth::make_profile_auth(cfg);
+    if (!gates) {
+        return std::move(gates).take_error();
     }
+    profile.auth = std::move(*gates);
+
+    profile.certificate_profile = bindings.certificate_profile;
+    profile.publication_urls = policy::publication_urls(bindings.public_base_url, cfg.issuer_id);
+    auto attrs =
+        csrattrs_body(profile.certificate_profile.get(), auth::requires_challenge_password(cfg));
+    if (!attrs) {
+        return std::move(attrs).take_error();
+    }
+    profile.csrattrs_body = std::move(*attrs);
     return profile;
 }
 

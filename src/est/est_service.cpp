@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include "estd/audit/audit_codes.hpp"
+#include "estd/auth/channel_binding.hpp"
+#include "estd/auth/gates.hpp"
 #include "estd/est/enrollment.hpp"
+#include "estd/est/server_keygen.hpp"
 #include "estd/est/wire.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/csr.hpp"
+#include "estd/policy/key_algorithm.hpp"
 
 namespace estd::est {
 namespace beast_http = boost::beast::http;
@@ -30,7 +34,8 @@ EstService::EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit
     : profiles_(std::move(profiles)),
       audit_(audit),
       counters_(counters),
-      default_ttl_(default_ttl) {}
+      default_ttl_(default_ttl) {
+}
 
 const EstProfile* EstService::find_profile(const std::string& path_id) const {
     for (const auto& profile : profiles_) {
@@ -58,10 +63,10 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
     }
     const auto method = expected_method(route.operation);
     if (req.method() != method) {
-        auto res = http::text_response(req, 405,
-                                       std::string(operation_name(route.operation)) +
-                                           " accepts only " +
-                                           std::string(beast_http::to_string(method)));
+        auto res =
+            http::text_response(req, 405,
+                                std::string(operation_name(route.operation)) + " accepts only " +
+                                    std::string(beast_http::to_string(method)));
         res.set(beast_http::field::allow, beast_http::to_string(method));
         return res;
     }
@@ -71,19 +76,18 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
     if (!outcome) {
         return http::error_response(req, outcome.error());
     }
-    auto res = http::make_response(req, outcome->status, outcome->content_type,
-                                   std::move(outcome->body));
-    if (outcome->content_type == kCertsOnlyContentType) {
+    auto res =
+        http::make_response(req, outcome->status, outcome->content_type, std::move(outcome->body));
+    if (outcome->content_type == kCertsOnlyContentType ||
+        outcome->content_type == kCsrAttrsContentType) {
         res.set("Content-Transfer-Encoding", "base64");
     }
     return res;
 }
 
-Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
-                                                 const net::Request& req,
+Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, const net::Request& req,
                                                  const net::ConnectionInfo& conn,
-                                                 const RequestContext& ctx,
-                                                 const EstRoute& route) {
+                                                 const RequestContext& ctx, const EstRoute& route) {
     if (auto gate = check_caller(profile, req, conn, ctx, route); !gate) {
         return std::move(gate).take_error();
     }
@@ -91,17 +95,21 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
         case Operation::cacerts:
             return Outcome{200, std::string(kCertsOnlyContentType), profile.cacerts_body, {}, {}};
         case Operation::csrattrs:
-            return Outcome{204, {}, {}, {}, {}};
+            if (profile.csrattrs_body.empty()) {
+                return Outcome{204, {}, {}, {}, {}};
+            }
+            return Outcome{200, std::string(kCsrAttrsContentType), profile.csrattrs_body, {}, {}};
         case Operation::simpleenroll:
         case Operation::simplereenroll:
             return enroll(profile, req, conn, ctx, route.operation);
         case Operation::serverkeygen:
             if (!profile.config.serverkeygen_enabled) {
-                return Error{404, {},
+                return Error{404,
+                             {},
                              "serverkeygen is not enabled for EST profile \"" +
                                  profile.config.display_name() + "\""};
             }
-            return Error{501, {}, "serverkeygen is not available in this build"};
+            return enroll(profile, req, conn, ctx, route.operation);
         case Operation::fullcmc:
             return Error{501, std::string(audit::codes::kFullCmcNotImplemented),
                          "fullcmc is not implemented: use simpleenroll or simplereenroll"};
@@ -109,10 +117,37 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile,
     return Error::internal("unknown EST operation");
 }
 
-Status EstService::check_caller(const EstProfile& profile, const net::Request& /*req*/,
-                                const net::ConnectionInfo& conn, const RequestContext& /*ctx*/,
+// In order: est-mtls takes a client certificate for every operation; on
+// /est/, cacerts and csrattrs stay open (a device fetches them before it can
+// authenticate anything), and the enrollment operations take the Basic
+// password (behind the source-IP lockout) when the profile allows Basic.
+Status EstService::check_caller(const EstProfile& profile, const net::Request& req,
+                                const net::ConnectionInfo& conn, const RequestContext& ctx,
                                 const EstRoute& route) {
-    return check_client_certificate(profile, conn, route);
+    if (!profile.auth) {
+        // Fail closed: a profile not made by make_est_profile has no gates.
+        return Error::internal("EST profile " + profile.config.display_name() +
+                               " has no authentication state");
+    }
+    if (route.family == RouteFamily::est_mtls) {
+        return check_client_certificate(profile, conn, route);
+    }
+    if (!is_enrollment(route.operation)) {
+        return Ok{};
+    }
+    if (profile.auth->basic) {
+        return auth::check_basic(*profile.auth, req[beast_http::field::authorization],
+                                 ctx.client_ip);
+    }
+    if (profile.config.auth_mtls && route.operation != Operation::simplereenroll) {
+        // An mTLS-only profile must not be an anonymous one on /est/.
+        return mtls_failure("EST profile \"" + profile.config.display_name() +
+                            "\" enrolls only with a client certificate, on /.well-known/est-mtls/" +
+                            profile.config.path_id + "/");
+    }
+    // Anonymous profiles (warned about at boot), and renewals, which enroll()
+    // authenticates with the certificate being renewed.
+    return Ok{};
 }
 
 // The est-mtls route admits a client certificate chaining to the profile's
@@ -129,31 +164,48 @@ Status EstService::check_client_certificate(const EstProfile& profile,
         return mtls_failure("this route requires a client certificate; none was presented");
     }
     STACK_OF(X509)* untrusted = SSL_get_peer_cert_chain(conn.ssl);
-    auto trusted = profile.mtls_trust->verify(leaf, untrusted);
+    // THIS profile's bundle, as of this request: the TLS layer accepted any
+    // certificate, and a reload may have replaced the anchors since.
+    auto trusted = profile.auth->mtls_trust->current()->verify(leaf, untrusted);
     if (trusted) {
-        return Ok{};
+        return check_not_revoked(leaf);
     }
     if (route.operation == Operation::simplereenroll &&
         profile.issued_by_profile_ca->verify(leaf, untrusted)) {
-        return Ok{};
+        return check_not_revoked(leaf);
     }
     return mtls_failure(trusted.error().message + " (trust bundle of EST profile \"" +
                         profile.config.display_name() + "\")");
 }
 
-Status EstService::check_csr_gates(const EstProfile& /*profile*/, const pki::Csr& /*csr*/,
-                                   const net::ConnectionInfo& /*conn*/,
-                                   const RequestContext& /*ctx*/, Operation /*op*/) {
-    return Ok{};
+// Channel binding before the rate limit, so a refused CSR does not use up
+// the principal's quota.
+Status EstService::check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
+                                   const net::ConnectionInfo& conn, const RequestContext& ctx,
+                                   Operation /*op*/) {
+    if (auto bound =
+            auth::check_channel_binding(csr, conn.ssl, profile.auth->channel_binding_required);
+        !bound) {
+        return bound;
+    }
+    return auth::check_principal_rate(*profile.auth, csr, ctx.client_ip);
 }
 
-Result<pki::CertificateTemplate> EstService::build_template(const EstProfile& /*profile*/,
+// With a certificate profile, the CSR is checked against it and the
+// certificate shaped by it; without one, template_from_csr's defaults. Either
+// way the issuer's CRL and AIA URLs are added.
+Result<pki::CertificateTemplate> EstService::build_template(const EstProfile& profile,
                                                             const pki::Csr& csr) const {
-    return template_from_csr(csr, default_ttl_);
+    auto tmpl = profile.certificate_profile
+                    ? profile.certificate_profile->certificate_template(csr, default_ttl_)
+                    : template_from_csr(csr, default_ttl_);
+    if (tmpl) {
+        policy::apply_publication_urls(profile.publication_urls, *tmpl);
+    }
+    return tmpl;
 }
 
-Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
-                                               const net::Request& req,
+Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const net::Request& req,
                                                const net::ConnectionInfo& conn,
                                                const RequestContext& ctx, Operation op) {
     X509* current = nullptr;
@@ -170,6 +222,9 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
             return mtls_failure(issued_here.error().message +
                                 " (the certificate being renewed must be issued by this "
                                 "profile's CA)");
+        }
+        if (auto live = check_not_revoked(current); !live) {
+            return std::move(live).take_error();
         }
     }
 
@@ -189,11 +244,10 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
     if (auto gate = check_csr_gates(profile, *csr, conn, ctx, op); !gate) {
         return std::move(gate).take_error();
     }
-    auto tmpl = build_template(profile, *csr);
-    if (!tmpl) {
-        return std::move(tmpl).take_error();
+    if (op == Operation::serverkeygen) {
+        return server_keygen(profile, req, conn, ctx, *csr);
     }
-    auto cert = profile.issuer->issue(std::move(*tmpl));
+    auto cert = issue_certificate(profile, req, conn, ctx, *csr);
     if (!cert) {
         return std::move(cert).take_error();
     }
@@ -202,6 +256,65 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile,
         return std::move(body).take_error();
     }
     return Outcome{200, std::string(kCertsOnlyContentType), std::move(*body),
+                   pki::name_to_string(X509_get_subject_name(cert->get())),
+                   pki::serial_hex(cert->get())};
+}
+
+Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
+                                                   const net::Request& req,
+                                                   const net::ConnectionInfo& conn,
+                                                   const RequestContext& ctx, const pki::Csr& csr) {
+    auto tmpl = build_template(profile, csr);
+    if (!tmpl) {
+        return std::move(tmpl).take_error();
+    }
+    auto cert = profile.issuer->issue(std::move(*tmpl));
+    if (!cert) {
+        return std::move(cert).take_error();
+    }
+    if (auto recorded = record_issued(profile, req, conn, ctx, cert->get()); !recorded) {
+        return std::move(recorded).take_error();
+    }
+    return cert;
+}
+
+// The key is generated only once every gate passed and the recipient is known
+// to be usable; it never reaches a log line, the audit row or the store.
+Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
+                                                      const net::Request& req,
+                                                      const net::ConnectionInfo& conn,
+                                                      const RequestContext& ctx,
+                                                      const pki::Csr& csr) {
+    const auto mode = profile.config.serverkeygen_key_encryption;
+    if (auto usable = check_key_recipient(csr, mode); !usable) {
+        return std::move(usable).take_error();
+    }
+    // Refuse a request the profile refuses before paying for a key.
+    if (profile.certificate_profile) {
+        if (auto allowed = profile.certificate_profile->check_request(csr); !allowed) {
+            return std::move(allowed).take_error();
+        }
+    }
+    // Config refuses serverkeygen without a certificate profile; the default
+    // (RSA-2048) keeps this total all the same.
+    const config::KeyAlgorithm algorithm =
+        profile.certificate_profile ? profile.certificate_profile->generated_key_algorithm()
+                                    : policy::default_key_algorithms().front();
+    auto generated = generate_request(csr, algorithm);
+    if (!generated) {
+        return std::move(generated).take_error();
+    }
+    auto cert = issue_certificate(profile, req, conn, ctx, generated->csr);
+    if (!cert) {
+        return std::move(cert).take_error();
+    }
+    const bool enveloped = mode == config::ServerKeygenEncryption::cms;
+    auto answer = serverkeygen_answer(generated->key.get(), cert->get(),
+                                      enveloped ? csr.public_key() : nullptr, csr.subject());
+    if (!answer) {
+        return std::move(answer).take_error();
+    }
+    return Outcome{200, std::move(answer->content_type), std::move(answer->body),
                    pki::name_to_string(X509_get_subject_name(cert->get())),
                    pki::serial_hex(cert->get())};
 }

@@ -1,9 +1,9 @@
 #include "estd/est/wire.hpp"
 
+#include <algorithm>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
-
-#include <algorithm>
 
 #include "estd/pki/base64.hpp"
 #include "estd/pki/pkcs7.hpp"
@@ -11,7 +11,9 @@
 namespace estd::est {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && is_space(text.front())) {

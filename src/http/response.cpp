@@ -26,7 +26,11 @@ net::Response text_response(const net::Request& req, unsigned status, std::strin
 }
 
 net::Response error_response(const net::Request& req, const Error& error) {
-    return text_response(req, static_cast<unsigned>(error.status), error.message);
+    auto res = text_response(req, static_cast<unsigned>(error.status), error.message);
+    for (const auto& [name, value] : error.headers) {
+        res.set(name, value);
+    }
+    return res;
 }
 
 }  // namespace estd::http

@@ -1,11 +1,10 @@
 #include "estd/http/router.hpp"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 #include "estd/http/response.hpp"
 
@@ -38,6 +37,19 @@ std::string new_request_id() {
         id += fmt::format("{:02x}", byte);
     }
     return id;
+}
+
+// Every X-Forwarded-For field of the request as one list (RFC 9110 §5.3).
+std::string forwarded_for(const net::Request& req) {
+    std::string joined;
+    const auto [first, last] = req.equal_range("X-Forwarded-For");
+    for (auto field = first; field != last; ++field) {
+        if (!joined.empty()) {
+            joined += ',';
+        }
+        joined += field->value();
+    }
+    return joined;
 }
 
 Error not_found(std::string_view path) {
@@ -76,7 +88,8 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path) {
     return Result<est::EstRoute>(std::move(route));
 }
 
-Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {}
+Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {
+}
 
 net::Response Router::handle(const net::Request& req, const net::ConnectionInfo& conn) {
     std::string_view target = req.target();
@@ -93,10 +106,21 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         if (!*route) {
             return error_response(req, route->error());
         }
-        est::RequestContext ctx{new_request_id(), conn.peer_address};
+        est::RequestContext ctx{
+            new_request_id(),
+            auth::client_address(conn.peer_address, forwarded_for(req), proxies_)};
         auto res = est_.handle(req, conn, ctx, route->value());
         res.set("X-Request-Id", ctx.request_id);
         return res;
+    }
+    if (admin_ != nullptr && AdminApi::handles(path)) {
+        const std::string request_id = new_request_id();
+        auto res = admin_->handle(req, conn, request_id);
+        res.set("X-Request-Id", request_id);
+        return res;
+    }
+    if (pki_ != nullptr && PkiRoutes::handles(path)) {
+        return pki_->handle(req);
     }
     return text_response(req, 404, "not found: " + std::string(path));
 }

@@ -3,6 +3,7 @@
 
 #include "estd/issuer/issuer.hpp"
 #include "estd/issuer/local_issuer.hpp"
+#include "estd/issuer/pkcs11_issuer.hpp"
 
 namespace estd::issuer {
 
@@ -19,8 +20,11 @@ Result<std::unique_ptr<Issuer>> make_local(const config::IssuerConfig& cfg) {
 }
 
 Result<std::unique_ptr<Issuer>> make_pkcs11(const config::IssuerConfig& cfg) {
-    return Error::internal("issuer " + cfg.id +
-                           ": type pkcs11 is not built into this estd yet; use type local");
+    auto issuer = Pkcs11Issuer::load(cfg);
+    if (!issuer) {
+        return std::move(issuer).take_error();
+    }
+    return std::unique_ptr<Issuer>(std::move(issuer).value());
 }
 
 const std::map<std::string_view, IssuerFactory>& factories() {

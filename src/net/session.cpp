@@ -116,7 +116,9 @@ void Session::do_handshake() {
 
 void Session::on_handshake(beast::error_code ec) {
     if (ec) {
-        registry_.count_handshake_failure();
+        if (ec != asio::error::operation_aborted) {  // not when shutdown cancelled it
+            registry_.count_handshake_failure();
+        }
         spdlog::debug("net: connection {} from {}: TLS handshake failed: {}", id_, peer_address_,
                       ec.message());
         return;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include <openssl/err.h>
@@ -43,16 +44,16 @@ std::string openssl_errors() {
 
 // Opening the file ourselves first gives "No such file or directory" instead
 // of OpenSSL's less direct "system lib".
-Status check_readable(const std::string& what, const std::string& path) {
+std::optional<std::string> unreadable(const std::string& what, const std::string& path) {
     if (path.empty()) {
-        return Error::internal(what + " path is not set");
+        return what + " path is not set";
     }
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
-        return Error::internal("cannot read " + what + " " + path + ": " + std::strerror(errno));
+        return "cannot read " + what + " " + path + ": " + std::strerror(errno);
     }
     std::fclose(file);
-    return Ok{};
+    return std::nullopt;
 }
 
 // The handler re-verifies the client certificate against the trust store of
@@ -96,15 +97,15 @@ Status configure(SSL_CTX* ctx, const config::ListenerConfig& listener) {
     // Request a client certificate, never require it.
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client_certificate);
 
-    if (auto readable = check_readable("TLS certificate file", listener.tls_cert_path); !readable) {
-        return readable;
+    if (auto problem = unreadable("TLS certificate file", listener.tls_cert_path)) {
+        return Error::internal(*problem);
     }
     if (SSL_CTX_use_certificate_chain_file(ctx, listener.tls_cert_path.c_str()) != 1) {
         return Error::internal("cannot load TLS certificate chain from " + listener.tls_cert_path +
                                ": " + openssl_errors());
     }
-    if (auto readable = check_readable("TLS key file", listener.tls_key_path); !readable) {
-        return readable;
+    if (auto problem = unreadable("TLS key file", listener.tls_key_path)) {
+        return Error::internal(*problem);
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, listener.tls_key_path.c_str(), SSL_FILETYPE_PEM) != 1) {
         // OpenSSL also fails here when the key does not match the certificate.

@@ -4,6 +4,8 @@
 #include <openssl/err.h>
 
 #include "estd/pki/certificate.hpp"
+#include "estd/pki/certificate_builder.hpp"
+#include "estd/pki/openssl_error.hpp"
 
 namespace estd::pki {
 
@@ -100,8 +102,33 @@ std::vector<std::string> Csr::subject_alt_name_strings() const {
 }
 
 std::optional<std::string> Csr::challenge_password() const {
-    const ASN1_TYPE* value = single_attribute_value(
-        req_.get(), X509_REQ_get_attr_by_NID(req_.get(), NID_pkcs9_challengePassword, -1));
+    return text_attribute(NID_pkcs9_challengePassword);
+}
+
+bool Csr::has_attribute(int nid) const {
+    return X509_REQ_get_attr_by_NID(req_.get(), nid, -1) >= 0;
+}
+
+Result<Csr> Csr::rebuilt_for_key(EVP_PKEY* private_key) const {
+    X509ReqPtr copy(X509_REQ_dup(req_.get()));
+    if (!copy || X509_REQ_set_pubkey(copy.get(), private_key) != 1 ||
+        X509_REQ_sign(copy.get(), private_key, signature_digest_for(private_key)) <= 0) {
+        return Error::internal("cannot rebuild the CSR around the generated key: " +
+                               drain_openssl_errors());
+    }
+    const int length = i2d_X509_REQ(copy.get(), nullptr);
+    if (length <= 0) {
+        return Error::internal("cannot encode the rebuilt CSR: " + drain_openssl_errors());
+    }
+    Bytes der(static_cast<std::size_t>(length));
+    unsigned char* cursor = der.data();
+    i2d_X509_REQ(copy.get(), &cursor);
+    return from_der(der);
+}
+
+std::optional<std::string> Csr::text_attribute(int nid) const {
+    const ASN1_TYPE* value =
+        single_attribute_value(req_.get(), X509_REQ_get_attr_by_NID(req_.get(), nid, -1));
     if (value == nullptr || !is_directory_string(value->type)) {
         return std::nullopt;
     }

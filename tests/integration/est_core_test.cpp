@@ -1,8 +1,8 @@
 // The daemon end to end: real estd process, real curl and openssl clients.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "support/daemon.hpp"
 
@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class EstCoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-core");
         make_dev_pki(dir_ / "pki", "corp");
@@ -91,24 +91,24 @@ TEST_F(EstCoreTest, GuideQuickStartStepsFourAndFive) {
     EXPECT_NE(ext.find("CA:FALSE"), std::string::npos) << ext;
 
     // Re-enroll over mTLS with the issued certificate: same subject passes.
-    const std::string reenroll_ok = sh(
-        "curl -sS -o renewed.b64 -w '%{http_code}' --cacert " + cacert() +
-        " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
-        " --data-binary @<(openssl req -new -key device.key -subj '/CN=device-001.example.com'"
-        " -outform DER | base64 -w0) " +
-        host() + "/.well-known/est/simplereenroll");
+    const std::string reenroll_ok =
+        sh("curl -sS -o renewed.b64 -w '%{http_code}' --cacert " + cacert() +
+           " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
+           " --data-binary @<(openssl req -new -key device.key -subj '/CN=device-001.example.com'"
+           " -outform DER | base64 -w0) " +
+           host() + "/.well-known/est/simplereenroll");
     EXPECT_EQ(reenroll_ok, "200");
     sh("base64 -d renewed.b64 | openssl pkcs7 -inform DER -print_certs > renewed.crt");
     EXPECT_NE(sh("openssl x509 -in renewed.crt -noout -subject").find("device-001.example.com"),
               std::string::npos);
 
     // Another subject is refused with 400.
-    const std::string reenroll_other = sh(
-        "curl -sS -o other.txt -w '%{http_code}' --cacert " + cacert() +
-        " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
-        " --data-binary @<(openssl req -new -key device.key -subj '/CN=someone-else'"
-        " -outform DER | base64 -w0) " +
-        host() + "/.well-known/est/simplereenroll");
+    const std::string reenroll_other =
+        sh("curl -sS -o other.txt -w '%{http_code}' --cacert " + cacert() +
+           " --cert device.crt --key device.key -H 'Content-Type: application/pkcs10'"
+           " --data-binary @<(openssl req -new -key device.key -subj '/CN=someone-else'"
+           " -outform DER | base64 -w0) " +
+           host() + "/.well-known/est/simplereenroll");
     EXPECT_EQ(reenroll_other, "400");
     EXPECT_NE(read_file(dir_ / "other.txt").find("subject"), std::string::npos);
 

@@ -1,9 +1,9 @@
 // Several profiles, several issuers, the TLS version opt-in, client quirks
 // and check-config, against the real daemon.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "support/daemon.hpp"
 
@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class EstProfilesTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-profiles");
         make_dev_pki(dir_ / "corp", "corp");
@@ -62,7 +62,8 @@ protected:
         curl("-H 'Content-Type: application/pkcs10' --data-binary @" + profile + ".b64 -o " +
                  profile + ".p7",
              "/.well-known/est/" + profile + "/simpleenroll");
-        return sh("base64 -d " + profile + ".p7 | openssl pkcs7 -inform DER -print_certs "
+        return sh("base64 -d " + profile +
+                  ".p7 | openssl pkcs7 -inform DER -print_certs "
                   "| openssl x509 -noout -issuer");
     }
 
@@ -72,10 +73,12 @@ protected:
 
 TEST_F(EstProfilesTest, EachProfileServesItsOwnChainAndSignsWithItsOwnCa) {
     ASSERT_TRUE(daemon_.start(two_profile_env())) << daemon_.log();
-    const auto corp_chain = curl("", "/.well-known/est/corp/cacerts | base64 -d | openssl pkcs7 "
-                                     "-inform DER -print_certs -noout");
-    const auto iot_chain = curl("", "/.well-known/est/iot/cacerts | base64 -d | openssl pkcs7 "
-                                    "-inform DER -print_certs -noout");
+    const auto corp_chain = curl("",
+                                 "/.well-known/est/corp/cacerts | base64 -d | openssl pkcs7 "
+                                 "-inform DER -print_certs -noout");
+    const auto iot_chain = curl("",
+                                "/.well-known/est/iot/cacerts | base64 -d | openssl pkcs7 "
+                                "-inform DER -print_certs -noout");
     EXPECT_NE(corp_chain.find("corp DEV-ONLY Issuing CA"), std::string::npos) << corp_chain;
     EXPECT_EQ(corp_chain.find("iot DEV-ONLY"), std::string::npos) << corp_chain;
     EXPECT_NE(iot_chain.find("iot DEV-ONLY Issuing CA"), std::string::npos) << iot_chain;
@@ -84,8 +87,7 @@ TEST_F(EstProfilesTest, EachProfileServesItsOwnChainAndSignsWithItsOwnCa) {
     EXPECT_NE(enroll_subject_issuer("corp").find("corp DEV-ONLY Issuing CA"), std::string::npos);
     EXPECT_NE(enroll_subject_issuer("iot").find("iot DEV-ONLY Issuing CA"), std::string::npos);
     sh("base64 -d iot.p7 | openssl pkcs7 -inform DER -print_certs > iot.crt");
-    EXPECT_NE(sh("openssl verify -CAfile iot/root-ca.crt -untrusted iot/ca.crt iot.crt")
-                  .find("OK"),
+    EXPECT_NE(sh("openssl verify -CAfile iot/root-ca.crt -untrusted iot/ca.crt iot.crt").find("OK"),
               std::string::npos);
     EXPECT_NE(run_command("cd '" + dir_.string() +
                           "' && openssl verify -CAfile corp/root-ca.crt -untrusted corp/ca.crt "
@@ -105,9 +107,9 @@ TEST_F(EstProfilesTest, ClientQuirksAreTolerated) {
     const std::string path = "/.well-known/est/corp/simpleenroll";
     const std::string ok = "-o /dev/null -w '%{http_code}' ";
     // Cisco IOS 15: PEM as application/x-pem-file.
-    EXPECT_EQ(curl(ok + "-H 'Content-Type: application/x-pem-file' --data-binary @quirky.pem",
-                   path),
-              "200");
+    EXPECT_EQ(
+        curl(ok + "-H 'Content-Type: application/x-pem-file' --data-binary @quirky.pem", path),
+        "200");
     // IOS 16: trailing newlines; Apple MDM: CRLF-wrapped base64; leading spaces.
     sh("{ printf '  \\n'; base64 -w 64 quirky.der | sed 's/$/\\r/'; printf '\\n\\n\\n'; } > "
        "crlf.b64");
@@ -115,9 +117,8 @@ TEST_F(EstProfilesTest, ClientQuirksAreTolerated) {
               "200");
     // Content-Transfer-Encoding present, LF wrapping.
     sh("base64 quirky.der > lf.b64");
-    EXPECT_EQ(curl(ok +
-                       "-H 'Content-Type: application/pkcs10' -H 'Content-Transfer-Encoding: "
-                       "base64' --data-binary @lf.b64",
+    EXPECT_EQ(curl(ok + "-H 'Content-Type: application/pkcs10' -H 'Content-Transfer-Encoding: "
+                        "base64' --data-binary @lf.b64",
                    path),
               "200");
     // Raw DER.
@@ -126,9 +127,10 @@ TEST_F(EstProfilesTest, ClientQuirksAreTolerated) {
     // A CSR whose signature does not verify is refused.
     sh("cp quirky.der bad.der && printf '\\x5a\\xa5' | dd of=bad.der bs=1 seek=$(( $(stat -c %s "
        "bad.der) - 5 )) conv=notrunc 2>/dev/null");
-    const auto bad = curl("-w '%{http_code}' -H 'Content-Type: application/pkcs10' "
-                          "--data-binary @<(base64 -w0 bad.der)",
-                          path);
+    const auto bad = curl(
+        "-w '%{http_code}' -H 'Content-Type: application/pkcs10' "
+        "--data-binary @<(base64 -w0 bad.der)",
+        path);
     EXPECT_NE(bad.find("400"), std::string::npos) << bad;
 }
 
@@ -146,10 +148,10 @@ TEST_F(EstProfilesTest, Tls12IsRefusedByDefaultAndServedWhenOptedIn) {
     env["CERTCTL_SERVER_TLS_MIN_VERSION"] = "1.2";
     ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     EXPECT_EQ(curl(tls12, "/.well-known/est/corp/cacerts"), "200");
-    const auto version = sh("openssl s_client -connect 127.0.0.1:" +
-                            std::to_string(daemon_.port()) +
-                            " -tls1_2 -CAfile corp/root-ca.crt </dev/null 2>/dev/null | grep "
-                            "-E '^ *Protocol'");
+    const auto version =
+        sh("openssl s_client -connect 127.0.0.1:" + std::to_string(daemon_.port()) +
+           " -tls1_2 -CAfile corp/root-ca.crt </dev/null 2>/dev/null | grep "
+           "-E '^ *Protocol'");
     EXPECT_NE(version.find("TLSv1.2"), std::string::npos) << version;
 }
 
@@ -162,8 +164,7 @@ TEST_F(EstProfilesTest, CheckConfigListsEveryProblem) {
     const auto result = Daemon::run_once(env, "check-config");
     EXPECT_NE(result.exit_code, 0);
     EXPECT_NE(result.output.find("kerberos"), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find("CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"),
-              std::string::npos)
+    EXPECT_NE(result.output.find("CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"), std::string::npos)
         << result.output;
     EXPECT_NE(result.output.find("iss-missing"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("CERTCTL_EST_PROFILE_IOT_RATE_LIMIT_PER_PRINCIPAL_24H"),

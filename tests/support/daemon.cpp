@@ -1,19 +1,18 @@
 #include "support/daemon.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdio>
+#include <fcntl.h>
 #include <fstream>
+#include <netinet/in.h>
+#include <signal.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace estd::testing {
@@ -49,8 +48,8 @@ bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout, int* status) {
 }  // namespace
 
 CommandResult run_command(const std::string& command, std::chrono::seconds timeout) {
-    const std::string wrapped = "timeout " + std::to_string(timeout.count()) + " bash -c " +
-                                shell_quote(command);
+    const std::string wrapped =
+        "timeout " + std::to_string(timeout.count()) + " bash -c " + shell_quote(command);
     CommandResult result;
     std::unique_ptr<FILE, PipeCloser> pipe(popen(wrapped.c_str(), "r"));
     if (!pipe) {
@@ -155,9 +154,9 @@ bool Daemon::start(Environment env, std::chrono::seconds timeout) {
             pid_ = -1;
             return false;
         }
-        auto probe = run_command("curl -sk --max-time 2 -o /dev/null -w '%{http_code}' " +
-                                     url("/healthz"),
-                                 std::chrono::seconds(5));
+        auto probe =
+            run_command("curl -sk --max-time 2 -o /dev/null -w '%{http_code}' " + url("/healthz"),
+                        std::chrono::seconds(5));
         if (probe.output == "200") {
             return true;
         }
@@ -191,6 +190,12 @@ void Daemon::kill_hard() {
     pid_ = -1;
 }
 
+void Daemon::send_signal(int signal_number) const {
+    if (running()) {
+        kill(pid_, signal_number);
+    }
+}
+
 CommandResult Daemon::run_once(const Environment& env, const std::string& args) {
     std::string command = "env -i";
     if (const char* path = std::getenv("PATH")) {
@@ -207,6 +212,8 @@ std::string Daemon::url(const std::string& path) const {
     return "https://127.0.0.1:" + std::to_string(port_) + path;
 }
 
-std::string Daemon::log() const { return log_path_.empty() ? std::string() : read_file(log_path_); }
+std::string Daemon::log() const {
+    return log_path_.empty() ? std::string() : read_file(log_path_);
+}
 
 }  // namespace estd::testing

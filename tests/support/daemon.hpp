@@ -1,11 +1,10 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <sys/types.h>
 
 namespace estd::testing {
 
@@ -31,7 +30,7 @@ void make_dev_pki(const std::filesystem::path& dir, const std::string& name);
 // The real estd binary, started with exactly the given environment (plus
 // PATH), on 127.0.0.1 and a free port; stderr/stdout go to a log file.
 class Daemon {
-public:
+  public:
     using Environment = std::map<std::string, std::string>;
     Daemon() = default;
     ~Daemon();
@@ -44,6 +43,8 @@ public:
     // SIGTERM and wait; returns the exit status.
     int stop();
     void kill_hard();
+    // Sends `signal_number` (e.g. SIGHUP) to the running daemon.
+    void send_signal(int signal_number) const;
     // Runs estd with `args` and the environment to completion (check-config).
     static CommandResult run_once(const Environment& env, const std::string& args);
 
@@ -53,7 +54,7 @@ public:
     std::string log() const;
     const Environment& environment() const { return env_; }
 
-private:
+  private:
     pid_t pid_ = -1;
     unsigned short port_ = 0;
     Environment env_;

@@ -146,6 +146,12 @@ pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
                     0) == 1,
                 "setting the subject");
     }
+    for (const auto& [name, value] : options.subject_entries) {
+        require(X509_NAME_add_entry_by_txt(
+                    X509_REQ_get_subject_name(req.get()), name.c_str(), MBSTRING_UTF8,
+                    reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0) == 1,
+                "adding subject entry " + name);
+    }
     require(X509_REQ_set_pubkey(req.get(), key) == 1, "setting the key");
 
     const pki::X509ExtensionStackPtr extensions(sk_X509_EXTENSION_new_null());
@@ -182,6 +188,12 @@ pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
         require(X509_REQ_add1_attr_by_OBJ(req.get(), object.get(), V_ASN1_OCTET_STRING,
                                           value.data(), static_cast<int>(value.size())) == 1,
                 "adding attribute " + oid);
+    }
+    for (const auto& [name, value] : options.text_attributes) {
+        require(X509_REQ_add1_attr_by_txt(req.get(), name.c_str(), V_ASN1_UTF8STRING,
+                                          reinterpret_cast<const unsigned char*>(value.data()),
+                                          static_cast<int>(value.size())) == 1,
+                "adding attribute " + name);
     }
     require(X509_REQ_sign(req.get(), key, pki::signature_digest_for(key)) > 0, "signing the CSR");
 

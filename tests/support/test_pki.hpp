@@ -45,6 +45,10 @@ struct CsrOptions {
     std::vector<std::pair<std::string, std::string>> extra_extensions;
     // Extra attributes holding one OCTET STRING: (dotted OID, value).
     std::vector<std::pair<std::string, pki::Bytes>> octet_string_attributes;
+    // Subject entries after the CN: (short name, value), e.g. ("serialNumber", "ABC123").
+    std::vector<std::pair<std::string, std::string>> subject_entries;
+    // Attributes holding one UTF8String: (short name or dotted OID, value).
+    std::vector<std::pair<std::string, std::string>> text_attributes;
 };
 
 // A signed PKCS#10 request, DER encoded.

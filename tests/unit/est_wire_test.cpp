@@ -1,7 +1,7 @@
+#include <string>
+
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
-
-#include <string>
 
 #include "estd/est/wire.hpp"
 #include "estd/pki/base64.hpp"
@@ -21,7 +21,7 @@ std::string with_crlf_lines(const std::string& text, std::size_t width) {
 }
 
 class EstWireTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         key_ = test::make_ec_key();
         der_ = test::make_csr(key_.get(), "wire-test");

@@ -229,9 +229,8 @@ TEST_F(IssuerLocal, IssuesConcurrently) {
         threads.emplace_back([&] {
             for (int i = 0; i < kPerThread; ++i) {
                 const auto cert = (*issuer)->issue(leaf_template(key.get(), std::chrono::days(1)));
-                const int code = cert.ok() ? test::verify_certificate(cert->get(), root.get(),
-                                                                      {sub.get()})
-                                           : -1;
+                const int code =
+                    cert.ok() ? test::verify_certificate(cert->get(), root.get(), {sub.get()}) : -1;
                 if (code == X509_V_OK) {
                     ++verified;
                     continue;
@@ -276,14 +275,14 @@ TEST(IssuerFactory, LocalErrorsPassThrough) {
     EXPECT_TRUE(contains(issuer.error().message, "/nonexistent/ca.crt"));
 }
 
-TEST(IssuerFactory, Pkcs11IsNotBuiltYet) {
+TEST(IssuerFactory, Pkcs11WithoutUriIsRefusedNamingTheIssuer) {
     config::IssuerConfig cfg;
     cfg.id = "iss-hsm";
     cfg.type = "pkcs11";
     const auto issuer = make_issuer(cfg);
     ASSERT_FALSE(issuer.ok());
     EXPECT_TRUE(contains(issuer.error().message, "iss-hsm"));
-    EXPECT_TRUE(contains(issuer.error().message, "not built"));
+    EXPECT_TRUE(contains(issuer.error().message, "PKCS#11 URI"));
 }
 
 TEST(IssuerFactory, UnknownTypeNamesTheKnownOnes) {

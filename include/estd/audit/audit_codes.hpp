@@ -24,11 +24,10 @@ inline constexpr std::string_view kBulkRevoke = "est_bulk_revoke";
 
 // The per-profile counter grid: every code a request outcome can carry.
 inline constexpr std::array kCountedCodes = {
-    kSimpleEnrollSuccess,   kSimpleEnrollFailed,        kSimpleReenrollSuccess,
-    kSimpleReenrollFailed,  kServerKeygenSuccess,       kServerKeygenFailed,
-    kCacertsSuccess,        kCsrattrsSuccess,           kAuthFailedBasic,
-    kAuthFailedMtls,        kAuthFailedChannelBinding,  kRateLimited,
-    kCsrPolicyViolation,    kFullCmcNotImplemented,
+    kSimpleEnrollSuccess, kSimpleEnrollFailed,    kSimpleReenrollSuccess,    kSimpleReenrollFailed,
+    kServerKeygenSuccess, kServerKeygenFailed,    kCacertsSuccess,           kCsrattrsSuccess,
+    kAuthFailedBasic,     kAuthFailedMtls,        kAuthFailedChannelBinding, kRateLimited,
+    kCsrPolicyViolation,  kFullCmcNotImplemented,
 };
 
 }  // namespace estd::audit::codes

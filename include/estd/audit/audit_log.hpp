@@ -12,7 +12,7 @@ namespace estd::audit {
 
 // Where audit events go. The EST layer depends on this interface only.
 class AuditSink {
-public:
+  public:
     virtual ~AuditSink() = default;
     virtual Status record(const AuditEvent& event) = 0;
 };
@@ -20,7 +20,7 @@ public:
 // Appends one JSON object per line to a file and flushes it before
 // returning, so a line written is a line kept.
 class AuditLogFile final : public AuditSink {
-public:
+  public:
     static Result<std::unique_ptr<AuditLogFile>> open(const std::filesystem::path& path);
     struct FileCloser {
         void operator()(std::FILE* f) const noexcept { std::fclose(f); }
@@ -30,7 +30,7 @@ public:
     AuditLogFile(Passkey, FilePtr file) : file_(std::move(file)) {}
     Status record(const AuditEvent& event) override;
 
-private:
+  private:
     std::mutex mutex_;
     FilePtr file_;
 };

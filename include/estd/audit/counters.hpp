@@ -14,7 +14,7 @@ namespace estd::audit {
 // fixed at boot, so the request path only does an atomic increment: no
 // locks, and no way for two profiles to share a cell.
 class ProfileCounters {
-public:
+  public:
     explicit ProfileCounters(const std::vector<std::string>& profiles);
 
     void increment(std::string_view profile, std::string_view code);
@@ -22,7 +22,7 @@ public:
     // code -> count for one profile (every counted code, zeros included).
     std::map<std::string, std::uint64_t> snapshot(std::string_view profile) const;
 
-private:
+  private:
     using Grid = std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>, std::less<>>;
     std::map<std::string, Grid, std::less<>> grids_;
 };

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace estd::config {
@@ -35,10 +36,75 @@ struct IssuerConfig {
     std::string id;    // e.g. iss-local
     std::string type;  // local | pkcs11
     std::string ca_cert_path;
-    std::string ca_key_path;      // local
-    std::string pkcs11_uri;       // pkcs11
-    std::string pkcs11_pin_file;  // pkcs11
-    std::string pkcs11_pin_env;   // pkcs11: the name of the variable holding the PIN
+    std::string ca_key_path;        // local
+    std::string pkcs11_uri;         // pkcs11
+    std::string pkcs11_pin_file;    // pkcs11
+    std::string pkcs11_pin_env;     // pkcs11: the name of the variable holding the PIN
+    unsigned pkcs11_pool_size = 4;  // pkcs11: token sessions signing in parallel
+};
+
+// One entry of a certificate profile's ALLOWED_KEY_ALGORITHMS: EC-P256,
+// EC-P384, RSA-<n> (RSA of at least n bits) or ED25519.
+struct KeyAlgorithm {
+    enum class Type { ec_p256, ec_p384, rsa, ed25519 };
+    Type type = Type::rsa;
+    unsigned rsa_min_bits = 0;  // rsa only
+
+    std::string name() const;  // as written in the configuration: "EC-P256", "RSA-2048"
+    bool operator==(const KeyAlgorithm&) const = default;
+};
+
+// An extended key usage as configured: a known name (clientAuth) or a dotted
+// OID; `oid` is always the dotted form.
+struct ExtendedKeyUsage {
+    std::string name;
+    std::string oid;
+    bool operator==(const ExtendedKeyUsage&) const = default;
+};
+
+enum class SanType { dns, ip, email, uri };
+std::string_view san_type_name(SanType type);  // dns, ip, email, uri
+
+// What a CSR must carry. deviceSerialNumber: the subject's serialNumber
+// (2.5.4.5) or a serialNumber CSR attribute; the others: the subject entry.
+enum class RequiredAttribute {
+    device_serial_number,
+    common_name,
+    organization,
+    organizational_unit,
+    country,
+};
+std::string_view required_attribute_name(RequiredAttribute attribute);  // deviceSerialNumber, ...
+
+// A certificate profile (CERTCTL_CERT_PROFILE_<ID>_* or an entry of
+// CERTCTL_CERT_PROFILES_FILE), validated. nullopt lists were not configured:
+// the policy applies its documented default.
+struct CertificateProfileConfig {
+    std::string id;          // e.g. cp-wifi-eap-tls
+    std::string defined_in;  // "environment" or the JSON file's path
+    std::optional<std::vector<KeyAlgorithm>> allowed_key_algorithms;
+    std::optional<std::vector<ExtendedKeyUsage>> allowed_ekus;
+    std::optional<std::vector<SanType>> allowed_san_types;  // empty: no SAN allowed
+    std::vector<std::string> san_dns_suffixes;              // lower-case, no leading dot
+    std::vector<std::string> san_email_domains;             // lower-case, no '@'
+    std::vector<RequiredAttribute> required_csr_attributes;
+    std::optional<std::chrono::seconds> max_ttl;
+    bool must_staple = false;
+};
+
+// A Bearer key of the operator API (CERTCTL_API_KEYS_NAMED=name:key[:admin]).
+struct ApiKey {
+    std::string name;  // recorded as the actor of what the key does
+    std::string key;   // secret: never log
+    bool admin = false;
+};
+
+// Expiry notifications (cert.expiring_soon) POSTed to `url`, signed with
+// HMAC-SHA256 keyed by `secret`. An empty url turns them off.
+struct WebhookConfig {
+    std::string url;
+    std::string secret;  // secret: never log
+    std::chrono::seconds scan_interval{3600};
 };
 
 struct EstProfileConfig {
@@ -79,8 +145,14 @@ struct Config {
     // Certificate profile ids from CERTCTL_CERT_PROFILES; a PROFILE_ID must be
     // one of them.
     std::vector<std::string> certificate_profile_ids;
+    // Their definitions, one per id, in the same order.
+    std::vector<CertificateProfileConfig> certificate_profiles;
+
+    std::vector<ApiKey> api_keys;
+    WebhookConfig webhook;
 
     const IssuerConfig* find_issuer(const std::string& id) const;
+    const CertificateProfileConfig* find_certificate_profile(const std::string& id) const;
 };
 
 struct LoadResult {

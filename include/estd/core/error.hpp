@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace estd {
 
@@ -13,6 +14,10 @@ struct Error {
     int status = 500;
     std::string audit_code;
     std::string message;
+    // Response headers the status needs (Retry-After on 429,
+    // WWW-Authenticate on a Basic 401). The default member initializer keeps
+    // Error{status, code, message} free of missing-initializer warnings.
+    std::vector<std::pair<std::string, std::string>> headers = {};
 
     static Error bad_request(std::string message, std::string audit_code = {}) {
         return {400, std::move(audit_code), std::move(message)};
@@ -24,8 +29,8 @@ struct Error {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
     Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return std::holds_alternative<T>(state_); }
@@ -42,7 +47,7 @@ public:
     const Error& error() const { return std::get<Error>(state_); }
     Error&& take_error() && { return std::get<Error>(std::move(state_)); }
 
-private:
+  private:
     std::variant<T, Error> state_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "estd/est/operation.hpp"
 #include "estd/net/server.hpp"
 #include "estd/pki/csr.hpp"
+#include "estd/store/store.hpp"
 
 namespace estd::est {
 
@@ -21,7 +23,7 @@ struct RequestContext {
 
 // The six EST operations for every configured profile.
 class EstService {
-public:
+  public:
     EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit,
                audit::ProfileCounters& counters, std::chrono::seconds default_ttl);
 
@@ -30,7 +32,26 @@ public:
 
     const std::vector<EstProfile>& profiles() const { return profiles_; }
 
-private:
+    // One profile's outcome of reload_trust_bundles().
+    struct TrustReload {
+        std::string profile;
+        bool reloaded = false;
+        std::string detail;  // anchors loaded, or why the old ones were kept
+    };
+    // Re-reads every mTLS trust bundle (SIGHUP; the admin API). A bundle that
+    // cannot be loaded keeps that profile's anchors in force and is logged;
+    // each success swaps the anchors atomically and writes an
+    // est_trust_anchor_reloaded audit row naming `actor`. Thread-safe.
+    // `only_path_id` limits the reload to the profile with that PathID.
+    std::vector<TrustReload> reload_trust_bundles(
+        const std::string& actor, const std::optional<std::string>& only_path_id = std::nullopt);
+
+    // The inventory: every issued certificate is recorded in it before the
+    // response is sent, and client certificates are checked against its
+    // revocations. Set before serving; without it nothing is recorded.
+    void use_store(store::Store& store) { store_ = &store; }
+
+  private:
     struct Outcome {
         unsigned status = 200;
         std::string content_type;
@@ -56,16 +77,34 @@ private:
     // What the certificate will be: the CSR read through the profile's policy.
     Result<pki::CertificateTemplate> build_template(const EstProfile& profile,
                                                     const pki::Csr& csr) const;
+    // simpleenroll, simplereenroll and serverkeygen: one path through the
+    // gates, so serverkeygen is gated exactly as simpleenroll.
     Result<Outcome> enroll(const EstProfile& profile, const net::Request& req,
                            const net::ConnectionInfo& conn, const RequestContext& ctx,
                            Operation op);
+    // The certificate for an accepted CSR: policy, signature, inventory.
+    Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const net::Request& req,
+                                           const net::ConnectionInfo& conn,
+                                           const RequestContext& ctx, const pki::Csr& csr);
+    // serverkeygen after the gates: a key generated for the CSR, the CSR
+    // rebuilt around it and issued, the key returned with the certificate.
+    Result<Outcome> server_keygen(const EstProfile& profile, const net::Request& req,
+                                  const net::ConnectionInfo& conn, const RequestContext& ctx,
+                                  const pki::Csr& csr);
     void record(const EstProfile& profile, const RequestContext& ctx, Operation op,
                 const Result<Outcome>& outcome);
+    // 401 est_auth_failed_mtls when the store has `cert` revoked.
+    Status check_not_revoked(X509* cert) const;
+    // The issued certificate's row, durable on return; 503 otherwise.
+    Status record_issued(const EstProfile& profile, const net::Request& req,
+                         const net::ConnectionInfo& conn, const RequestContext& ctx,
+                         X509* cert) const;
 
     std::vector<EstProfile> profiles_;
     audit::AuditSink& audit_;
     audit::ProfileCounters& counters_;
     std::chrono::seconds default_ttl_;
+    store::Store* store_ = nullptr;
 };
 
 }  // namespace estd::est

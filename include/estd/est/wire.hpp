@@ -22,5 +22,7 @@ Result<std::string> certs_only_body(const std::vector<X509*>& certs);
 
 inline constexpr std::string_view kCertsOnlyContentType =
     "application/pkcs7-mime; smime-type=certs-only";
+// csrattrs: base64 DER CsrAttrs (RFC 7030 §4.5.2).
+inline constexpr std::string_view kCsrAttrsContentType = "application/csrattrs";
 
 }  // namespace estd::est

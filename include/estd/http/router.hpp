@@ -4,9 +4,12 @@
 #include <optional>
 #include <string_view>
 
+#include "estd/auth/client_address.hpp"
 #include "estd/core/error.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/est/operation.hpp"
+#include "estd/http/admin_api.hpp"
+#include "estd/http/pki_routes.hpp"
 #include "estd/net/server.hpp"
 
 namespace estd::http {
@@ -18,15 +21,26 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path);
 
 // Entry point for every request: health endpoints and EST.
 class Router {
-public:
+  public:
     using ReadinessProbe = std::function<bool()>;
     Router(est::EstService& est, ReadinessProbe ready);
 
     net::Response handle(const net::Request& req, const net::ConnectionInfo& conn);
 
-private:
+    // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client.
+    // Set before serving; by default no peer is believed.
+    void trust_proxies(auth::TrustedProxies proxies) { proxies_ = std::move(proxies); }
+    // /api/v1/... (operator API) and /.well-known/pki/... (CRLs, OCSP). Set
+    // before serving; unset, those paths are 404.
+    void mount_admin_api(AdminApi& api) { admin_ = &api; }
+    void mount_pki_routes(PkiRoutes& pki) { pki_ = &pki; }
+
+  private:
     est::EstService& est_;
     ReadinessProbe ready_;
+    auth::TrustedProxies proxies_;
+    AdminApi* admin_ = nullptr;
+    PkiRoutes* pki_ = nullptr;
 };
 
 }  // namespace estd::http

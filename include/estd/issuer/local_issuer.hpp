@@ -27,6 +27,7 @@ class LocalIssuer final : public Issuer {
     // CA's NotBefore, NotAfter never after the CA's NotAfter.
     Result<pki::X509Ptr> issue(pki::CertificateTemplate tmpl) override;
     bool ready() const override { return true; }
+    Status with_signing_key(const KeyUse& use) override { return use(key_.get()); }
 
   private:
     // Only load() constructs, after every check has passed.

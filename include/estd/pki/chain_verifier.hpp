@@ -12,7 +12,7 @@ namespace estd::pki {
 // current time. Immutable after construction, so it is shared across
 // threads without locks and swapped whole on reload.
 class ChainVerifier {
-public:
+  public:
     // Anchors may be intermediates: a chain ending at any of them verifies.
     static Result<ChainVerifier> from_certificates(std::vector<X509Ptr> anchors);
 
@@ -20,7 +20,7 @@ public:
     Status verify(X509* leaf, STACK_OF(X509) * untrusted) const;
     const std::vector<X509Ptr>& anchors() const { return anchors_; }
 
-private:
+  private:
     ChainVerifier(X509StorePtr store, std::vector<X509Ptr> anchors)
         : store_(std::move(store)), anchors_(std::move(anchors)) {}
     X509StorePtr store_;

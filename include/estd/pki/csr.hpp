@@ -13,7 +13,7 @@ namespace estd::pki {
 // A parsed PKCS#10 request whose self-signature has been verified: a Csr
 // value cannot exist for a request that fails the proof of possession.
 class Csr {
-public:
+  public:
     // 400 errors (with a message saying what was wrong) for garbage,
     // truncated or trailing-data DER and for a bad signature.
     static Result<Csr> from_der(std::span<const std::uint8_t> der);
@@ -31,8 +31,18 @@ public:
     std::optional<std::string> challenge_password() const;
     // The value of a single-valued attribute holding an OCTET STRING.
     std::optional<Bytes> octet_string_attribute(const char* dotted_oid) const;
+    // The value of a single-valued attribute holding a directory string
+    // (PrintableString, UTF8String, ...) as UTF-8.
+    std::optional<std::string> text_attribute(int nid) const;
+    // True when the request carries an attribute of this type at all.
+    bool has_attribute(int nid) const;
 
-private:
+    // The same request — subject, attributes, requested extensions — for
+    // another key, signed by that key (serverkeygen: the issuer sees a CSR
+    // that matches the certificate it signs).
+    Result<Csr> rebuilt_for_key(EVP_PKEY* private_key) const;
+
+  private:
     explicit Csr(X509ReqPtr req, EvpPkeyPtr key) : req_(std::move(req)), key_(std::move(key)) {}
     X509ReqPtr req_;
     EvpPkeyPtr key_;

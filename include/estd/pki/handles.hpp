@@ -1,5 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <vector>
+
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -7,10 +11,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <cstdint>
-#include <memory>
-#include <vector>
 
 namespace estd::pki {
 
@@ -38,10 +38,14 @@ using Asn1IntegerPtr = OpenSslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
 using Asn1TimePtr = OpenSslPtr<ASN1_TIME, ASN1_TIME_free>;
 using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
 
-inline void free_general_names(GENERAL_NAMES* names) { GENERAL_NAMES_free(names); }
+inline void free_general_names(GENERAL_NAMES* names) {
+    GENERAL_NAMES_free(names);
+}
 using GeneralNamesPtr = OpenSslPtr<GENERAL_NAMES, free_general_names>;
 
-inline void free_x509_stack(STACK_OF(X509) * stack) { sk_X509_pop_free(stack, X509_free); }
+inline void free_x509_stack(STACK_OF(X509) * stack) {
+    sk_X509_pop_free(stack, X509_free);
+}
 using X509StackPtr = OpenSslPtr<STACK_OF(X509), free_x509_stack>;
 
 inline void free_extension_stack(STACK_OF(X509_EXTENSION) * stack) {

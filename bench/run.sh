@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The standard estd benchmark (docs/performance.md):
+#   1. builds estd and estd-bench in Release (build-release/),
+#   2. makes a DEV-ONLY PKI (ECDSA P-256 CA and TLS certificate),
+#   3. starts estd: TLS 1.3, an anonymous profile "anon" and a Basic profile "basic",
+#   4. runs the scenarios at each concurrency, the TLS handshake ceiling against
+#      `openssl s_server` with the same certificate, and the idle-connection RSS,
+#   5. prints `openssl speed` figures beside them and writes
+#      bench/results/<date>.json and bench/results/<date>.txt.
+#
+# Environment knobs (defaults in brackets):
+#   DURATION [5]          seconds per run
+#   CONCURRENCY ["1 16 256"]
+#   SCENARIOS ["cacerts-keepalive enroll-new-conn enroll-keepalive reenroll-mtls"]
+#   IDLE [10000]          idle TLS connections to hold (0 = skip)
+#   SERVER_THREADS [2]    estd worker threads
+#   CLIENT_THREADS [1]    estd-bench threads
+#   JOBS [2]              ninja -j
+#   BUILD_DIR [build-release]  where to build (Release)
+#   SKIP_BUILD [0]        1 = use BUILD_DIR as it is
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+duration=${DURATION:-5}
+concurrency=${CONCURRENCY:-"1 16 256"}
+scenarios=${SCENARIOS:-"cacerts-keepalive enroll-new-conn enroll-keepalive reenroll-mtls"}
+idle=${IDLE:-10000}
+server_threads=${SERVER_THREADS:-2}
+client_threads=${CLIENT_THREADS:-1}
+build=${BUILD_DIR:-"$root/build-release"}
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+results="$root/bench/results"
+mkdir -p "$results"
+json_file="$results/$stamp.json"
+table_file="$results/$stamp.txt"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DESTD_BUILD_TESTS=OFF >/dev/null
+  ninja -C "$build" -j "${JOBS:-2}" estd estd-bench
+fi
+estd="$build/estd"
+bench="$build/bench/estd-bench"
+
+work=$(mktemp -d /tmp/estd-bench.XXXXXX)
+estd_pid=""
+sserver_pid=""
+cleanup() {
+  [ -n "$estd_pid" ] && kill "$estd_pid" 2>/dev/null && wait "$estd_pid" 2>/dev/null
+  [ -n "$sserver_pid" ] && kill "$sserver_pid" 2>/dev/null && wait "$sserver_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$root/scripts/dev-pki.sh" "$work/pki" bench >/dev/null 2>&1
+printf 'bench-password\n' >"$work/password"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+
+# 10 000 idle connections need more than the usual 1024 descriptors.
+ulimit -n "$(ulimit -Hn)" || true
+
+env -i PATH="$PATH" \
+  CERTCTL_EST_ENABLED=true \
+  CERTCTL_SERVER_HOST=127.0.0.1 \
+  CERTCTL_SERVER_PORT="$port" \
+  CERTCTL_SERVER_THREADS="$server_threads" \
+  CERTCTL_SERVER_TLS_CERT_PATH="$work/pki/tls.crt" \
+  CERTCTL_SERVER_TLS_KEY_PATH="$work/pki/tls.key" \
+  CERTCTL_SERVER_TLS_MIN_VERSION=1.3 \
+  CERTCTL_SERVER_READ_TIMEOUT=10m \
+  CERTCTL_SERVER_IDLE_TIMEOUT=10m \
+  CERTCTL_SERVER_MAX_CONNECTIONS=20000 \
+  CERTCTL_CA_CERT_PATH="$work/pki/ca-chain.crt" \
+  CERTCTL_CA_KEY_PATH="$work/pki/ca.key" \
+  CERTCTL_EST_PROFILES=anon,basic \
+  CERTCTL_EST_PROFILE_ANON_ISSUER_ID=iss-local \
+  CERTCTL_EST_PROFILE_BASIC_ISSUER_ID=iss-local \
+  CERTCTL_EST_PROFILE_BASIC_ALLOWED_AUTH_MODES=basic \
+  CERTCTL_EST_PROFILE_BASIC_ENROLLMENT_PASSWORD=bench-password \
+  CERTCTL_DATA_DIR="$work/data" \
+  CERTCTL_LOG_LEVEL=warn \
+  "$estd" serve >"$work/estd.log" 2>&1 &
+estd_pid=$!
+for _ in $(seq 100); do
+  curl -fsS --cacert "$work/pki/root-ca.crt" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+if ! kill -0 "$estd_pid" 2>/dev/null; then
+  echo "estd did not start:" >&2
+  cat "$work/estd.log" >&2
+  exit 1
+fi
+
+url="https://127.0.0.1:$port"
+common=(--url "$url" --cacert "$work/pki/root-ca.crt" --tls 1.3 --threads "$client_threads" --json)
+runs="$work/runs.jsonl"
+: >"$runs"
+
+row() {  # one result JSON → one table line
+  jq -r '[.label, (.concurrency|tostring), (.requests_per_second|floor|tostring),
+          (.latency_ms.p50|tostring), (.latency_ms.p90|tostring), (.latency_ms.p99|tostring),
+          (.latency_ms.max|tostring), (.errors.total|tostring),
+          ((.server.cpu_ms_per_request // 0) * 1000 | floor / 1000 | tostring),
+          ((.server.peak_rss_mb // 0) | floor | tostring),
+          ((.client_cpu_seconds // 0) / .seconds * 100 | floor | tostring)] | @tsv' \
+    | awk -F'\t' '{printf "%-34s %5s %9s %8.2f %8.2f %8.2f %8.2f %7s %9s %6s %7s\n",$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}'
+}
+
+one() {  # label, then estd-bench arguments
+  local label=$1
+  shift
+  local out
+  out=$("$bench" "${common[@]}" --label "$label" "$@" || true)
+  if [ -z "$out" ]; then
+    echo "$label: estd-bench failed" >&2
+    return
+  fi
+  echo "$out" | jq -c . >>"$runs"
+  echo "$out" | row | tee -a "$table_file"
+}
+
+{
+  echo "estd benchmark $stamp  (host $(hostname), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "estd: $server_threads threads, TLS 1.3, ECDSA P-256 CA and server key; estd-bench: $client_threads thread(s); ${duration}s per run"
+  printf '%-34s %5s %9s %8s %8s %8s %8s %7s %9s %6s %7s\n' scenario conc 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' errors 'srv ms/rq' 'RSS MB' 'cli cpu%'
+} | tee "$table_file"
+
+for c in $concurrency; do
+  for s in $scenarios; do
+    case $s in
+      cacerts-keepalive) one "$s anon" --scenario "$s" --profile anon -c "$c" -d "$duration" --server-pid "$estd_pid" ;;
+      *) one "$s anon p256" --scenario "$s" --profile anon -c "$c" -d "$duration" --server-pid "$estd_pid" ;;
+    esac
+  done
+  one "enroll-keepalive basic p256" --scenario enroll-keepalive --profile basic --user bench \
+    --password-file "$work/password" -c "$c" -d "$duration" --server-pid "$estd_pid"
+done
+one "enroll-keepalive anon rsa2048" --scenario enroll-keepalive --profile anon --key-type rsa2048 \
+  -c 16 -d "$duration" --server-pid "$estd_pid"
+one "handshake estd" --scenario handshake -c 16 -d "$duration" --server-pid "$estd_pid"
+
+# The handshake ceiling: openssl s_server, same certificate, TLS 1.3. It is
+# single-threaded, so compare CPU per handshake (srv ms/rq), not req/s.
+sport=$(free_port)
+openssl s_server -quiet -www -tls1_3 -accept "127.0.0.1:$sport" \
+  -cert "$work/pki/tls.crt" -cert_chain "$work/pki/ca.crt" -key "$work/pki/tls.key" >/dev/null 2>&1 &
+sserver_pid=$!
+sleep 0.5
+"$bench" --url "https://127.0.0.1:$sport" --cacert "$work/pki/root-ca.crt" --tls 1.3 \
+  --json --label "handshake openssl-s_server" --scenario handshake -c 16 -d "$duration" \
+  --server-pid "$sserver_pid" >"$work/sserver.json" || true
+if [ -s "$work/sserver.json" ]; then
+  jq -c . "$work/sserver.json" >>"$runs"
+  row <"$work/sserver.json" | tee -a "$table_file"
+fi
+kill "$sserver_pid" 2>/dev/null || true
+wait "$sserver_pid" 2>/dev/null || true
+sserver_pid=""
+
+if [ "$idle" -gt 0 ]; then
+  "$bench" "${common[@]}" --label "idle $idle" --idle-connections "$idle" -c 64 --hold 3 \
+    --server-pid "$estd_pid" >"$work/idle.json" || true
+  if [ -s "$work/idle.json" ]; then
+    jq -c . "$work/idle.json" >>"$runs"
+    jq -r '"idle connections: \(.open) of \(.requested) open, estd RSS \(.server.rss_mb|floor) MB (before \(.server.rss_before_mb|floor) MB, peak \(.server.peak_rss_mb|floor) MB)"' \
+      "$work/idle.json" | tee -a "$table_file"
+  fi
+fi
+
+# The machine's crypto ceiling, per core.
+speed_ec=$(openssl speed -seconds 2 ecdsap256 2>/dev/null | awk '/ecdsa \(nistp256\)/ {print $(NF-1), $NF}')
+speed_x=$(openssl speed -seconds 2 ecdhx25519 2>/dev/null | awk '/ecdh \(X25519\)/ {print $NF}')
+sign=${speed_ec% *}
+verify=${speed_ec#* }
+{
+  echo "openssl speed (one core): ECDSA P-256 sign ${sign}/s verify ${verify}/s; X25519 ${speed_x} ops/s"
+  awk -v s="$sign" -v v="$verify" -v n="$(nproc)" 'BEGIN { if (s > 0 && v > 0) {
+    per = 1 / (1 / s + 1 / v);
+    printf "crypto ceiling for an enrollment (1 CSR verify + 1 signature): %.0f/s per core, %.0f/s on %d cores\n", per, per * n, n } }'
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee -a "$table_file"
+
+jq -s --arg stamp "$stamp" --arg host "$(hostname)" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+  --arg openssl "$(openssl version)" --argjson cores "$(nproc)" \
+  --argjson sign "${sign:-0}" --argjson verify "${verify:-0}" --argjson x25519 "${speed_x:-0}" \
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson duration "$duration" \
+  '{date: $stamp, host: $host, cpu: $cpu, cores: $cores, openssl: $openssl, load_average_end: $load,
+    seconds_per_run: $duration,
+    openssl_speed: {ecdsap256_sign_per_s: $sign, ecdsap256_verify_per_s: $verify, x25519_per_s: $x25519},
+    runs: .}' "$runs" >"$json_file"
+echo "results: $json_file and $table_file"

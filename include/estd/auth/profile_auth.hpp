@@ -1,0 +1,36 @@
+#pragma once
+
+// Everything one EST profile needs to decide who may call it, built once at
+// boot from its configuration. Each profile owns its own instances: a
+// lockout, a rate-limit count or a trust bundle of one profile never
+// affects another.
+
+#include <memory>
+#include <optional>
+
+#include "estd/auth/basic_gate.hpp"
+#include "estd/auth/failed_auth_limiter.hpp"
+#include "estd/auth/principal_rate_limiter.hpp"
+#include "estd/auth/trust_store.hpp"
+#include "estd/config/config.hpp"
+#include "estd/core/error.hpp"
+
+namespace estd::auth {
+
+struct ProfileAuth {
+    // ALLOWED_AUTH_MODES lists basic: the enrollment password's digest.
+    std::optional<BasicGate> basic;
+    // The source-IP failed-Basic limiter (used only when `basic` is set).
+    FailedAuthLimiter failed_basic;
+    // ALLOWED_AUTH_MODES lists mtls: the client-CA trust bundle, reloadable.
+    std::unique_ptr<TrustStore> mtls_trust;
+    // RATE_LIMIT_PER_PRINCIPAL_24H > 0.
+    std::unique_ptr<PrincipalRateLimiter> per_principal;
+    bool channel_binding_required = false;
+};
+
+// Loads the trust bundle (an unreadable, empty or unparsable one is an
+// error naming the variable and the file) and sets up the gates.
+Result<std::shared_ptr<ProfileAuth>> make_profile_auth(const config::EstProfileConfig& profile);
+
+}  // namespace estd::auth

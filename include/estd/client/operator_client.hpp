@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estd/client/error.hpp"
+#include "estd/client/https_client.hpp"
+#include "estd/client/url.hpp"
+
+namespace estd::client {
+
+struct OperatorClientOptions {
+    ServerUrl server;
+    TlsOptions tls;
+    std::string api_key;  // Bearer key (CERTCTL_API_KEYS_NAMED); never printed
+};
+
+struct JsonAnswer {
+    unsigned status = 0;
+    nlohmann::json body;
+};
+
+using QueryParameters = std::vector<std::pair<std::string, std::string>>;
+
+// "?a=1&b=x%20y" (RFC 3986 percent-encoding); empty for no parameters.
+std::string query_string(const QueryParameters& parameters);
+
+// estd's operator API (/api/v1/...): JSON in, JSON out, Bearer key. A non-2xx
+// answer is an ErrorKind::http error carrying the API's "error" text.
+class OperatorClient {
+  public:
+    explicit OperatorClient(OperatorClientOptions options);
+
+    Expected<JsonAnswer> get(const std::string& path, const QueryParameters& query = {});
+    Expected<JsonAnswer> post(const std::string& path, const nlohmann::json& body);
+
+  private:
+    Expected<JsonAnswer> call(Method method, const std::string& target, const std::string& body);
+
+    OperatorClientOptions options_;
+    std::unique_ptr<HttpsConnection> connection_;
+};
+
+}  // namespace estd::client

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "estd/audit/audit_log.hpp"
+#include "estd/audit/counters.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/http/api_keys.hpp"
+#include "estd/net/server.hpp"
+#include "estd/revocation/crl_publisher.hpp"
+#include "estd/store/store.hpp"
+
+namespace estd::http {
+
+// One profile's answer to a trust-anchor reload.
+struct TrustReloadOutcome {
+    std::string path_id;
+    bool ok = false;
+    std::string error;  // why the old pool was kept
+};
+
+// Reloads the mTLS trust bundles of every profile (nullopt) or of one
+// PathID, keeping the old pool of a profile whose new bundle fails; `actor`
+// (the API key's name) goes into the est_trust_anchor_reloaded audit rows.
+using TrustReloader = std::function<std::vector<TrustReloadOutcome>(
+    const std::string& actor, const std::optional<std::string>& path_id)>;
+
+// The operator API under /api/v1/, on the EST listener. Every call needs a
+// Bearer key (401 without a known one); admin endpoints need an admin key
+// (403 otherwise). Bodies are JSON, answers are JSON.
+class AdminApi {
+  public:
+    struct Dependencies {
+        std::vector<config::ApiKey> keys;
+        store::Store* store = nullptr;
+        est::EstService* est = nullptr;
+        audit::ProfileCounters* counters = nullptr;
+        audit::AuditSink* audit = nullptr;
+        revocation::CrlPublisher* crls = nullptr;
+        TrustReloader reload_trust;  // empty: reload is not available
+    };
+
+    explicit AdminApi(Dependencies deps);
+
+    static bool handles(std::string_view path) { return path.starts_with("/api/"); }
+    net::Response handle(const net::Request& req, const net::ConnectionInfo& conn,
+                         const std::string& request_id);
+
+    // Largest JSON nesting accepted, serials per bulk revoke, serials listed
+    // back in its answer.
+    static constexpr int kMaxJsonDepth = 8;
+    static constexpr std::size_t kMaxSerials = 10000;
+
+  private:
+    struct Call {
+        const net::Request& req;
+        const net::ConnectionInfo& conn;
+        const std::string& request_id;
+        ApiCaller caller;
+    };
+    net::Response profiles(const Call& call);
+    net::Response reload_trust(const Call& call);
+    net::Response bulk_revoke(const Call& call);
+    net::Response certificates(const Call& call);
+    net::Response audit_events(const Call& call);
+
+    Dependencies deps_;
+    ApiKeyAuthenticator keys_;
+};
+
+}  // namespace estd::http

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "estd/core/error.hpp"
+#include "estd/issuer/issuer.hpp"
+#include "estd/pki/handles.hpp"
+#include "estd/store/store.hpp"
+
+namespace estd::revocation {
+
+// One CRL per issuer, built from the store and signed by the issuer, kept in
+// memory for /.well-known/pki/crls/<issuer-id>.crl. Rebuilt every
+// `interval` on its own thread and at once when regenerate() is called
+// (after a revocation). Each build takes the next CRL number from the store,
+// so numbers only grow, also across restarts.
+class CrlPublisher {
+  public:
+    CrlPublisher(std::vector<issuer::Issuer*> issuers, store::Store& store,
+                 std::chrono::seconds interval);
+    ~CrlPublisher();
+    CrlPublisher(const CrlPublisher&) = delete;
+    CrlPublisher& operator=(const CrlPublisher&) = delete;
+
+    // Builds every issuer's CRL once (an issuer that cannot sign is logged
+    // and skipped), then starts the periodic thread.
+    void start();
+    void stop();
+
+    // Rebuilds one issuer's CRL now; returns when the new CRL is served.
+    Status regenerate(const std::string& issuer_id);
+    // The current DER CRL; null when the issuer is unknown or has none yet.
+    std::shared_ptr<const pki::Bytes> crl(const std::string& issuer_id) const;
+    bool knows(const std::string& issuer_id) const;
+
+    // thisUpdate + 2 intervals: a relying party that fetched just before a
+    // rebuild still holds a current CRL until the next one is out.
+    std::chrono::seconds validity() const { return interval_ * 2; }
+
+  private:
+    void regenerate_all();
+    void loop();
+
+    std::vector<issuer::Issuer*> issuers_;
+    store::Store& store_;
+    std::chrono::seconds interval_;
+
+    std::mutex build_mutex_;  // one build at a time: numbers stay in order
+    mutable std::mutex cache_mutex_;
+    std::map<std::string, std::shared_ptr<const pki::Bytes>> cache_;
+
+    std::mutex thread_mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace estd::revocation

@@ -1,0 +1,107 @@
+#include "operator_services.hpp"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "estd/store/sqlite_store.hpp"
+
+namespace estd::app {
+namespace {
+
+std::vector<issuer::Issuer*> borrow(const std::vector<std::unique_ptr<issuer::Issuer>>& issuers) {
+    std::vector<issuer::Issuer*> out;
+    for (const auto& issuer : issuers) {
+        out.push_back(issuer.get());
+    }
+    return out;
+}
+
+// The admin endpoint's reload: every profile, or the one named.
+http::TrustReloader trust_reloader(est::EstService& est) {
+    return [&est](const std::string& actor, const std::optional<std::string>& path_id) {
+        std::vector<http::TrustReloadOutcome> outcomes;
+        for (auto& result : est.reload_trust_bundles(actor, path_id)) {
+            outcomes.push_back(
+                {result.profile, result.reloaded, result.reloaded ? std::string() : result.detail});
+        }
+        return outcomes;
+    };
+}
+
+}  // namespace
+
+Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& audit_file) {
+    const auto path = std::filesystem::path(cfg.data_dir) / "estd.db";
+    auto opened = store::open_sqlite_store(path);
+    if (!opened) {
+        return std::move(opened).take_error();
+    }
+    Inventory inventory;
+    inventory.store = std::move(*opened);
+    inventory.store_audit = std::make_unique<audit::StoreAuditSink>(*inventory.store);
+    inventory.audit = std::make_unique<audit::FanOutSink>(
+        std::vector<audit::AuditSink*>{&audit_file, inventory.store_audit.get()});
+    spdlog::info("store: {} (SQLite, WAL, schema {})", path.string(),
+                 store::sqlite_schema_version());
+    return inventory;
+}
+
+OperatorServices::OperatorServices(const config::Config& cfg,
+                                   const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
+                                   Inventory& inventory, est::EstService& est,
+                                   audit::ProfileCounters& counters) {
+    crls_ = std::make_unique<revocation::CrlPublisher>(borrow(issuers), *inventory.store,
+                                                       cfg.crl_generation_interval);
+    ocsp_ = std::make_unique<revocation::OcspResponder>(borrow(issuers), *inventory.store,
+                                                        cfg.crl_generation_interval);
+    pki_ = std::make_unique<http::PkiRoutes>(*crls_, *ocsp_);
+    http::AdminApi::Dependencies deps;
+    deps.keys = cfg.api_keys;
+    deps.store = inventory.store.get();
+    deps.est = &est;
+    deps.counters = &counters;
+    deps.audit = inventory.audit.get();
+    deps.crls = crls_.get();
+    deps.reload_trust = trust_reloader(est);
+    admin_ = std::make_unique<http::AdminApi>(std::move(deps));
+    if (cfg.api_keys.empty()) {
+        spdlog::warn("CERTCTL_API_KEYS_NAMED is empty: every operator API call is refused (401)");
+    }
+    if (!cfg.webhook.url.empty()) {
+        auto sender = notify::make_webhook_sender(cfg.webhook.url);
+        if (!sender) {
+            spdlog::error("expiry notifications are off: {}", sender.error().message);
+            return;
+        }
+        notify::ExpiryNotifier::Options options;
+        options.scan_interval = cfg.webhook.scan_interval;
+        notifier_ = std::make_unique<notify::ExpiryNotifier>(*inventory.store, cfg.webhook.secret,
+                                                             std::move(*sender), options);
+    }
+}
+
+OperatorServices::~OperatorServices() {
+    stop();
+}
+
+void OperatorServices::mount(http::Router& router) {
+    router.mount_admin_api(*admin_);
+    router.mount_pki_routes(*pki_);
+}
+
+void OperatorServices::start() {
+    crls_->start();
+    if (notifier_) {
+        notifier_->start();
+    }
+}
+
+void OperatorServices::stop() {
+    if (notifier_) {
+        notifier_->stop();
+    }
+    crls_->stop();
+}
+
+}  // namespace estd::app

@@ -1,0 +1,55 @@
+#pragma once
+
+// The store and what hangs off it: audit rows, CRLs, OCSP, the operator API
+// and expiry notifications, assembled for `estd serve`.
+
+#include <memory>
+#include <vector>
+
+#include "estd/audit/audit_log.hpp"
+#include "estd/audit/counters.hpp"
+#include "estd/audit/fan_out.hpp"
+#include "estd/config/config.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/http/admin_api.hpp"
+#include "estd/http/pki_routes.hpp"
+#include "estd/http/router.hpp"
+#include "estd/issuer/issuer.hpp"
+#include "estd/notify/expiry_notifier.hpp"
+#include "estd/revocation/crl_publisher.hpp"
+#include "estd/revocation/ocsp_responder.hpp"
+#include "estd/store/store.hpp"
+
+namespace estd::app {
+
+// Opened before the EST service, which records into it.
+struct Inventory {
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<audit::StoreAuditSink> store_audit;
+    std::unique_ptr<audit::FanOutSink> audit;  // the JSON-lines file and the store
+};
+
+// <data dir>/estd.db
+Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& audit_file);
+
+class OperatorServices {
+  public:
+    OperatorServices(const config::Config& cfg,
+                     const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
+                     Inventory& inventory, est::EstService& est, audit::ProfileCounters& counters);
+    ~OperatorServices();
+
+    void mount(http::Router& router);
+    // Builds the CRLs, then starts their refresh and the expiry scans.
+    void start();
+    void stop();
+
+  private:
+    std::unique_ptr<revocation::CrlPublisher> crls_;
+    std::unique_ptr<revocation::OcspResponder> ocsp_;
+    std::unique_ptr<http::PkiRoutes> pki_;
+    std::unique_ptr<http::AdminApi> admin_;
+    std::unique_ptr<notify::ExpiryNotifier> notifier_;
+};
+
+}  // namespace estd::app

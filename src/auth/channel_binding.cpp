@@ -1,0 +1,166 @@
+#include "estd/auth/channel_binding.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+
+#include "estd/audit/audit_codes.hpp"
+#include "estd/auth/constant_time.hpp"
+#include "estd/pki/base64.hpp"
+
+namespace estd::auth {
+namespace {
+
+Error binding_error(int status, std::string_view reason, const std::string& detail) {
+    Error error{status, std::string(audit::codes::kAuthFailedChannelBinding),
+                "channel binding " + std::string(reason) + ": " + detail};
+    if (status == 426) {
+        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+        error.headers.emplace_back("Upgrade", "TLS/1.3");
+    }
+    return error;
+}
+
+Error missing(const std::string& detail) {
+    return binding_error(400, "missing", detail);
+}
+Error mismatch(const std::string& detail) {
+    return binding_error(409, "mismatch", detail);
+}
+Error unavailable(const std::string& detail) {
+    return binding_error(426, "unavailable", detail);
+}
+
+// What a CSR carries. `*_present` is true as soon as the attribute exists,
+// even when its value cannot be read: a malformed binding is a wrong one,
+// never an absent one.
+struct PresentedBinding {
+    bool attribute_present = false;
+    std::optional<pki::Bytes> attribute;  // raw tls-exporter bytes
+    bool password_present = false;
+    std::optional<pki::Bytes> password;  // base64-decoded challengePassword
+};
+
+PresentedBinding presented_binding(const pki::Csr& csr) {
+    PresentedBinding out;
+    const pki::OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free> oid(
+        OBJ_txt2obj(kChannelBindingAttributeOid, 1));
+    out.attribute_present = oid && X509_REQ_get_attr_by_OBJ(csr.get(), oid.get(), -1) >= 0;
+    if (out.attribute_present) {
+        out.attribute = csr.octet_string_attribute(kChannelBindingAttributeOid);
+    }
+    out.password_present =
+        X509_REQ_get_attr_by_NID(csr.get(), NID_pkcs9_challengePassword, -1) >= 0;
+    if (out.password_present) {
+        if (auto text = csr.challenge_password()) {
+            out.password = pki::base64_decode_lenient(*text);
+        }
+    }
+    ERR_clear_error();
+    return out;
+}
+
+std::string tls_version_name(SSL* ssl) {
+    return SSL_get_version(ssl);
+}
+
+}  // namespace
+
+Result<ChannelBinding> server_channel_binding(SSL* ssl) {
+    if (ssl == nullptr) {
+        return unavailable("the request did not arrive over TLS");
+    }
+    const int version = SSL_version(ssl);
+    if (version == TLS1_3_VERSION) {
+        ChannelBinding binding{ChannelBindingType::tls_exporter, pki::Bytes(kExporterLength)};
+        if (SSL_export_keying_material(ssl, binding.value.data(), binding.value.size(),
+                                       kExporterLabel.data(), kExporterLabel.size(), nullptr, 0,
+                                       0) != 1) {
+            ERR_clear_error();
+            return unavailable("the TLS exporter is not available on this connection");
+        }
+        return binding;
+    }
+    if (version != TLS1_2_VERSION) {
+        return unavailable(tls_version_name(ssl) + " carries no channel binding; use TLS 1.3");
+    }
+    if (SSL_get_extms_support(ssl) != 1) {
+        return unavailable(
+            "TLS 1.2 without Extended Master Secret (RFC 7627): tls-unique would not be unique; "
+            "use TLS 1.3 or a TLS stack that negotiates extended_master_secret");
+    }
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> finished{};
+    // tls-unique is the first Finished of the latest handshake: the client's
+    // on a full handshake, ours on an abbreviated (resumed) one.
+    const std::size_t length = SSL_session_reused(ssl) != 0
+                                   ? SSL_get_finished(ssl, finished.data(), finished.size())
+                                   : SSL_get_peer_finished(ssl, finished.data(), finished.size());
+    if (length == 0 || length > finished.size()) {
+        return unavailable("no Finished message to derive tls-unique from");
+    }
+    return ChannelBinding{
+        ChannelBindingType::tls_unique,
+        pki::Bytes(finished.begin(), finished.begin() + static_cast<std::ptrdiff_t>(length))};
+}
+
+Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
+    const PresentedBinding presented = presented_binding(csr);
+    if (!presented.attribute_present && !presented.password_present) {
+        if (!required) {
+            return Ok{};
+        }
+        auto connection = server_channel_binding(ssl);
+        if (!connection) {
+            return std::move(connection).take_error();
+        }
+        return missing(connection->type == ChannelBindingType::tls_exporter
+                           ? "this profile requires the TLS 1.3 exporter (RFC 9266) in the "
+                             "CSR: base64 in challengePassword, or attribute " +
+                                 std::string(kChannelBindingAttributeOid)
+                           : "this profile requires tls-unique (RFC 7030 §3.5) as base64 in "
+                             "the CSR's challengePassword");
+    }
+    auto connection = server_channel_binding(ssl);
+    if (!connection) {
+        return std::move(connection).take_error();
+    }
+    if (presented.attribute_present) {
+        if (connection->type != ChannelBindingType::tls_exporter) {
+            return unavailable("attribute " + std::string(kChannelBindingAttributeOid) +
+                               " holds a TLS 1.3 exporter value, and this connection is " +
+                               tls_version_name(ssl));
+        }
+        if (!presented.attribute) {
+            return mismatch("attribute " + std::string(kChannelBindingAttributeOid) +
+                            " does not hold a single OCTET STRING");
+        }
+        if (!constant_time_equal(*presented.attribute, connection->value)) {
+            return mismatch("attribute " + std::string(kChannelBindingAttributeOid) +
+                            " does not match this TLS connection's exporter (a CSR made for "
+                            "another connection?)");
+        }
+    }
+    if (presented.password_present) {
+        const char* expected = connection->type == ChannelBindingType::tls_exporter
+                                   ? "the TLS 1.3 exporter (RFC 9266)"
+                                   : "tls-unique (RFC 5929)";
+        if (!presented.password) {
+            return mismatch(std::string("challengePassword is not base64 of ") + expected);
+        }
+        if (!constant_time_equal(*presented.password, connection->value)) {
+            return mismatch(std::string("challengePassword does not match this TLS "
+                                        "connection's ") +
+                            expected + " (a CSR made for another connection?)");
+        }
+    }
+    return Ok{};
+}
+
+bool requires_challenge_password(const config::EstProfileConfig& profile) {
+    return profile.channel_binding_required;
+}
+
+}  // namespace estd::auth

@@ -1,0 +1,77 @@
+#include "estd/auth/gates.hpp"
+
+#include <string>
+
+#include "estd/audit/audit_codes.hpp"
+#include "estd/auth/client_address.hpp"
+#include "estd/pki/certificate.hpp"
+
+namespace estd::auth {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Error basic_failure(int status, std::string message) {
+    Error error{status, std::string(audit::codes::kAuthFailedBasic), std::move(message)};
+    if (status == 401) {
+        error.headers.emplace_back("WWW-Authenticate", std::string(kBasicChallenge));
+    }
+    return error;
+}
+
+std::string seconds_text(std::chrono::seconds wait) {
+    return std::to_string(wait.count()) + "s";
+}
+
+}  // namespace
+
+Status check_basic(ProfileAuth& auth, std::string_view authorization,
+                   std::string_view client_address) {
+    if (!auth.basic) {
+        return Ok{};
+    }
+    const auto now = Clock::now();
+    const std::string source = source_limit_key(client_address);
+    if (const auto wait = auth.failed_basic.lockout(source, now)) {
+        Error error = basic_failure(429, "too many failed Basic attempts from " + source +
+                                             ": locked out for another " + seconds_text(*wait) +
+                                             " (the right password does not lift a lockout)");
+        error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+        return error;
+    }
+    if (authorization.empty()) {
+        return basic_failure(401,
+                             "this operation requires HTTP Basic credentials (the "
+                             "profile's enrollment password)");
+    }
+    const auto credentials = parse_basic_authorization(authorization);
+    if (!credentials) {
+        return basic_failure(401, "the Authorization header is not readable HTTP Basic");
+    }
+    if (!auth.basic->accepts(credentials->password)) {
+        auth.failed_basic.record_failure(source, now);
+        return basic_failure(401, "wrong enrollment password");
+    }
+    return Ok{};
+}
+
+Status check_principal_rate(ProfileAuth& auth, const pki::Csr& csr,
+                            std::string_view client_address) {
+    if (!auth.per_principal) {
+        return Ok{};
+    }
+    const std::string cn = pki::common_name(csr.subject());
+    const auto wait =
+        auth.per_principal->try_acquire(principal_key(cn, client_address), Clock::now());
+    if (!wait) {
+        return Ok{};
+    }
+    Error error{429, std::string(audit::codes::kRateLimited),
+                "rate limited: CN \"" + cn + "\" from " + std::string(client_address) +
+                    " reached this profile's limit of enrollments per 24 hours; retry in " +
+                    seconds_text(*wait)};
+    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    return error;
+}
+
+}  // namespace estd::auth

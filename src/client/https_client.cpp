@@ -1,0 +1,437 @@
+#include "estd/client/https_client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+
+#include "estd/core/version.hpp"
+#include "estd/pki/certificate.hpp"
+#include "estd/pki/openssl_error.hpp"
+
+namespace estd::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kMaxResponseBody = 16 * 1024 * 1024;
+constexpr std::string_view kExporterLabel = "EXPORTER-Channel-Binding";
+
+int openssl_version(TlsVersion v) {
+    return v == TlsVersion::tls1_2 ? TLS1_2_VERSION : TLS1_3_VERSION;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+ClientError stream_error(const std::string& what, const beast::error_code& ec) {
+    std::string message = what + ": " + ec.message();
+    if (ec == beast::error::timeout) {
+        return ClientError::network(what + ": timed out");
+    }
+    if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
+        return ClientError::tls(std::move(message));
+    }
+    return ClientError::network(std::move(message));
+}
+
+Outcome configure_trust(ssl::context& ctx, const TlsOptions& options) {
+    SSL_CTX* native = ctx.native_handle();
+    if (options.insecure) {
+        SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
+        return Done{};
+    }
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    if (options.ca_file.empty()) {
+        SSL_CTX_set_default_verify_paths(native);
+        return Done{};
+    }
+    auto anchors = pki::load_certificates_file(options.ca_file);
+    if (!anchors) {
+        return ClientError::input(anchors.error().message);
+    }
+    X509_STORE* store = SSL_CTX_get_cert_store(native);
+    for (const auto& cert : *anchors) {
+        X509_STORE_add_cert(store, cert.get());
+    }
+    // An explicit trust anchor may be an intermediate (RFC 7030 §3.6.1
+    // explicit TA database): a chain ending at it is enough.
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    ERR_clear_error();
+    return Done{};
+}
+
+Outcome configure_identity(ssl::context& ctx, const ClientIdentity& identity) {
+    SSL_CTX* native = ctx.native_handle();
+    if (identity.chain.empty() || !identity.key) {
+        return ClientError::input("client identity needs a certificate and a key");
+    }
+    bool ok = SSL_CTX_use_certificate(native, identity.chain.front().get()) == 1;
+    for (std::size_t i = 1; ok && i < identity.chain.size(); ++i) {
+        ok = SSL_CTX_add1_chain_cert(native, identity.chain[i].get()) == 1;
+    }
+    ok = ok && SSL_CTX_use_PrivateKey(native, identity.key.get()) == 1 &&
+         SSL_CTX_check_private_key(native) == 1;
+    if (!ok) {
+        return ClientError::input("cannot use the client certificate: " +
+                                  pki::drain_openssl_errors());
+    }
+    return Done{};
+}
+
+Expected<std::unique_ptr<ssl::context>> make_context(const TlsOptions& options) {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    SSL_CTX* native = ctx->native_handle();
+    if (static_cast<int>(options.min_version) > static_cast<int>(options.max_version)) {
+        return ClientError::input("minimum TLS version is above the maximum");
+    }
+    SSL_CTX_set_min_proto_version(native, openssl_version(options.min_version));
+    SSL_CTX_set_max_proto_version(native, openssl_version(options.max_version));
+    // No session resumption: tls-unique must be this handshake's own
+    // client Finished, and one connection per process needs no cache.
+    SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+    if (auto trust = configure_trust(*ctx, options); !trust) {
+        return std::move(trust).take_error();
+    }
+    if (options.identity) {
+        if (auto id = configure_identity(*ctx, *options.identity); !id) {
+            return std::move(id).take_error();
+        }
+    }
+    return ctx;
+}
+
+}  // namespace
+
+Expected<TlsVersion> parse_tls_version(std::string_view text) {
+    if (text == "1.2") {
+        return TlsVersion::tls1_2;
+    }
+    if (text == "1.3") {
+        return TlsVersion::tls1_3;
+    }
+    return ClientError::input("TLS version must be 1.2 or 1.3, not \"" + std::string(text) + "\"");
+}
+
+Expected<ClientIdentity> load_client_identity(const std::string& cert_path,
+                                              const std::string& key_path) {
+    auto chain = pki::load_certificates_file(cert_path);
+    if (!chain) {
+        return ClientError::input(chain.error().message);
+    }
+    if (chain->empty()) {
+        return ClientError::input(cert_path + " holds no certificate");
+    }
+    auto key = pki::load_private_key_file(key_path);
+    if (!key) {
+        return ClientError::input(key.error().message);
+    }
+    if (!pki::same_public_key(X509_get0_pubkey(chain->front().get()), key->get())) {
+        return ClientError::input(key_path + " is not the key of the certificate in " + cert_path);
+    }
+    return ClientIdentity{std::move(chain).value(), std::move(key).value()};
+}
+
+std::string HttpResponse::header(std::string_view name) const {
+    for (const auto& h : headers) {
+        if (iequals(h.name, name)) {
+            return h.value;
+        }
+    }
+    return {};
+}
+
+struct HttpsConnection::Impl {
+    asio::io_context ioc;
+    std::unique_ptr<ssl::context> ctx;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
+    beast::flat_buffer buffer;
+    ServerUrl url;
+    std::chrono::milliseconds timeout{};
+    bool open = false;
+    unsigned requests = 0;
+
+    SSL* ssl() { return stream->native_handle(); }
+
+    // Runs queued work until `finished` or the timeout; on timeout the
+    // socket is closed so the pending operation completes (with an error).
+    bool drive(const bool& finished) {
+        ioc.restart();
+        // The stream's own timer (expires_after) is the primary bound; this
+        // one also covers name resolution, with slack so it fires second.
+        ioc.run_for(timeout + std::chrono::milliseconds(500));
+        if (finished) {
+            return true;
+        }
+        beast::error_code ignored;
+        beast::get_lowest_layer(*stream).socket().close(ignored);
+        ioc.restart();
+        ioc.run();
+        return false;
+    }
+
+    Outcome connect() {
+        tcp::resolver resolver(ioc);
+        beast::error_code ec;
+        tcp::resolver::results_type endpoints;
+        bool finished = false;
+        resolver.async_resolve(url.host, url.port,
+                               [&](beast::error_code e, tcp::resolver::results_type r) {
+                                   ec = e;
+                                   endpoints = std::move(r);
+                                   finished = true;
+                               });
+        if (!drive(finished)) {
+            resolver.cancel();
+            ioc.restart();
+            ioc.run();
+            return ClientError::network("resolving " + url.host + ": timed out");
+        }
+        if (ec) {
+            return ClientError::network("resolving " + url.host + ": " + ec.message());
+        }
+        finished = false;
+        auto& tcp_layer = beast::get_lowest_layer(*stream);
+        tcp_layer.expires_after(timeout);
+        tcp_layer.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+            ec = e;
+            finished = true;
+        });
+        if (!drive(finished) || ec) {
+            return stream_error("connecting to " + url.authority(),
+                                ec ? ec : beast::error::timeout);
+        }
+        return Done{};
+    }
+
+    Outcome prepare_tls(const TlsOptions& options) {
+        const std::string& name = options.server_name.empty() ? url.host : options.server_name;
+        boost::system::error_code ip_ec;
+        asio::ip::make_address(name, ip_ec);
+        const bool name_is_ip = !ip_ec;
+        // RFC 6066 §3: SNI carries host names only, never address literals.
+        if (!name_is_ip && SSL_set_tlsext_host_name(ssl(), name.c_str()) != 1) {
+            return ClientError::input("cannot use \"" + name + "\" as TLS server name");
+        }
+        if (options.insecure) {
+            return Done{};
+        }
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
+        const int set = name_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                                   : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+        if (set != 1) {
+            return ClientError::input("cannot verify the server as \"" + name + "\"");
+        }
+        return Done{};
+    }
+
+    Outcome handshake() {
+        beast::error_code ec;
+        bool finished = false;
+        beast::get_lowest_layer(*stream).expires_after(timeout);
+        stream->async_handshake(ssl::stream_base::client, [&](beast::error_code e) {
+            ec = e;
+            finished = true;
+        });
+        if (!drive(finished) || ec == beast::error::timeout) {
+            return ClientError::network("TLS handshake with " + url.authority() + ": timed out");
+        }
+        if (ec) {
+            std::string message =
+                "TLS handshake with " + url.authority() + " failed: " + ec.message();
+            if (message.find("protocol version") != std::string::npos ||
+                message.find("unsupported protocol") != std::string::npos) {
+                message += " (no TLS version in common with the server)";
+            }
+            const long verify = SSL_get_verify_result(ssl());
+            if (verify != X509_V_OK) {
+                message += " (server certificate: ";
+                message += X509_verify_cert_error_string(verify);
+                message += ")";
+            }
+            ERR_clear_error();
+            return ClientError::tls(std::move(message));
+        }
+        open = true;
+        return Done{};
+    }
+
+    void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        // Best effort close_notify, bounded: a peer that never answers must
+        // not hold the process.
+        bool finished = false;
+        beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(1));
+        stream->async_shutdown([&](beast::error_code) { finished = true; });
+        const auto saved = timeout;
+        timeout = std::chrono::seconds(2);
+        drive(finished);
+        timeout = saved;
+        beast::error_code ignored;
+        beast::get_lowest_layer(*stream).socket().close(ignored);
+    }
+};
+
+HttpsConnection::HttpsConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+}
+
+HttpsConnection::~HttpsConnection() {
+    if (impl_) {
+        impl_->close();
+    }
+}
+
+Expected<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl& url,
+                                                                 const TlsOptions& options) {
+    auto ctx = make_context(options);
+    if (!ctx) {
+        return std::move(ctx).take_error();
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->ctx = std::move(ctx).value();
+    impl->url = url;
+    impl->timeout = options.timeout;
+    impl->stream.emplace(impl->ioc, *impl->ctx);
+    if (auto tls = impl->prepare_tls(options); !tls) {
+        return std::move(tls).take_error();
+    }
+    if (auto connected = impl->connect(); !connected) {
+        return std::move(connected).take_error();
+    }
+    if (auto shook = impl->handshake(); !shook) {
+        return std::move(shook).take_error();
+    }
+    return std::make_unique<HttpsConnection>(std::move(impl));
+}
+
+Expected<HttpResponse> HttpsConnection::send(Method method, const std::string& target,
+                                             std::string_view content_type, std::string body,
+                                             const std::vector<HttpHeader>& extra_headers) {
+    Impl& d = *impl_;
+    if (!d.open) {
+        return ClientError::network("connection to " + d.url.authority() + " is closed");
+    }
+    http::request<http::string_body> req{method == Method::get ? http::verb::get : http::verb::post,
+                                         target, 11};
+    req.set(http::field::host, d.url.authority());
+    req.set(http::field::user_agent, std::string("estctl/") + kVersion);
+    req.keep_alive(true);
+    if (!content_type.empty()) {
+        req.set(http::field::content_type, content_type);
+    }
+    for (const auto& h : extra_headers) {
+        req.set(h.name, h.value);
+    }
+    req.body() = std::move(body);
+    req.prepare_payload();
+
+    beast::error_code ec;
+    bool finished = false;
+    beast::get_lowest_layer(*d.stream).expires_after(d.timeout);
+    http::async_write(*d.stream, req, [&](beast::error_code e, std::size_t) {
+        ec = e;
+        finished = true;
+    });
+    if (!d.drive(finished) || ec) {
+        d.open = false;
+        return stream_error("sending " + target, ec ? ec : beast::error::timeout);
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBody);
+    finished = false;
+    beast::get_lowest_layer(*d.stream).expires_after(d.timeout);
+    http::async_read(*d.stream, d.buffer, parser, [&](beast::error_code e, std::size_t) {
+        ec = e;
+        finished = true;
+    });
+    if (!d.drive(finished) || ec) {
+        d.open = false;
+        return stream_error("reading the answer to " + target, ec ? ec : beast::error::timeout);
+    }
+    ++d.requests;
+    auto res = parser.release();
+    if (!res.keep_alive()) {
+        d.close();
+    }
+    HttpResponse out;
+    out.status = res.result_int();
+    out.reason = std::string(res.reason());
+    for (const auto& field : res) {
+        out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    out.body = std::move(res.body());
+    return out;
+}
+
+bool HttpsConnection::is_open() const {
+    return impl_->open;
+}
+
+unsigned HttpsConnection::requests_sent() const {
+    return impl_->requests;
+}
+
+TlsVersion HttpsConnection::version() const {
+    return SSL_version(impl_->ssl()) == TLS1_3_VERSION ? TlsVersion::tls1_3 : TlsVersion::tls1_2;
+}
+
+std::string HttpsConnection::version_name() const {
+    return SSL_get_version(impl_->ssl());
+}
+
+Expected<pki::Bytes> HttpsConnection::tls_exporter() const {
+    pki::Bytes out(32);
+    if (SSL_export_keying_material(impl_->ssl(), out.data(), out.size(), kExporterLabel.data(),
+                                   kExporterLabel.size(), nullptr, 0, 0) != 1) {
+        return ClientError::tls("cannot export TLS keying material: " +
+                                pki::drain_openssl_errors());
+    }
+    return out;
+}
+
+Expected<pki::Bytes> HttpsConnection::tls_unique() const {
+    if (version() != TlsVersion::tls1_2) {
+        return ClientError::tls("tls-unique is not defined for " + version_name() +
+                                " (RFC 8446 §C.5); use tls-exporter");
+    }
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> buffer{};
+    // The first Finished of the handshake: the client's on a full
+    // handshake, the server's on a resumed one (RFC 5929 §3.1).
+    const std::size_t n = SSL_session_reused(impl_->ssl()) != 0
+                              ? SSL_get_peer_finished(impl_->ssl(), buffer.data(), buffer.size())
+                              : SSL_get_finished(impl_->ssl(), buffer.data(), buffer.size());
+    if (n == 0 || n > buffer.size()) {
+        return ClientError::tls("no Finished message to derive tls-unique from");
+    }
+    return pki::Bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+bool HttpsConnection::extended_master_secret() const {
+    return SSL_get_extms_support(impl_->ssl()) == 1;
+}
+
+}  // namespace estd::client

@@ -1,0 +1,114 @@
+// EstService and the store: recording what was issued, refusing what was
+// revoked.
+
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include "estd/audit/audit_codes.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/pki/certificate.hpp"
+#include "estd/pki/crl.hpp"
+
+namespace estd::est {
+namespace {
+
+std::string sha256_hex(const unsigned char* data, std::size_t size) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+        return {};
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 0x0f]);
+    }
+    return out;
+}
+
+std::string fingerprint(X509* cert) {
+    const auto der = pki::certificate_der(cert);
+    return sha256_hex(der.data(), der.size());
+}
+
+std::string public_key_hash(X509* cert) {
+    unsigned char* raw = nullptr;
+    const int length = i2d_PUBKEY(X509_get0_pubkey(cert), &raw);
+    if (length <= 0) {
+        return {};
+    }
+    const pki::OpenSslBuffer<unsigned char> der(raw);
+    return sha256_hex(der.get(), static_cast<std::size_t>(length));
+}
+
+// How the caller authenticated, as far as the record needs to say.
+std::string auth_mode(const EstProfile& profile, const net::ConnectionInfo& conn) {
+    if (conn.ssl != nullptr && SSL_get0_peer_certificate(conn.ssl) != nullptr &&
+        profile.config.auth_mtls) {
+        return "mtls";
+    }
+    if (profile.config.auth_basic) {
+        return "basic";
+    }
+    return profile.config.auth_mtls ? "mtls" : "anonymous";
+}
+
+}  // namespace
+
+Status EstService::check_not_revoked(X509* cert) const {
+    if (store_ == nullptr) {
+        return Ok{};
+    }
+    auto found = store_->find_by_fingerprint(fingerprint(cert));
+    if (!found) {
+        // Fail closed: a revoked certificate must not pass while the store
+        // cannot be read.
+        spdlog::error("revocation check: {}", found.error().message);
+        return Error{503, std::string(audit::codes::kAuthFailedMtls),
+                     "the revocation status of the client certificate cannot be checked now; "
+                     "try again"};
+    }
+    if (*found && (*found)->revocation) {
+        const auto& revocation = *(*found)->revocation;
+        return Error{401, std::string(audit::codes::kAuthFailedMtls),
+                     "the client certificate (serial " + (*found)->serial +
+                         ") is revoked: " + std::string(pki::crl_reason_name(revocation.reason))};
+    }
+    return Ok{};
+}
+
+Status EstService::record_issued(const EstProfile& profile, const net::Request& /*req*/,
+                                 const net::ConnectionInfo& conn, const RequestContext& ctx,
+                                 X509* cert) const {
+    if (store_ == nullptr) {
+        return Ok{};
+    }
+    store::CertificateRecord record;
+    record.issuer_id = profile.issuer->id();
+    record.serial = pki::serial_hex(cert);
+    record.fingerprint = fingerprint(cert);
+    record.est_profile = profile.config.path_id;
+    record.profile_id = profile.config.profile_id;
+    record.subject = pki::name_to_string(X509_get_subject_name(cert));
+    record.common_name = pki::common_name(X509_get_subject_name(cert));
+    record.subject_alt_names = pki::subject_alt_names(cert);
+    record.not_before = pki::not_before(cert);
+    record.not_after = pki::not_after(cert);
+    record.public_key_sha256 = public_key_hash(cert);
+    record.auth_mode = auth_mode(profile, conn);
+    record.source_ip = ctx.client_ip;
+    record.request_id = ctx.request_id;
+    record.issued_at = std::chrono::system_clock::now();
+    record.der = pki::certificate_der(cert);
+    if (auto added = store_->add_certificate(record); !added) {
+        spdlog::error("store: certificate {} not recorded: {}", record.serial,
+                      added.error().message);
+        // Never hand out a certificate the inventory does not know: it could
+        // not be listed, revoked or answered for by OCSP.
+        return Error{503, {}, "the certificate could not be recorded; try again later"};
+    }
+    return Ok{};
+}
+
+}  // namespace estd::est

@@ -1,0 +1,14 @@
+#include "estd/policy/violation.hpp"
+
+#include "estd/audit/audit_codes.hpp"
+
+namespace estd::policy {
+
+Error violation(std::string_view profile_id, std::string_view dimension,
+                const std::string& detail) {
+    return Error::bad_request(std::string(dimension) + " refused by certificate profile " +
+                                  std::string(profile_id) + ": " + detail,
+                              std::string(audit::codes::kCsrPolicyViolation));
+}
+
+}  // namespace estd::policy

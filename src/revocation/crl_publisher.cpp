@@ -1,0 +1,114 @@
+#include "estd/revocation/crl_publisher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "estd/pki/crl.hpp"
+
+namespace estd::revocation {
+
+CrlPublisher::CrlPublisher(std::vector<issuer::Issuer*> issuers, store::Store& store,
+                           std::chrono::seconds interval)
+    : issuers_(std::move(issuers)), store_(store), interval_(interval) {
+}
+
+CrlPublisher::~CrlPublisher() {
+    stop();
+}
+
+void CrlPublisher::start() {
+    regenerate_all();
+    thread_ = std::thread([this] { loop(); });
+}
+
+void CrlPublisher::stop() {
+    {
+        std::lock_guard lock(thread_mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void CrlPublisher::loop() {
+    std::unique_lock lock(thread_mutex_);
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+        lock.unlock();
+        regenerate_all();
+        lock.lock();
+    }
+}
+
+void CrlPublisher::regenerate_all() {
+    for (auto* issuer : issuers_) {
+        if (auto built = regenerate(issuer->id()); !built) {
+            spdlog::error("CRL for issuer {}: {}", issuer->id(), built.error().message);
+        }
+    }
+}
+
+bool CrlPublisher::knows(const std::string& issuer_id) const {
+    for (auto* issuer : issuers_) {
+        if (issuer->id() == issuer_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Status CrlPublisher::regenerate(const std::string& issuer_id) {
+    issuer::Issuer* issuer = nullptr;
+    for (auto* candidate : issuers_) {
+        if (candidate->id() == issuer_id) {
+            issuer = candidate;
+        }
+    }
+    if (issuer == nullptr) {
+        return Error{404, {}, "no issuer " + issuer_id};
+    }
+    std::lock_guard build(build_mutex_);
+    const auto now = std::chrono::system_clock::now();
+    auto entries = store_.crl_entries(issuer_id, now);
+    if (!entries) {
+        return std::move(entries).take_error();
+    }
+    auto number = store_.next_crl_number(issuer_id);
+    if (!number) {
+        return std::move(number).take_error();
+    }
+    pki::CrlContent content;
+    content.number = *number;
+    content.this_update = now;
+    content.next_update = now + validity();
+    for (const auto& entry : *entries) {
+        content.revoked.push_back({entry.serial, entry.revoked_at, entry.reason});
+    }
+    std::shared_ptr<const pki::Bytes> der;
+    auto signed_crl = issuer->with_signing_key([&](EVP_PKEY* key) -> Status {
+        auto built = pki::build_crl(content, issuer->ca_certificate(), key);
+        if (!built) {
+            return std::move(built).take_error();
+        }
+        der = std::make_shared<const pki::Bytes>(std::move(*built));
+        return Ok{};
+    });
+    if (!signed_crl) {
+        return signed_crl;
+    }
+    {
+        std::lock_guard lock(cache_mutex_);
+        cache_[issuer_id] = std::move(der);
+    }
+    spdlog::debug("CRL for issuer {}: number {}, {} revoked", issuer_id, content.number,
+                  content.revoked.size());
+    return Ok{};
+}
+
+std::shared_ptr<const pki::Bytes> CrlPublisher::crl(const std::string& issuer_id) const {
+    std::lock_guard lock(cache_mutex_);
+    const auto found = cache_.find(issuer_id);
+    return found == cache_.end() ? nullptr : found->second;
+}
+
+}  // namespace estd::revocation

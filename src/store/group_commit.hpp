@@ -1,0 +1,63 @@
+#pragma once
+
+// Private to src/store: the one writer thread. Writes queue up while a
+// commit is in flight and the next transaction takes all of them (up to
+// max_batch), so N concurrent enrollments cost one fsync, not N.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "estd/core/error.hpp"
+#include "sqlite.hpp"
+
+namespace estd::store {
+
+class GroupCommitWriter {
+  public:
+    // Runs inside the batch's transaction, in its own savepoint: a failing
+    // job is rolled back alone and the others still commit.
+    using Job = std::function<Status(sqlite3*)>;
+
+    GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch);
+    // Commits what is queued, then stops the thread.
+    ~GroupCommitWriter();
+    GroupCommitWriter(const GroupCommitWriter&) = delete;
+    GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+    // Waits until the job is committed (durable) or failed.
+    Status run(Job job);
+    // Queues the job and returns; an error only when the queue is full.
+    Status post(Job job);
+    // Waits until everything queued before the call is committed.
+    Status flush();
+
+    // Transactions committed so far (tests observe the grouping).
+    std::size_t commits() const;
+
+  private:
+    struct Item {
+        Job job;
+        std::optional<std::promise<Status>> done;
+    };
+    Status enqueue(Item item);
+    void loop();
+    void commit_batch(std::deque<Item>& batch);
+
+    sqlite::DbPtr db_;
+    const std::size_t max_queue_;
+    const std::size_t max_batch_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Item> queue_;
+    bool stopping_ = false;
+    std::size_t commits_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace estd::store

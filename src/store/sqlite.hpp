@@ -1,0 +1,57 @@
+#pragma once
+
+// Private to src/store: RAII over the SQLite C API.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <sqlite3.h>
+
+#include "estd/core/error.hpp"
+#include "estd/pki/handles.hpp"
+
+namespace estd::store::sqlite {
+
+struct DbCloser {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+    void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+};
+
+// A bound parameter: text, integer, blob or NULL.
+struct Null {};
+using Value = std::variant<Null, std::string, std::int64_t, pki::Bytes>;
+
+Error db_error(sqlite3* db, std::string_view what);
+
+Result<DbPtr> open(const std::string& path, int flags);
+Status exec(sqlite3* db, const char* sql);
+
+class Statement {
+  public:
+    static Result<Statement> prepare(sqlite3* db, std::string_view sql);
+
+    Status bind_all(const std::vector<Value>& values);
+    // true while a row is available, false when done.
+    Result<bool> step();
+    Status run();  // steps to completion, expecting no rows
+
+    std::string text(int column) const;
+    std::int64_t integer(int column) const;
+    pki::Bytes blob(int column) const;
+    bool is_null(int column) const;
+
+  private:
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    sqlite3* db_;
+    std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt_;
+};
+
+}  // namespace estd::store::sqlite

@@ -1,0 +1,314 @@
+// Certificate profiles, csrattrs and serverkeygen against the real daemon,
+// with openssl and curl as the clients.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "estd/pki/certificate.hpp"
+#include "support/daemon.hpp"
+
+namespace estd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kWifiPassword = "wifi-enroll-s3cret";
+constexpr std::int64_t kOneYear = 31536000;
+
+struct Part {
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+// A strict multipart/mixed reader: CRLF delimiters, headers up to an empty
+// line, nothing before the first delimiter but an optional preamble, the
+// closing delimiter last.
+std::vector<Part> split_multipart(const std::string& body, const std::string& boundary) {
+    const std::string delimiter = "--" + boundary;
+    std::vector<Part> parts;
+    auto at = body.find(delimiter);
+    while (at != std::string::npos) {
+        at += delimiter.size();
+        if (body.compare(at, 2, "--") == 0) {
+            break;  // closing delimiter
+        }
+        EXPECT_EQ(body.compare(at, 2, "\r\n"), 0) << "delimiter not followed by CRLF";
+        at += 2;
+        const auto header_end = body.find("\r\n\r\n", at);
+        EXPECT_NE(header_end, std::string::npos);
+        Part part;
+        std::string_view headers(body.data() + at, header_end - at);
+        while (!headers.empty()) {
+            const auto eol = std::min(headers.find("\r\n"), headers.size());
+            const auto line = headers.substr(0, eol);
+            const auto colon = line.find(':');
+            EXPECT_NE(colon, std::string_view::npos) << line;
+            auto value = std::string(line.substr(colon + 1));
+            value.erase(0, value.find_first_not_of(' '));
+            part.headers.emplace_back(std::string(line.substr(0, colon)), value);
+            headers.remove_prefix(std::min(eol + 2, headers.size()));
+        }
+        const auto next = body.find("\r\n" + delimiter, header_end + 4);
+        EXPECT_NE(next, std::string::npos);
+        part.body = body.substr(header_end + 4, next - header_end - 4);
+        parts.push_back(std::move(part));
+        at = next + 2;
+    }
+    return parts;
+}
+
+class EstPolicyTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = make_temp_dir("estd-policy");
+        make_dev_pki(dir_ / "pki", "policy");
+        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
+        const std::string cp = "CERTCTL_CERT_PROFILE_CP_WIFI_EAP_TLS_";
+        env_ = {
+            {"CERTCTL_EST_ENABLED", "true"},
+            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
+            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
+            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
+            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
+            {"CERTCTL_DATA_DIR", p("data")},
+            {"CERTCTL_PUBLIC_BASE_URL", "https://pki.example.com"},
+            // The guide's WiFi profile.
+            {"CERTCTL_CERT_PROFILES", "cp-wifi-eap-tls"},
+            {cp + "ALLOWED_KEY_ALGORITHMS", "EC-P256,RSA-2048"},
+            {cp + "ALLOWED_EKUS", "clientAuth"},
+            {cp + "REQUIRED_CSR_ATTRIBUTES", "deviceSerialNumber"},
+            {cp + "MAX_TTL_SECONDS", std::to_string(kOneYear)},
+            // wifi: Basic, serverkeygen enveloped (the default); plain:
+            // anonymous, serverkeygen as plain PKCS#8; open: no profile.
+            {"CERTCTL_EST_PROFILES", "wifi,plain,open"},
+            {"CERTCTL_EST_PROFILE_WIFI_PROFILE_ID", "cp-wifi-eap-tls"},
+            {"CERTCTL_EST_PROFILE_WIFI_ALLOWED_AUTH_MODES", "basic"},
+            {"CERTCTL_EST_PROFILE_WIFI_ENROLLMENT_PASSWORD", kWifiPassword},
+            {"CERTCTL_EST_PROFILE_WIFI_SERVERKEYGEN_ENABLED", "true"},
+            {"CERTCTL_EST_PROFILE_PLAIN_PROFILE_ID", "cp-wifi-eap-tls"},
+            {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_ENABLED", "true"},
+            {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_KEY_ENCRYPTION", "none"},
+        };
+    }
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
+        }
+        daemon_.stop();
+        fs::remove_all(dir_);
+    }
+
+    std::string sh(const std::string& command) {
+        auto result = run_command("cd '" + dir_.string() + "' && " + command);
+        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+        return result.output;
+    }
+
+    // POSTs `csr` (a PEM file) base64 to `path`; returns the status, the
+    // body in `out` and the response headers in `out`.headers.
+    std::string post(const std::string& path, const std::string& csr, const std::string& out,
+                     const std::string& auth = "-u device:" + std::string(kWifiPassword)) {
+        return sh("curl -sS -o " + out + " -D " + out +
+                  ".headers -w '%{http_code}' --cacert "
+                  "pki/root-ca.crt " +
+                  auth +
+                  " -H 'Content-Type: application/pkcs10'"
+                  " --data-binary @<(openssl req -in " +
+                  csr + " -outform DER | base64 -w0) " + daemon_.url(path));
+    }
+
+    void make_csr(const std::string& name, const std::string& key_command,
+                  const std::string& subject, const std::string& extra = {}) {
+        sh(key_command + " -out " + name + ".key 2>/dev/null");
+        sh("openssl req -new -key " + name + ".key -subj '" + subject + "' " + extra + " -out " +
+           name + ".csr");
+    }
+
+    std::string file(const std::string& name) { return read_file(dir_ / name); }
+
+    fs::path dir_;
+    Daemon daemon_;
+    Daemon::Environment env_;
+};
+
+const std::string kP256 = "openssl ecparam -name prime256v1 -genkey -noout";
+const std::string kP384 = "openssl ecparam -name secp384r1 -genkey -noout";
+const std::string kRsa2048 = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048";
+
+TEST_F(EstPolicyTest, WifiProfileRefusesServerAuthAndMissingSerialAndIssuesAGoodCsr) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+
+    make_csr("server", kP256, "/CN=laptop-001/serialNumber=ABC123",
+             "-addext extendedKeyUsage=serverAuth");
+    EXPECT_EQ(post("/.well-known/est/wifi/simpleenroll", "server.csr", "server.out"), "400");
+    EXPECT_NE(file("server.out").find("EKU refused by certificate profile cp-wifi-eap-tls"),
+              std::string::npos)
+        << file("server.out");
+    EXPECT_NE(file("server.out").find("serverAuth"), std::string::npos);
+
+    make_csr("noserial", kP256, "/CN=laptop-002");
+    EXPECT_EQ(post("/.well-known/est/wifi/simpleenroll", "noserial.csr", "noserial.out"), "400");
+    EXPECT_NE(file("noserial.out").find("attribute refused"), std::string::npos)
+        << file("noserial.out");
+    EXPECT_NE(file("noserial.out").find("deviceSerialNumber"), std::string::npos);
+
+    make_csr("p384", kP384, "/CN=laptop-003/serialNumber=X1");
+    EXPECT_EQ(post("/.well-known/est/wifi/simpleenroll", "p384.csr", "p384.out"), "400");
+    EXPECT_NE(file("p384.out").find("key algorithm refused"), std::string::npos)
+        << file("p384.out");
+
+    make_csr("rsa1024", "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024",
+             "/CN=laptop-004/serialNumber=X2");
+    EXPECT_EQ(post("/.well-known/est/wifi/simpleenroll", "rsa1024.csr", "rsa1024.out"), "400");
+    EXPECT_NE(file("rsa1024.out").find("key size refused"), std::string::npos)
+        << file("rsa1024.out");
+
+    // The guide's recipe, verbatim but for the EKU it asks for (clientAuth).
+    make_csr("good", kP256, "/CN=laptop-001/serialNumber=ABC123",
+             "-addext extendedKeyUsage=clientAuth");
+    ASSERT_EQ(post("/.well-known/est/wifi/simpleenroll", "good.csr", "good.p7"), "200")
+        << file("good.p7");
+    sh("base64 -d good.p7 | openssl pkcs7 -inform DER -print_certs > good.crt");
+    EXPECT_NE(sh("openssl x509 -in good.crt -noout -subject").find("serialNumber = ABC123"),
+              std::string::npos);
+    const auto eku = sh("openssl x509 -in good.crt -noout -ext extendedKeyUsage");
+    EXPECT_NE(eku.find("TLS Web Client Authentication"), std::string::npos) << eku;
+    EXPECT_EQ(eku.find("Server"), std::string::npos) << eku;
+    const auto ku = sh("openssl x509 -in good.crt -noout -ext keyUsage");
+    EXPECT_NE(ku.find("Digital Signature, Key Agreement"), std::string::npos) << ku;
+    const auto urls =
+        sh("openssl x509 -in good.crt -noout -ext crlDistributionPoints,"
+           "authorityInfoAccess");
+    EXPECT_NE(urls.find("https://pki.example.com/.well-known/pki/crls/iss-local.crl"),
+              std::string::npos)
+        << urls;
+    EXPECT_NE(urls.find("OCSP - URI:https://pki.example.com/.well-known/pki/ocsp"),
+              std::string::npos);
+    auto certs = pki::parse_certificates_pem(file("good.crt"));
+    ASSERT_TRUE(certs && !certs->empty());
+    const auto lifetime =
+        pki::not_after(certs->front().get()) - pki::not_before(certs->front().get());
+    EXPECT_LE(lifetime, std::chrono::seconds(kOneYear));
+
+    const auto audit = file("data/audit.log");
+    EXPECT_NE(audit.find("\"action\":\"est_csr_policy_violation\""), std::string::npos) << audit;
+    EXPECT_NE(audit.find("\"action\":\"est_simple_enroll_success\""), std::string::npos);
+}
+
+TEST_F(EstPolicyTest, CsrattrsListsTheProfilesRequirements) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    const auto status =
+        sh("curl -sS -o attrs.b64 -D attrs.headers -w '%{http_code}' --cacert "
+           "pki/root-ca.crt " +
+           daemon_.url("/.well-known/est/wifi/csrattrs"));
+    ASSERT_EQ(status, "200");
+    const auto headers = file("attrs.headers");
+    EXPECT_NE(headers.find("Content-Type: application/csrattrs"), std::string::npos) << headers;
+    EXPECT_NE(headers.find("Content-Transfer-Encoding: base64"), std::string::npos) << headers;
+    const auto parsed = sh("base64 -d attrs.b64 | openssl asn1parse -inform DER -i");
+    for (const char* needle : {":id-ecPublicKey", ":prime256v1", ":rsaEncryption", ":serialNumber",
+                               ":Extension Request", ":X509v3 Extended Key Usage"}) {
+        EXPECT_NE(parsed.find(needle), std::string::npos) << needle << "\n" << parsed;
+    }
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt " +
+                 daemon_.url("/.well-known/est/open/csrattrs")),
+              "204");
+}
+
+TEST_F(EstPolicyTest, ServerkeygenEnvelopedDecryptsWithTheCsrKey) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    make_csr("device", kRsa2048, "/CN=sensor-9/serialNumber=SN9");
+
+    // The gates are simpleenroll's: Basic is required.
+    EXPECT_EQ(post("/.well-known/est/wifi/serverkeygen", "device.csr", "noauth.out", ""), "401");
+
+    ASSERT_EQ(post("/.well-known/est/wifi/serverkeygen", "device.csr", "keygen.out"), "200")
+        << file("keygen.out");
+    const auto headers = file("keygen.out.headers");
+    EXPECT_NE(headers.find("Content-Type: multipart/mixed; boundary=estd-serverkeygen-boundary"),
+              std::string::npos)
+        << headers;
+    const auto parts = split_multipart(file("keygen.out"), "estd-serverkeygen-boundary");
+    ASSERT_EQ(parts.size(), 2u) << file("keygen.out");
+    for (const auto& part : parts) {
+        ASSERT_EQ(part.headers.size(), 2u);
+        EXPECT_EQ(part.headers[0].first, "Content-Type");
+        EXPECT_EQ(part.headers[1].first, "Content-Transfer-Encoding");
+        EXPECT_EQ(part.headers[1].second, "base64");
+    }
+    EXPECT_EQ(parts[0].headers[0].second,
+              "application/pkcs7-mime; smime-type=server-generated-key");
+    EXPECT_EQ(parts[1].headers[0].second, "application/pkcs7-mime; smime-type=certs-only");
+
+    write_file(dir_ / "key.b64", parts[0].body);
+    write_file(dir_ / "cert.b64", parts[1].body);
+    sh("base64 -d key.b64 > key.p7 && base64 -d cert.b64 | openssl pkcs7 -inform DER "
+       "-print_certs > cert.pem");
+    sh("openssl cms -decrypt -inform DER -in key.p7 -inkey device.key -out key.der");
+    // The guide's own advice for the enveloped key: openssl smime.
+    sh("openssl smime -decrypt -inform DER -in key.p7 -inkey device.key -out key.smime.der");
+    EXPECT_EQ(file("key.smime.der"), file("key.der"));
+    const auto generated = sh("openssl pkey -inform DER -in key.der -pubout");
+    EXPECT_EQ(generated, sh("openssl x509 -in cert.pem -noout -pubkey"));
+    EXPECT_NE(generated, sh("openssl pkey -in device.key -pubout"));
+    // The first allowed algorithm of the profile, and PKCS#8.
+    EXPECT_NE(sh("openssl pkey -inform DER -in key.der -noout -text").find("prime256v1"),
+              std::string::npos);
+    EXPECT_NE(sh("openssl asn1parse -inform DER -in key.der").find(":id-ecPublicKey"),
+              std::string::npos);
+    EXPECT_NE(sh("openssl x509 -in cert.pem -noout -subject").find("serialNumber = SN9"),
+              std::string::npos);
+
+    // Never logged, never in the audit trail.
+    const auto key_text = sh("base64 -w0 key.der");
+    EXPECT_EQ(file("data/audit.log").find(key_text.substr(0, 40)), std::string::npos);
+    EXPECT_EQ(daemon_.log().find(key_text.substr(0, 40)), std::string::npos);
+    EXPECT_NE(file("data/audit.log").find("\"action\":\"est_server_keygen_success\""),
+              std::string::npos);
+}
+
+TEST_F(EstPolicyTest, ServerkeygenEnvelopedRefusesANonRsaCsr) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    make_csr("ec", kP256, "/CN=sensor-1/serialNumber=SN1");
+    EXPECT_EQ(post("/.well-known/est/wifi/serverkeygen", "ec.csr", "ec.out"), "400");
+    EXPECT_NE(file("ec.out").find("needs an RSA key"), std::string::npos) << file("ec.out");
+    EXPECT_NE(file("data/audit.log").find("\"action\":\"est_server_keygen_failed\""),
+              std::string::npos);
+    // The profile still applies to the rebuilt request: no serial, no key.
+    make_csr("rsa", kRsa2048, "/CN=sensor-2");
+    EXPECT_EQ(post("/.well-known/est/wifi/serverkeygen", "rsa.csr", "rsa.out"), "400");
+    EXPECT_NE(file("rsa.out").find("attribute refused"), std::string::npos) << file("rsa.out");
+}
+
+TEST_F(EstPolicyTest, ServerkeygenPlainReturnsPkcs8) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    make_csr("device", kP256, "/CN=sensor-7/serialNumber=SN7");
+    ASSERT_EQ(post("/.well-known/est/plain/serverkeygen", "device.csr", "keygen.out", ""), "200")
+        << file("keygen.out");
+    const auto parts = split_multipart(file("keygen.out"), "estd-serverkeygen-boundary");
+    ASSERT_EQ(parts.size(), 2u);
+    for (const auto& part : parts) {
+        ASSERT_EQ(part.headers.size(), 2u);
+        EXPECT_EQ(part.headers[0].first, "Content-Type");
+        EXPECT_EQ(part.headers[1].first, "Content-Transfer-Encoding");
+    }
+    EXPECT_EQ(parts[0].headers[0].second, "application/pkcs8");
+    write_file(dir_ / "key.b64", parts[0].body);
+    write_file(dir_ / "cert.b64", parts[1].body);
+    sh("base64 -d key.b64 > key.der && base64 -d cert.b64 | openssl pkcs7 -inform DER "
+       "-print_certs > cert.pem");
+    EXPECT_EQ(sh("openssl pkey -inform DER -in key.der -pubout"),
+              sh("openssl x509 -in cert.pem -noout -pubkey"));
+
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt "
+                 "-H 'Content-Type: application/pkcs10' --data-binary "
+                 "@<(openssl req -in device.csr -outform DER | base64 -w0) " +
+                 daemon_.url("/.well-known/est/open/serverkeygen")),
+              "404");
+}
+
+}  // namespace
+}  // namespace estd::testing

@@ -1,0 +1,407 @@
+// Issue 5 end to end: the operator API's bulk revoke as the guide writes it,
+// CRL and OCSP right after it, a revoked certificate refused at renewal,
+// kill -9 during enrollments, and the expiry webhook.
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "estd/notify/webhook_client.hpp"
+#include "support/daemon.hpp"
+
+namespace estd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kAdminKey = "adm-0123456789abcdef0123";
+constexpr const char* kViewerKey = "vwr-fedcba9876543210fedc";
+constexpr const char* kWebhookSecret = "whsec-test-secret-0001";
+
+std::string lower(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return text;
+}
+
+// A plain-HTTP receiver on loopback that records every POST. It answers 503
+// to the first `fail_first` requests (to exercise retries), 200 after.
+class WebhookReceiver {
+  public:
+    struct Delivery {
+        std::string body;
+        std::string signature;
+        std::string event;
+    };
+
+    explicit WebhookReceiver(int fail_first)
+        : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), fail_first_(fail_first) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~WebhookReceiver() {
+        stopping_ = true;
+        boost::system::error_code ec;
+        asio::ip::tcp::socket poke(ioc_);
+        poke.connect(acceptor_.local_endpoint(), ec);
+        thread_.join();
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    std::vector<Delivery> accepted() const {
+        std::lock_guard lock(mutex_);
+        return accepted_;
+    }
+    int requests() const { return requests_.load(); }
+
+  private:
+    void serve() {
+        while (!stopping_) {
+            asio::ip::tcp::socket socket(ioc_);
+            boost::system::error_code ec;
+            acceptor_.accept(socket, ec);
+            if (stopping_ || ec) {
+                continue;
+            }
+            beast::flat_buffer buffer;
+            http::request<http::string_body> req;
+            http::read(socket, buffer, req, ec);
+            if (ec) {
+                continue;
+            }
+            const bool fail = requests_++ < fail_first_;
+            if (!fail) {
+                std::lock_guard lock(mutex_);
+                accepted_.push_back({req.body(), std::string(req["X-Estd-Signature"]),
+                                     std::string(req["X-Estd-Event"])});
+            }
+            http::response<http::string_body> res{
+                fail ? http::status::service_unavailable : http::status::ok, 11};
+            res.body() = fail ? "busy" : "ok";
+            res.prepare_payload();
+            http::write(socket, res, ec);
+        }
+    }
+
+    asio::io_context ioc_;
+    asio::ip::tcp::acceptor acceptor_;
+    int fail_first_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> requests_{0};
+    mutable std::mutex mutex_;
+    std::vector<Delivery> accepted_;
+    std::thread thread_;
+};
+
+std::string hmac_hex(const std::string& key, const std::string& body) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &length);
+    std::ostringstream out;
+    for (unsigned int i = 0; i < length; ++i) {
+        out << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(mac[i]);
+    }
+    return out.str();
+}
+
+class OperatorApiTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = make_temp_dir("estd-operator");
+        make_dev_pki(dir_ / "pki", "iot");
+        sh("cat pki/root-ca.crt pki/ca.crt > chain.pem && mkdir -p out");
+    }
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
+        }
+        daemon_.stop();
+        fs::remove_all(dir_);
+    }
+
+    Daemon::Environment env() const {
+        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
+        return {
+            {"CERTCTL_EST_ENABLED", "true"},
+            {"CERTCTL_EST_PROFILES", "iot,corp"},
+            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
+            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
+            {"CERTCTL_CERT_PROFILES", "cp-iot-sensors,cp-corp-laptops"},
+            {"CERTCTL_EST_PROFILE_IOT_PROFILE_ID", "cp-iot-sensors"},
+            {"CERTCTL_EST_PROFILE_CORP_PROFILE_ID", "cp-corp-laptops"},
+            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
+            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
+            {"CERTCTL_DATA_DIR", p("data")},
+            {"CERTCTL_API_KEYS_NAMED",
+             std::string("ops:") + kAdminKey + ":admin,viewer:" + kViewerKey},
+        };
+    }
+
+    std::string sh(const std::string& command) {
+        auto result = run_command("cd '" + dir_.string() + "' && " + command);
+        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+        return result.output;
+    }
+    CommandResult sh_result(const std::string& command) {
+        return run_command("cd '" + dir_.string() + "' && " + command + " 2>&1");
+    }
+    std::string host() const { return "127.0.0.1:" + std::to_string(daemon_.port()); }
+
+    // Enrolls `name` on `profile` with a fresh key; returns its serial
+    // (lower-case hex) and leaves name.key / name.crt.
+    std::string enroll(const std::string& profile, const std::string& name) {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
+        sh("openssl req -new -key " + name + ".key -subj '/CN=" + name + "' -outform DER | " +
+           "base64 -w0 > " + name + ".b64");
+        sh("curl -sSf --cacert pki/root-ca.crt -H 'Content-Type: application/pkcs10' "
+           "--data-binary @" +
+           name + ".b64 https://" + host() + "/.well-known/est/" + profile +
+           "/simpleenroll | base64 -d | openssl pkcs7 -inform DER -print_certs > " + name + ".crt");
+        auto serial = sh("openssl x509 -in " + name + ".crt -noout -serial");
+        return lower(
+            serial.substr(serial.find('=') + 1, serial.find_last_not_of("\n") - serial.find('=')));
+    }
+    json api_get(const std::string& path, const std::string& key = kAdminKey) {
+        auto text = sh("curl -sS --cacert pki/root-ca.crt -H 'Authorization: Bearer " + key +
+                       "' 'https://" + host() + path + "'");
+        return json::parse(text, nullptr, false);
+    }
+    std::set<std::string> listed_serials() {
+        std::set<std::string> serials;
+        std::string cursor;
+        for (int page = 0; page < 100; ++page) {
+            auto answer = api_get("/api/v1/est/certificates?limit=500" +
+                                  (cursor.empty() ? "" : "&cursor=" + cursor));
+            EXPECT_TRUE(answer.is_object()) << answer;
+            for (const auto& cert : answer["certificates"]) {
+                serials.insert(cert["serial"].get<std::string>());
+            }
+            if (answer["next_cursor"].is_null()) {
+                break;
+            }
+            cursor = answer["next_cursor"].get<std::string>();
+        }
+        return serials;
+    }
+
+    fs::path dir_;
+    Daemon daemon_;
+};
+
+TEST_F(OperatorApiTest, GuideBulkRevokeTakesEffectInCrlOcspAndRenewalAtOnce) {
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    const auto iot1 = enroll("iot", "iot1");
+    const auto iot2 = enroll("iot", "iot2");
+    const auto laptop = enroll("corp", "laptop");
+    const std::string body = R"('{"reason":"keyCompromise","profile_id":"cp-iot-sensors"}')";
+    const std::string url = "https://" + host() + "/api/v1/est/certificates/bulk-revoke";
+
+    // No key: 401; a non-admin key: 403; nothing revoked by either.
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: "
+                 "application/json' --cacert pki/root-ca.crt " +
+                 url + " -d " + body),
+              "401");
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: "
+                 "application/json' -H 'Authorization: Bearer " +
+                 std::string(kViewerKey) + "' --cacert pki/root-ca.crt " + url + " -d " + body),
+              "403");
+
+    // The guide's command, verbatim but for host, port and CA path.
+    const auto answer =
+        json::parse(sh("export CERTCTL_API_KEY=" + std::string(kAdminKey) +
+                       "\n"
+                       "curl -sS -X POST \\\n"
+                       "  -H \"Content-Type: application/json\" \\\n"
+                       "  -H \"Authorization: Bearer $CERTCTL_API_KEY\" \\\n"
+                       "  --cacert pki/root-ca.crt \\\n"
+                       "  https://" +
+                       host() +
+                       "/api/v1/est/certificates/bulk-revoke \\\n"
+                       "  -d '{\"reason\":\"keyCompromise\",\"profile_id\":\"cp-iot-sensors\"}'"),
+                    nullptr, false);
+    ASSERT_TRUE(answer.is_object());
+    EXPECT_EQ(answer["revoked_count"], 2) << answer;
+    EXPECT_EQ(answer["serials"].get<std::set<std::string>>(), (std::set<std::string>{iot1, iot2}));
+
+    // CRL at once, with the reason.
+    sh("curl -sSf --cacert pki/root-ca.crt -o crl.der https://" + host() +
+       "/.well-known/pki/crls/iss-local.crl");
+    const auto crl_text = lower(sh("openssl crl -inform DER -in crl.der -noout -text"));
+    EXPECT_NE(crl_text.find(iot1), std::string::npos) << crl_text;
+    EXPECT_NE(crl_text.find(iot2), std::string::npos) << crl_text;
+    EXPECT_EQ(crl_text.find(laptop), std::string::npos) << crl_text;
+    EXPECT_NE(crl_text.find("key compromise"), std::string::npos) << crl_text;
+    sh("openssl crl -inform DER -in crl.der -out crl.pem");
+    const auto refused = sh_result(
+        "openssl verify -crl_check -CAfile chain.pem -CRLfile crl.pem "
+        "iot1.crt");
+    EXPECT_NE(refused.exit_code, 0) << refused.output;
+    EXPECT_NE(refused.output.find("revoked"), std::string::npos) << refused.output;
+    EXPECT_EQ(sh_result("openssl verify -crl_check -CAfile chain.pem -CRLfile crl.pem laptop.crt")
+                  .exit_code,
+              0);
+
+    // OCSP from the same store.
+    const std::string ocsp_url = "https://" + host() + "/.well-known/pki/ocsp";
+    const auto revoked =
+        sh("openssl ocsp -issuer pki/ca.crt -cert iot1.crt -CAfile chain.pem "
+           "-url " +
+           ocsp_url + " 2>&1");
+    EXPECT_NE(revoked.find("iot1.crt: revoked"), std::string::npos) << revoked;
+    EXPECT_NE(revoked.find("Reason: keyCompromise"), std::string::npos) << revoked;
+    EXPECT_NE(revoked.find("Response verify OK"), std::string::npos) << revoked;
+    const auto good =
+        sh("openssl ocsp -issuer pki/ca.crt -cert laptop.crt -CAfile chain.pem "
+           "-url " +
+           ocsp_url + " 2>&1");
+    EXPECT_NE(good.find("laptop.crt: good"), std::string::npos) << good;
+
+    // The revoked certificate cannot renew itself; the good one can.
+    sh("openssl req -new -key iot1.key -subj '/CN=iot1' -outform DER | base64 -w0 > renew.b64");
+    const auto renew =
+        sh("curl -sS --cacert pki/root-ca.crt --cert iot1.crt --key iot1.key "
+           "-H 'Content-Type: application/pkcs10' --data-binary @renew.b64 "
+           "-w '\\n%{http_code}' https://" +
+           host() + "/.well-known/est/iot/simplereenroll");
+    EXPECT_NE(renew.find("revoked"), std::string::npos) << renew;
+    EXPECT_EQ(renew.substr(renew.size() - 3), "401") << renew;
+    sh("openssl req -new -key laptop.key -subj '/CN=laptop' -outform DER | base64 -w0 > ok.b64");
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt --cert "
+                 "laptop.crt --key laptop.key -H 'Content-Type: application/pkcs10' "
+                 "--data-binary @ok.b64 https://" +
+                 host() + "/.well-known/est/corp/simplereenroll"),
+              "200");
+
+    // The operator views: the actor of the bulk revoke, the refusal's reason.
+    const auto bulk = api_get("/api/v1/audit?action_prefix=est_bulk_revoke");
+    ASSERT_EQ(bulk["events"].size(), 1U) << bulk;
+    EXPECT_EQ(bulk["events"][0]["actor"], "ops");
+    const auto refusals = api_get("/api/v1/audit?action_prefix=est_auth_failed_mtls");
+    ASSERT_EQ(refusals["events"].size(), 1U) << refusals;
+    EXPECT_NE(refusals["events"][0]["reason"].get<std::string>().find("keyCompromise"),
+              std::string::npos);
+    const auto revoked_list = api_get("/api/v1/est/certificates?status=revoked", kViewerKey);
+    EXPECT_EQ(revoked_list["certificates"].size(), 2U) << revoked_list;
+    EXPECT_EQ(api_get("/api/v1/audit", kViewerKey)["status"], 403);
+
+    // The other admin endpoints answer admins only.
+    const auto profiles = api_get("/api/v1/admin/est/profiles");
+    ASSERT_EQ(profiles["profiles"].size(), 2U) << profiles;
+    EXPECT_EQ(profiles["profiles"][0]["path_id"], "iot");
+    EXPECT_EQ(profiles["profiles"][0]["counters"]["est_simple_enroll_success"], 2);
+    EXPECT_EQ(api_get("/api/v1/admin/est/profiles", kViewerKey)["status"], 403);
+    const std::string reload =
+        "curl -sS -o /dev/null -w '%{http_code}' -X POST --cacert "
+        "pki/root-ca.crt https://" +
+        host() + "/api/v1/admin/est/reload-trust -H 'Authorization: Bearer ";
+    EXPECT_EQ(sh(reload + kViewerKey + "'"), "403");
+    EXPECT_EQ(sh(reload + kAdminKey + "'"), "200");
+    EXPECT_EQ(sh(reload + kAdminKey + "' -d '{\"path_id\":\"nosuch\"}'"), "404");
+}
+
+TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceived) {
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out k.key && openssl req -new -key k.key "
+       "-subj /CN=stream -outform DER | base64 -w0 > k.b64");
+    const std::string stream =
+        "for w in 1 2 3 4; do (for i in $(seq 1 150); do curl -s --max-time 5 --cacert "
+        "pki/root-ca.crt -H 'Content-Type: application/pkcs10' --data-binary @k.b64 -o "
+        "out/$w-$i.p7 https://" +
+        host() +
+        "/.well-known/est/iot/simpleenroll || break; done) & "
+        "done; wait";
+    std::thread clients([&] { sh_result(stream); });
+    std::this_thread::sleep_for(1500ms);
+    daemon_.kill_hard();
+    clients.join();
+
+    // What the clients received: every response that parses as a certificate.
+    const auto received_text =
+        sh("for f in out/*.p7; do base64 -d $f 2>/dev/null | openssl pkcs7 -inform DER "
+           "-print_certs 2>/dev/null | openssl x509 -noout -serial 2>/dev/null; done; true");
+    std::set<std::string> received;
+    std::istringstream lines(received_text);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("serial=", 0) == 0) {
+            received.insert(lower(line.substr(7)));
+        }
+    }
+    ASSERT_FALSE(received.empty()) << "no enrollment finished before the kill";
+
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    const auto listed = listed_serials();
+    for (const auto& serial : received) {
+        EXPECT_TRUE(listed.contains(serial)) << serial << " was received but not recorded";
+    }
+    std::cerr << received.size() << " certificates received before kill -9, " << listed.size()
+              << " recorded\n";
+}
+
+TEST_F(OperatorApiTest, ExpiryWebhookFiresOncePerThresholdAlsoAcrossRestarts) {
+    WebhookReceiver receiver(1);  // the first delivery attempt fails: retried
+    auto environment = env();
+    environment["CERTCTL_EST_DEFAULT_TTL"] = "2d";  // inside 30 and 7 days, not 1
+    environment["CERTCTL_EXPIRY_SCAN_INTERVAL"] = "1s";
+    environment["CERTCTL_WEBHOOK_URL"] =
+        "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks/estd";
+    environment["CERTCTL_WEBHOOK_SECRET"] = kWebhookSecret;
+    ASSERT_TRUE(daemon_.start(environment)) << daemon_.log();
+    const auto serial = enroll("iot", "short");
+
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (receiver.accepted().size() < 2 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(100ms);
+    }
+    std::this_thread::sleep_for(3s);  // several more scans: nothing new
+    auto accepted = receiver.accepted();
+    ASSERT_EQ(accepted.size(), 2U);
+    EXPECT_GE(receiver.requests(), 3);  // the refused attempt was retried
+    std::set<int> thresholds;
+    for (const auto& delivery : accepted) {
+        EXPECT_EQ(delivery.signature, "sha256=" + hmac_hex(kWebhookSecret, delivery.body));
+        EXPECT_EQ(delivery.event, "cert.expiring_soon");
+        const auto event = json::parse(delivery.body);
+        EXPECT_EQ(event["type"], "cert.expiring_soon");
+        EXPECT_EQ(event["data"]["serial"], serial);
+        EXPECT_EQ(event["data"]["profile_id"], "cp-iot-sensors");
+        thresholds.insert(event["data"]["threshold_days"].get<int>());
+    }
+    EXPECT_EQ(thresholds, (std::set<int>{30, 7}));
+
+    daemon_.stop();
+    ASSERT_TRUE(daemon_.start(environment)) << daemon_.log();
+    std::this_thread::sleep_for(3500ms);
+    EXPECT_EQ(receiver.accepted().size(), 2U);
+}
+
+TEST_F(OperatorApiTest, HttpsWebhookReceiversMustPresentATrustedCertificate) {
+    // estd's own listener: its dev-only certificate is not in the system store.
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    auto url =
+        notify::parse_webhook_url("https://127.0.0.1:" + std::to_string(daemon_.port()) + "/hooks");
+    ASSERT_TRUE(url);
+    auto answer = notify::post_json(*url, "{}", {}, 5s);
+    ASSERT_FALSE(answer);
+    EXPECT_NE(answer.error().message.find("TLS handshake"), std::string::npos)
+        << answer.error().message;
+}
+
+}  // namespace
+}  // namespace estd::testing

@@ -1,0 +1,165 @@
+// EstService and the store: an issued certificate is recorded before the
+// answer, and a failed write answers 503 without a certificate.
+#include <gtest/gtest.h>
+
+#include "estd/audit/counters.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/http/router.hpp"
+#include "estd/issuer/local_issuer.hpp"
+#include "estd/pki/base64.hpp"
+#include "estd/store/sqlite_store.hpp"
+#include "support/test_pki.hpp"
+
+namespace estd::est {
+namespace {
+
+namespace beast_http = boost::beast::http;
+
+class RecordingSink final : public audit::AuditSink {
+  public:
+    Status record(const audit::AuditEvent& event) override {
+        events.push_back(event);
+        return Ok{};
+    }
+    std::vector<audit::AuditEvent> events;
+};
+
+// The real store, except that certificate writes fail (disk full).
+class FullDiskStore final : public store::Store {
+  public:
+    explicit FullDiskStore(store::Store& inner) : inner_(inner) {}
+    Status add_certificate(const store::CertificateRecord&) override {
+        return Error::internal("store: database or disk is full");
+    }
+    Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
+        const std::string& fingerprint) override {
+        return inner_.find_by_fingerprint(fingerprint);
+    }
+    Result<std::optional<store::CertificateRecord>> find_certificate(
+        const std::string& issuer_id, const std::string& serial) override {
+        return inner_.find_certificate(issuer_id, serial);
+    }
+    Result<store::CertificatePage> list_certificates(const store::CertificateQuery& q) override {
+        return inner_.list_certificates(q);
+    }
+    Result<std::vector<store::RevokedCertificate>> revoke(
+        const store::RevocationRequest& r) override {
+        return inner_.revoke(r);
+    }
+    Result<std::vector<store::CrlEntry>> crl_entries(const std::string& issuer_id,
+                                                     store::TimePoint now) override {
+        return inner_.crl_entries(issuer_id, now);
+    }
+    Result<std::uint64_t> next_crl_number(const std::string& issuer_id) override {
+        return inner_.next_crl_number(issuer_id);
+    }
+    Status append_audit(const audit::AuditEvent& e, store::TimePoint t) override {
+        return inner_.append_audit(e, t);
+    }
+    Result<store::AuditPage> list_audit(const store::AuditQuery& q) override {
+        return inner_.list_audit(q);
+    }
+    Result<std::vector<store::CertificateRecord>> pending_expiry_notices(
+        int days, store::TimePoint now, std::size_t limit) override {
+        return inner_.pending_expiry_notices(days, now, limit);
+    }
+    Status mark_expiry_notice_delivered(const std::string& issuer_id, const std::string& serial,
+                                        int days, store::TimePoint at) override {
+        return inner_.mark_expiry_notice_delivered(issuer_id, serial, days, at);
+    }
+    Status flush() override { return inner_.flush(); }
+
+  private:
+    store::Store& inner_;
+};
+
+class EstInventoryTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ca_key_ = test::make_ec_key();
+        ca_ = test::make_self_signed_ca("Inventory Test CA", ca_key_.get());
+        config::IssuerConfig issuer_cfg;
+        issuer_cfg.id = "iss-local";
+        issuer_cfg.type = "local";
+        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
+        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
+        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
+        ASSERT_TRUE(issuer) << issuer.error().message;
+        issuer_ = std::move(*issuer);
+        auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
+        ASSERT_TRUE(opened) << opened.error().message;
+        store_ = std::move(*opened);
+
+        config::EstProfileConfig cfg;
+        cfg.name = cfg.path_id = "iot";
+        cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
+        cfg.profile_id = "cp-iot";
+        auto made = make_est_profile(cfg, *issuer_);
+        ASSERT_TRUE(made) << made.error().message;
+        std::vector<EstProfile> profiles;
+        profiles.push_back(std::move(*made));
+        counters_ = std::make_unique<audit::ProfileCounters>(std::vector<std::string>{"iot"});
+        service_ = std::make_unique<EstService>(std::move(profiles), sink_, *counters_,
+                                                std::chrono::hours(24));
+    }
+
+    net::Response enroll() {
+        const auto key = test::make_ec_key();
+        net::Request req{beast_http::verb::post, "/.well-known/est/iot/simpleenroll", 11};
+        req.set(beast_http::field::content_type, "application/pkcs10");
+        req.body() = pki::base64_encode_lines(test::make_csr(key.get(), "sensor-7"));
+        req.prepare_payload();
+        auto route = http::parse_est_path(req.target());
+        const net::ConnectionInfo conn{"198.51.100.7", nullptr};
+        return service_->handle(req, conn, RequestContext{"request-7", "198.51.100.7"},
+                                route->value());
+    }
+
+    test::TempDir dir_;
+    pki::EvpPkeyPtr ca_key_;
+    pki::X509Ptr ca_;
+    std::unique_ptr<issuer::LocalIssuer> issuer_;
+    std::unique_ptr<store::Store> store_;
+    RecordingSink sink_;
+    std::unique_ptr<audit::ProfileCounters> counters_;
+    std::unique_ptr<EstService> service_;
+};
+
+TEST_F(EstInventoryTest, TheIssuedCertificateIsRecordedBeforeTheAnswer) {
+    service_->use_store(*store_);
+    const auto res = enroll();
+    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    auto page = store_->list_certificates({});
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 1U);
+    const auto& record = page->items[0];
+    EXPECT_EQ(record.issuer_id, "iss-local");
+    EXPECT_EQ(record.source, "EST");
+    EXPECT_EQ(record.est_profile, "iot");
+    EXPECT_EQ(record.profile_id, "cp-iot");
+    EXPECT_EQ(record.common_name, "sensor-7");
+    EXPECT_EQ(record.auth_mode, "anonymous");
+    EXPECT_EQ(record.source_ip, "198.51.100.7");
+    EXPECT_EQ(record.request_id, "request-7");
+    EXPECT_EQ(record.fingerprint.size(), 64U);
+    EXPECT_EQ(record.public_key_sha256.size(), 64U);
+    ASSERT_FALSE(sink_.events.empty());
+    EXPECT_EQ(sink_.events.back().serial, record.serial);
+}
+
+TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
+    FullDiskStore full(*store_);
+    service_->use_store(full);
+    const auto res = enroll();
+    EXPECT_EQ(res.result_int(), 503u);
+    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
+    EXPECT_NE(res.body().find("could not be recorded"), std::string::npos) << res.body();
+    ASSERT_FALSE(sink_.events.empty());
+    EXPECT_EQ(sink_.events.back().action, "est_simple_enroll_failed");
+    EXPECT_EQ(sink_.events.back().status, 503);
+    // The disk error stays in the log, not in the client's answer.
+    EXPECT_EQ(res.body().find("disk is full"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace estd::est

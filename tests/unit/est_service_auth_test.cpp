@@ -1,0 +1,215 @@
+// EstService with real profiles and a local issuer, requests without a
+// socket: which gate answers what, and that two profiles never share a
+// counter, a lockout or a rate-limit count.
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "estd/audit/audit_codes.hpp"
+#include "estd/audit/counters.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/http/router.hpp"
+#include "estd/issuer/local_issuer.hpp"
+#include "estd/pki/base64.hpp"
+#include "support/test_pki.hpp"
+
+namespace estd::est {
+namespace {
+
+namespace beast_http = boost::beast::http;
+namespace codes = audit::codes;
+
+class RecordingSink final : public audit::AuditSink {
+  public:
+    Status record(const audit::AuditEvent& event) override {
+        events.push_back(event);
+        return Ok{};
+    }
+    std::vector<audit::AuditEvent> events;
+};
+
+std::string basic(const std::string& password) {
+    const std::string raw = "device:" + password;
+    std::string encoded = pki::base64_encode_lines(pki::Bytes(raw.begin(), raw.end()));
+    std::erase(encoded, '\n');
+    return "Basic " + encoded;
+}
+
+class EstServiceAuthTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ca_key_ = test::make_ec_key();
+        ca_ = test::make_self_signed_ca("Service Test CA", ca_key_.get());
+        config::IssuerConfig issuer_cfg;
+        issuer_cfg.id = "iss-local";
+        issuer_cfg.type = "local";
+        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
+        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
+        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
+        ASSERT_TRUE(issuer) << issuer.error().message;
+        issuer_ = std::move(*issuer);
+
+        std::vector<EstProfile> profiles;
+        profiles.push_back(profile("corp", [](auto& c) {
+            c.auth_basic = true;
+            c.enrollment_password = "corp-password";
+        }));
+        profiles.push_back(profile("iot", [](auto& c) {
+            c.auth_basic = true;
+            c.enrollment_password = "corp-password";  // same secret: still separate state
+        }));
+        profiles.push_back(profile("fleet", [&](auto& c) {
+            c.mtls_enabled = true;
+            c.auth_mtls = true;
+            c.mtls_trust_bundle_path = dir_.path() / "ca.crt";
+        }));
+        profiles.push_back(profile("capped", [](auto& c) { c.rate_limit_per_principal_24h = 2; }));
+        counters_ = std::make_unique<audit::ProfileCounters>(
+            std::vector<std::string>{"corp", "iot", "fleet", "capped"});
+        service_ = std::make_unique<EstService>(std::move(profiles), sink_, *counters_,
+                                                std::chrono::hours(24));
+    }
+
+    template <class Edit>
+    EstProfile profile(const std::string& name, Edit edit) {
+        config::EstProfileConfig cfg;
+        cfg.name = name;
+        cfg.path_id = name;
+        cfg.env_prefix = "CERTCTL_EST_PROFILE_" + name + "_";
+        edit(cfg);
+        auto made = make_est_profile(cfg, *issuer_);
+        EXPECT_TRUE(made) << made.error().message;
+        return std::move(made).value();
+    }
+
+    std::string csr_body(const std::string& cn) {
+        const auto key = test::make_ec_key();
+        return pki::base64_encode_lines(test::make_csr(key.get(), cn));
+    }
+
+    net::Response call(beast_http::verb verb, const std::string& target,
+                       const std::string& authorization = {},
+                       const std::string& client_ip = "192.0.2.10",
+                       const std::string& cn = "device-1") {
+        net::Request req{verb, target, 11};
+        if (!authorization.empty()) {
+            req.set(beast_http::field::authorization, authorization);
+        }
+        if (verb == beast_http::verb::post) {
+            req.set(beast_http::field::content_type, "application/pkcs10");
+            req.body() = csr_body(cn);
+        }
+        req.prepare_payload();
+        auto route = http::parse_est_path(target);
+        EXPECT_TRUE(route && *route) << target;
+        const net::ConnectionInfo conn{client_ip, nullptr};
+        const RequestContext ctx{"request-1", client_ip};
+        return service_->handle(req, conn, ctx, route->value());
+    }
+    net::Response enroll(const std::string& profile, const std::string& authorization,
+                         const std::string& client_ip = "192.0.2.10",
+                         const std::string& cn = "device-1") {
+        return call(beast_http::verb::post, "/.well-known/est/" + profile + "/simpleenroll",
+                    authorization, client_ip, cn);
+    }
+
+    std::uint64_t count(const std::string& profile, std::string_view code) const {
+        return counters_->value(profile, code);
+    }
+
+    test::TempDir dir_;
+    pki::EvpPkeyPtr ca_key_;
+    pki::X509Ptr ca_;
+    std::unique_ptr<issuer::LocalIssuer> issuer_;
+    RecordingSink sink_;
+    std::unique_ptr<audit::ProfileCounters> counters_;
+    std::unique_ptr<EstService> service_;
+};
+
+TEST_F(EstServiceAuthTest, BasicGateAnswers401WithAChallengeAndLeavesCacertsOpen) {
+    auto res = enroll("corp", "");
+    EXPECT_EQ(res.result_int(), 401u);
+    EXPECT_EQ(res[beast_http::field::www_authenticate], "Basic realm=\"estd\"");
+    res = enroll("corp", basic("wrong"));
+    EXPECT_EQ(res.result_int(), 401u);
+    EXPECT_EQ(res[beast_http::field::www_authenticate], "Basic realm=\"estd\"");
+    EXPECT_EQ(enroll("corp", basic("corp-password")).result_int(), 200u);
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/corp/cacerts").result_int(), 200u);
+    EXPECT_NE(call(beast_http::verb::get, "/.well-known/est/corp/csrattrs").result_int(), 401u);
+
+    ASSERT_GE(sink_.events.size(), 2u);
+    EXPECT_EQ(sink_.events[1].action, codes::kAuthFailedBasic);
+    EXPECT_EQ(sink_.events[1].operation_action, codes::kSimpleEnrollFailed);
+    EXPECT_EQ(sink_.events[1].status, 401);
+    for (const auto& event : sink_.events) {
+        EXPECT_EQ(event.reason.find("corp-password"), std::string::npos) << event.reason;
+        EXPECT_EQ(event.reason.find("wrong"), event.reason.find("wrong enrollment password"));
+    }
+}
+
+TEST_F(EstServiceAuthTest, CountersAreNeverSharedBetweenProfiles) {
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(enroll("corp", basic("guess-" + std::to_string(i))).result_int(), 401u);
+    }
+    EXPECT_EQ(enroll("iot", basic("corp-password")).result_int(), 200u);
+    EXPECT_EQ(enroll("capped", "", "192.0.2.10", "a").result_int(), 200u);
+
+    std::map<std::string, std::map<std::string_view, std::uint64_t>> expected = {
+        {"corp", {{codes::kAuthFailedBasic, 3}, {codes::kSimpleEnrollFailed, 3}}},
+        {"iot", {{codes::kSimpleEnrollSuccess, 1}}},
+        {"fleet", {}},
+        {"capped", {{codes::kSimpleEnrollSuccess, 1}}},
+    };
+    // Every cell of every profile: only what that profile saw.
+    for (const auto& [profile, cells] : expected) {
+        for (const auto code : codes::kCountedCodes) {
+            const auto want = cells.contains(code) ? cells.at(code) : 0u;
+            EXPECT_EQ(count(profile, code), want) << profile << " " << code;
+        }
+    }
+}
+
+TEST_F(EstServiceAuthTest, LockoutsAreNeverSharedBetweenProfiles) {
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(enroll("corp", basic("guess")).result_int(), 401u);
+    }
+    auto locked = enroll("corp", basic("corp-password"));
+    EXPECT_EQ(locked.result_int(), 429u) << "locked out even with the right password";
+    EXPECT_FALSE(locked[beast_http::field::retry_after].empty());
+    EXPECT_GT(std::stoi(std::string(locked[beast_http::field::retry_after])), 3500);
+    EXPECT_EQ(sink_.events.back().action, codes::kAuthFailedBasic);
+    EXPECT_EQ(sink_.events.back().status, 429);
+    // The same address on another profile, and another address on this one.
+    EXPECT_EQ(enroll("iot", basic("corp-password")).result_int(), 200u);
+    EXPECT_EQ(enroll("corp", basic("corp-password"), "192.0.2.11").result_int(), 200u);
+    // The lockout does not reach the open operations.
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/corp/cacerts").result_int(), 200u);
+}
+
+TEST_F(EstServiceAuthTest, AnMtlsOnlyProfileIsNotAnonymousOnTheEstRoute) {
+    auto res = enroll("fleet", "");
+    EXPECT_EQ(res.result_int(), 401u);
+    EXPECT_EQ(sink_.events.back().action, codes::kAuthFailedMtls);
+    EXPECT_NE(res.body().find("est-mtls/fleet"), std::string::npos) << res.body();
+    // Its CA certificates stay public on /est/, and est-mtls wants a certificate.
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/fleet/cacerts").result_int(), 200u);
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est-mtls/fleet/cacerts").result_int(),
+              401u);
+    EXPECT_EQ(count("fleet", codes::kAuthFailedMtls), 2u);
+}
+
+TEST_F(EstServiceAuthTest, PerPrincipalLimitCountsCnAndAddress) {
+    EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);
+    EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);
+    auto limited = enroll("capped", "", "192.0.2.10", "dev");
+    EXPECT_EQ(limited.result_int(), 429u);
+    EXPECT_FALSE(limited[beast_http::field::retry_after].empty());
+    EXPECT_EQ(sink_.events.back().action, codes::kRateLimited);
+    EXPECT_EQ(sink_.events.back().operation_action, codes::kSimpleEnrollFailed);
+    EXPECT_EQ(enroll("capped", "", "192.0.2.10", "other-dev").result_int(), 200u);
+    EXPECT_EQ(enroll("capped", "", "192.0.2.99", "dev").result_int(), 200u);
+    EXPECT_EQ(count("capped", codes::kRateLimited), 1u);
+}
+
+}  // namespace
+}  // namespace estd::est

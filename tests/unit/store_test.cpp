@@ -1,0 +1,318 @@
+// The embedded store: migrations, group commit, filters and pagination,
+// revocation, CRL numbers, audit rows, expiry notices.
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "../src/store/group_commit.hpp"
+#include "estd/store/sqlite_store.hpp"
+#include "support/test_pki.hpp"
+
+namespace estd::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+CertificateRecord make_record(int n, const std::string& profile_id = "cp-iot",
+                              const std::string& issuer_id = "iss-local") {
+    CertificateRecord r;
+    r.issuer_id = issuer_id;
+    r.serial = "0a" + std::to_string(1000 + n);
+    r.fingerprint = "fp-" + issuer_id + "-" + std::to_string(n);
+    r.est_profile = "iot";
+    r.profile_id = profile_id;
+    r.subject = "CN=dev-" + std::to_string(n);
+    r.common_name = "dev-" + std::to_string(n);
+    r.subject_alt_names = {"DNS:dev-" + std::to_string(n) + ".example.com"};
+    const auto now = std::chrono::system_clock::now();
+    r.not_before = now - 1h;
+    r.not_after = now + 365 * 24h;
+    r.public_key_sha256 = "pk";
+    r.auth_mode = "anonymous";
+    r.source_ip = "127.0.0.1";
+    r.request_id = "req";
+    r.issued_at = now;
+    r.der = {0x30, 0x03, 0x02, 0x01, static_cast<std::uint8_t>(n)};
+    return r;
+}
+
+class StoreTest : public ::testing::Test {
+  protected:
+    std::unique_ptr<Store> open() {
+        auto store = open_sqlite_store(dir.path() / "estd.db");
+        EXPECT_TRUE(store) << (store ? "" : store.error().message);
+        return store ? std::move(*store) : nullptr;
+    }
+    test::TempDir dir;
+};
+
+TEST_F(StoreTest, MigratesAFreshDatabaseAndKeepsDataAcrossReopen) {
+    {
+        auto store = open();
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->add_certificate(make_record(1)));
+    }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "estd.db").c_str(), &raw), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), sqlite_schema_version());
+    sqlite3_finalize(stmt);
+    sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+
+    auto reopened = open();
+    ASSERT_TRUE(reopened);
+    auto found = reopened->find_certificate("iss-local", "0A1001");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->common_name, "dev-1");
+    EXPECT_EQ((*found)->subject_alt_names, std::vector<std::string>{"DNS:dev-1.example.com"});
+    EXPECT_EQ((*found)->der.size(), 5U);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerSchema) {
+    { ASSERT_TRUE(open()); }
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "estd.db").c_str(), &raw), SQLITE_OK);
+    const std::string bump = "PRAGMA user_version = " + std::to_string(sqlite_schema_version() + 1);
+    ASSERT_EQ(sqlite3_exec(raw, bump.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+    auto store = open_sqlite_store(dir.path() / "estd.db");
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().message.find("newer estd"), std::string::npos) << store.error().message;
+}
+
+TEST_F(StoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
+    auto db =
+        sqlite::open((dir.path() / "g.db").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(sqlite::exec(db->get(), "PRAGMA journal_mode=WAL; CREATE TABLE t (v INTEGER)"));
+    GroupCommitWriter writer(std::move(*db), 10000, 256);
+    constexpr int kThreads = 16;
+    constexpr int kPerThread = 20;
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&writer, &ok, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const std::string sql =
+                    "INSERT INTO t VALUES (" + std::to_string(t * 100 + i) + ")";
+                if (writer.run([sql](sqlite3* conn) { return sqlite::exec(conn, sql.c_str()); })) {
+                    ++ok;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(ok.load(), kThreads * kPerThread);
+    // Every write waited for its commit, yet commits were shared.
+    EXPECT_LT(writer.commits(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_F(StoreTest, AFailingWriteInABatchDoesNotTakeTheOthersDown) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->add_certificate(make_record(1)));
+    // Same fingerprint: refused by the UNIQUE constraint, alone.
+    EXPECT_FALSE(store->add_certificate(make_record(1)));
+    EXPECT_TRUE(store->add_certificate(make_record(2)));
+    auto page = store->list_certificates({});
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 2U);
+}
+
+TEST_F(StoreTest, FiltersAndPaginatesNewestFirst) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 7; ++i) {
+        ASSERT_TRUE(store->add_certificate(make_record(i, i % 2 == 0 ? "cp-iot" : "cp-corp")));
+    }
+    CertificateQuery query;
+    query.criteria.profile_id = "cp-iot";
+    query.limit = 3;
+    auto first = store->list_certificates(query);
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->items.size(), 3U);
+    EXPECT_EQ(first->items[0].common_name, "dev-6");
+    ASSERT_TRUE(first->next_cursor);
+    query.before_id = *first->next_cursor;
+    auto second = store->list_certificates(query);
+    ASSERT_TRUE(second);
+    ASSERT_EQ(second->items.size(), 1U);
+    EXPECT_EQ(second->items[0].common_name, "dev-0");
+    EXPECT_FALSE(second->next_cursor);
+
+    CertificateQuery by_cn;
+    by_cn.criteria.common_name = "dev-3";
+    auto one = store->list_certificates(by_cn);
+    ASSERT_TRUE(one);
+    ASSERT_EQ(one->items.size(), 1U);
+    EXPECT_TRUE(one->items[0].der.empty());  // only when asked for
+
+    CertificateQuery huge;
+    huge.limit = 1'000'000;  // bounded by the store
+    auto all = store->list_certificates(huge);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->items.size(), 7U);
+}
+
+TEST_F(StoreTest, RevokesOnlyWhatMatchesAndOnlyOnce) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(store->add_certificate(make_record(i, i < 3 ? "cp-iot" : "cp-corp")));
+    }
+    RevocationRequest request;
+    request.criteria.profile_id = "cp-iot";
+    request.criteria.source = "EST";
+    request.reason = 1;
+    request.actor = "ops";
+    request.revoked_at = std::chrono::system_clock::now();
+    auto revoked = store->revoke(request);
+    ASSERT_TRUE(revoked);
+    EXPECT_EQ(revoked->size(), 3U);
+    auto again = store->revoke(request);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->empty());
+
+    auto entries = store->crl_entries("iss-local", std::chrono::system_clock::now());
+    ASSERT_TRUE(entries);
+    EXPECT_EQ(entries->size(), 3U);
+    auto corp = store->find_by_fingerprint("fp-iss-local-3");
+    ASSERT_TRUE(corp && *corp);
+    EXPECT_FALSE((*corp)->revocation);
+    auto iot = store->find_certificate("iss-local", (*revoked)[0].serial);
+    ASSERT_TRUE(iot && *iot && (*iot)->revocation);
+    EXPECT_EQ((*iot)->revocation->reason, 1);
+    EXPECT_EQ((*iot)->revocation->actor, "ops");
+
+    CertificateQuery revoked_only;
+    revoked_only.criteria.state = CertificateState::revoked;
+    auto listed = store->list_certificates(revoked_only);
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->items.size(), 3U);
+
+    RevocationRequest by_serial = request;
+    by_serial.criteria = {};
+    by_serial.criteria.serials = {"0A:10:03"};
+    auto serial = store->revoke(by_serial);
+    ASSERT_TRUE(serial);
+    ASSERT_EQ(serial->size(), 1U);
+    EXPECT_EQ((*serial)[0].serial, "0a1003");
+}
+
+TEST_F(StoreTest, CrlNumbersOnlyGrowAcrossReopen) {
+    std::uint64_t last = 0;
+    for (int round = 0; round < 3; ++round) {
+        auto store = open();
+        ASSERT_TRUE(store);
+        for (int i = 0; i < 3; ++i) {
+            auto number = store->next_crl_number("iss-local");
+            ASSERT_TRUE(number);
+            EXPECT_GT(*number, last);
+            last = *number;
+        }
+        auto other = store->next_crl_number("iss-other");
+        ASSERT_TRUE(other);
+        EXPECT_EQ(*other, static_cast<std::uint64_t>(round + 1));  // per issuer
+    }
+    EXPECT_EQ(last, 9U);
+}
+
+TEST_F(StoreTest, AuditRowsFilterOnEitherActionPrefix) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    const auto now = std::chrono::system_clock::now();
+    audit::AuditEvent enroll{"est_simple_enroll_success",
+                             "",
+                             "iot",
+                             "1.2.3.4",
+                             "CN=a",
+                             "01",
+                             "iss-local",
+                             "r1",
+                             "",
+                             "",
+                             200};
+    audit::AuditEvent failed{"est_auth_failed_basic",
+                             "est_simple_enroll_failed",
+                             "iot",
+                             "",
+                             "",
+                             "",
+                             "",
+                             "r2",
+                             "",
+                             "wrong password",
+                             401};
+    audit::AuditEvent revoke{"est_bulk_revoke", "", "", "", "", "", "", "r3", "ops", "x", 200};
+    for (const auto& e : {enroll, failed, revoke}) {
+        ASSERT_TRUE(store->append_audit(e, now));
+    }
+    ASSERT_TRUE(store->flush());
+    AuditQuery query;
+    query.action_prefix = "est_simple_enroll";
+    auto page = store->list_audit(query);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 2U);
+    EXPECT_EQ(page->items[0].event.action, "est_auth_failed_basic");
+    EXPECT_EQ(page->items[1].event.action, "est_simple_enroll_success");
+    query.action_prefix = "est_";
+    query.actor = "ops";
+    page = store->list_audit(query);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 1U);
+    EXPECT_EQ(page->items[0].event.reason, "x");
+    AuditQuery paged;
+    paged.limit = 2;
+    page = store->list_audit(paged);
+    ASSERT_TRUE(page && page->next_cursor);
+    paged.before_id = *page->next_cursor;
+    page = store->list_audit(paged);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 1U);
+}
+
+TEST_F(StoreTest, ExpiryNoticesArePendingUntilDelivered) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto soon = make_record(1);
+    soon.not_after = std::chrono::system_clock::now() + 48h;
+    ASSERT_TRUE(store->add_certificate(soon));
+    ASSERT_TRUE(store->add_certificate(make_record(2)));  // a year left
+    const auto now = std::chrono::system_clock::now();
+    auto at30 = store->pending_expiry_notices(30, now, 10);
+    auto at1 = store->pending_expiry_notices(1, now, 10);
+    ASSERT_TRUE(at30 && at1);
+    ASSERT_EQ(at30->size(), 1U);
+    EXPECT_TRUE(at1->empty());
+    ASSERT_TRUE(store->mark_expiry_notice_delivered("iss-local", soon.serial, 30, now));
+    ASSERT_TRUE(store->mark_expiry_notice_delivered("iss-local", soon.serial, 30, now));
+    at30 = store->pending_expiry_notices(30, now, 10);
+    auto at7 = store->pending_expiry_notices(7, now, 10);
+    ASSERT_TRUE(at30 && at7);
+    EXPECT_TRUE(at30->empty());
+    EXPECT_EQ(at7->size(), 1U);
+}
+
+TEST(StoreSerials, AreNormalised) {
+    EXPECT_EQ(normalize_serial("0A:1B"), "0a1b");
+    EXPECT_EQ(normalize_serial("a1b"), "0a1b");
+    EXPECT_EQ(normalize_serial("000a1b"), "0a1b");
+    EXPECT_EQ(normalize_serial("0"), "0");
+    EXPECT_EQ(normalize_serial("3DA7"), "3da7");
+}
+
+}  // namespace
+}  // namespace estd::store
