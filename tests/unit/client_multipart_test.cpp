@@ -220,7 +220,7 @@ TEST_F(ServerKeygenParse, ReadsTheDaemonsOwnAnswers) {
     }
 }
 
-TEST_F(ServerKeygenParse, DecryptsAnEnvelopeAddressedBySubjectKeyIdentifier) {
+TEST_F(ServerKeygenParse, DecryptsAnEnvelopeForTheCsrKey) {
     const auto rsa = test::make_rsa_key(2048);
     const auto enveloped = pki::envelope_for_key(pkcs8_der_, rsa.get());
     ASSERT_TRUE(enveloped.ok()) << enveloped.error().message;
