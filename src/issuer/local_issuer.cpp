@@ -9,26 +9,6 @@
 
 namespace estd::issuer {
 
-namespace {
-
-std::string ordinal(std::size_t index) {
-    return "#" + std::to_string(index + 1);
-}
-
-Status check_chain_order(const std::string& prefix, const std::string& path,
-                         const std::vector<pki::X509Ptr>& chain) {
-    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
-        if (X509_check_issued(chain[i + 1].get(), chain[i].get()) != X509_V_OK) {
-            return Error::internal(prefix + "certificate " + ordinal(i + 1) + " in " + path +
-                                   " did not issue certificate " + ordinal(i) +
-                                   "; list the issuing CA first, then each issuer up to the root");
-        }
-    }
-    return Ok{};
-}
-
-}  // namespace
-
 Result<std::unique_ptr<LocalIssuer>> LocalIssuer::load(const config::IssuerConfig& cfg) {
     const std::string prefix = "issuer " + cfg.id + ": ";
     if (cfg.ca_cert_path.empty() || cfg.ca_key_path.empty()) {
@@ -50,7 +30,7 @@ Result<std::unique_ptr<LocalIssuer>> LocalIssuer::load(const config::IssuerConfi
         std::string hint;
         for (std::size_t i = 1; i < chain->size(); ++i) {
             if (pki::same_public_key(X509_get0_pubkey((*chain)[i].get()), key->get())) {
-                hint = " (it matches certificate " + ordinal(i) +
+                hint = " (it matches certificate " + pki::chain_position(i) +
                        ": the issuing CA must come first in the file)";
             }
         }
@@ -63,7 +43,7 @@ Result<std::unique_ptr<LocalIssuer>> LocalIssuer::load(const config::IssuerConfi
                                ") is not a CA: it needs basicConstraints CA:TRUE and, when "
                                "keyUsage is present, keyCertSign");
     }
-    if (auto ordered = check_chain_order(prefix, cfg.ca_cert_path, *chain); !ordered) {
+    if (auto ordered = pki::check_chain_order(prefix, cfg.ca_cert_path, *chain); !ordered) {
         return std::move(ordered).take_error();
     }
     // X509_check_ca and X509_check_issued have cached every certificate's

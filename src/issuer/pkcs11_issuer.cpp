@@ -28,22 +28,6 @@ struct Secret {
     ~Secret() { OPENSSL_cleanse(value.data(), value.size()); }
 };
 
-std::string ordinal(std::size_t index) {
-    return "#" + std::to_string(index + 1);
-}
-
-Status check_chain_order(const std::string& prefix, const std::string& path,
-                         const std::vector<pki::X509Ptr>& chain) {
-    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
-        if (X509_check_issued(chain[i + 1].get(), chain[i].get()) != X509_V_OK) {
-            return Error::internal(prefix + "certificate " + ordinal(i + 1) + " in " + path +
-                                   " did not issue certificate " + ordinal(i) +
-                                   "; list the issuing CA first, then each issuer up to the root");
-        }
-    }
-    return Ok{};
-}
-
 // The PIN from its file (one trailing newline, LF or CRLF, trimmed: files
 // written with echo have one) or from the variable the config names. The
 // value never appears in a message.
@@ -115,7 +99,7 @@ Status check_key_matches(const std::string& prefix, const config::IssuerConfig& 
         std::string hint;
         for (std::size_t i = 1; i < chain.size(); ++i) {
             if (pki::same_public_key(X509_get0_pubkey(chain[i].get()), token_key)) {
-                hint = " (it matches certificate " + ordinal(i) +
+                hint = " (it matches certificate " + pki::chain_position(i) +
                        ": the issuing CA must come first in the file)";
             }
         }
@@ -139,7 +123,7 @@ Status check_ca(const std::string& prefix, const config::IssuerConfig& cfg,
                                ") is not a CA: it needs basicConstraints CA:TRUE and, when "
                                "keyUsage is present, keyCertSign");
     }
-    return check_chain_order(prefix, cfg.ca_cert_path, chain);
+    return pki::check_chain_order(prefix, cfg.ca_cert_path, chain);
 }
 
 Error prefixed(const std::string& id, Error error) {

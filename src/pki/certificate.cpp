@@ -347,4 +347,20 @@ bool same_public_key(EVP_PKEY* a, EVP_PKEY* b) {
     return same;
 }
 
+std::string chain_position(std::size_t index) {
+    return "#" + std::to_string(index + 1);
+}
+
+Status check_chain_order(const std::string& prefix, const std::string& path,
+                         const std::vector<X509Ptr>& chain) {
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+        if (X509_check_issued(chain[i + 1].get(), chain[i].get()) != X509_V_OK) {
+            return Error::internal(prefix + "certificate " + chain_position(i + 1) + " in " + path +
+                                   " did not issue certificate " + chain_position(i) +
+                                   "; list the issuing CA first, then each issuer up to the root");
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace estd::pki

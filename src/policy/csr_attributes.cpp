@@ -5,27 +5,12 @@
 #include "estd/pki/csr_attrs.hpp"
 #include "estd/pki/extensions.hpp"
 #include "estd/policy/certificate_profile.hpp"
+#include "estd/policy/required_attributes.hpp"
 
 namespace estd::policy {
 namespace {
 
 using Type = config::KeyAlgorithm::Type;
-
-int attribute_nid(config::RequiredAttribute attribute) {
-    switch (attribute) {
-        case config::RequiredAttribute::device_serial_number:
-            return NID_serialNumber;
-        case config::RequiredAttribute::common_name:
-            return NID_commonName;
-        case config::RequiredAttribute::organization:
-            return NID_organizationName;
-        case config::RequiredAttribute::organizational_unit:
-            return NID_organizationalUnitName;
-        case config::RequiredAttribute::country:
-            return NID_countryName;
-    }
-    return NID_undef;
-}
 
 // One item per key family, at the position of its first allowed entry.
 Status add_key_algorithms(pki::CsrAttrsBuilder& out,
@@ -86,7 +71,7 @@ Status add_profile(pki::CsrAttrsBuilder& out, const CertificateProfile& profile)
         }
     }
     for (const auto attribute : profile.config().required_csr_attributes) {
-        if (auto added = out.add_oid(attribute_nid(attribute)); !added) {
+        if (auto added = out.add_oid(subject_nid(attribute)); !added) {
             return added;
         }
     }

@@ -19,22 +19,6 @@ bool printable(const std::string& text) {
     });
 }
 
-int subject_nid(config::RequiredAttribute attribute) {
-    switch (attribute) {
-        case config::RequiredAttribute::device_serial_number:
-            return NID_serialNumber;
-        case config::RequiredAttribute::common_name:
-            return NID_commonName;
-        case config::RequiredAttribute::organization:
-            return NID_organizationName;
-        case config::RequiredAttribute::organizational_unit:
-            return NID_organizationalUnitName;
-        case config::RequiredAttribute::country:
-            return NID_countryName;
-    }
-    return NID_undef;
-}
-
 // The single value of `nid` in the subject; "" when absent; nullopt when it
 // appears more than once or cannot be read.
 std::optional<std::string> subject_value(const X509_NAME* subject, int nid) {
@@ -122,6 +106,22 @@ Status require_subject_entry(std::string_view profile_id, config::RequiredAttrib
 }
 
 }  // namespace
+
+int subject_nid(config::RequiredAttribute attribute) {
+    switch (attribute) {
+        case config::RequiredAttribute::device_serial_number:
+            return NID_serialNumber;
+        case config::RequiredAttribute::common_name:
+            return NID_commonName;
+        case config::RequiredAttribute::organization:
+            return NID_organizationName;
+        case config::RequiredAttribute::organizational_unit:
+            return NID_organizationalUnitName;
+        case config::RequiredAttribute::country:
+            return NID_countryName;
+    }
+    return NID_undef;
+}
 
 Result<pki::X509NamePtr> issued_subject(std::string_view profile_id,
                                         const std::vector<config::RequiredAttribute>& required,

@@ -27,6 +27,14 @@ std::chrono::system_clock::time_point not_after(const X509* cert);
 std::chrono::system_clock::time_point not_before(const X509* cert);
 bool is_ca(X509* cert);
 
+// "#1" for the first certificate of a chain file, and so on.
+std::string chain_position(std::size_t index);
+// Each certificate of a chain file must be issued by the next one (the
+// issuing CA first, then up to the root); errors start with `prefix` and
+// name `path`.
+Status check_chain_order(const std::string& prefix, const std::string& path,
+                         const std::vector<X509Ptr>& chain);
+
 // Subject alternative names as "DNS:x", "IP:1.2.3.4", "email:x", "URI:x",
 // in certificate order; a stable form for comparing and logging.
 std::vector<std::string> subject_alt_names(const GENERAL_NAMES* names);

@@ -10,6 +10,9 @@
 
 namespace estd::policy {
 
+// The X.520 attribute type a required attribute is carried as.
+int subject_nid(config::RequiredAttribute attribute);
+
 // The issued subject: the CSR's, once every required attribute is found.
 //
 // deviceSerialNumber is carried as X.520 serialNumber (2.5.4.5): in the
