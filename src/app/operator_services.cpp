@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "estd/pki/certificate.hpp"
 #include "estd/store/sqlite_store.hpp"
 
 namespace estd::app {
@@ -55,7 +56,12 @@ OperatorServices::OperatorServices(const config::Config& cfg,
                                                        cfg.crl_generation_interval);
     ocsp_ = std::make_unique<revocation::OcspResponder>(borrow(issuers), *inventory.store,
                                                         cfg.crl_generation_interval);
-    pki_ = std::make_unique<http::PkiRoutes>(*crls_, *ocsp_);
+    http::PkiRoutes::CaCertificates ca_certificates;
+    for (const auto& issuer : issuers) {
+        const auto der = pki::certificate_der(issuer->ca_certificate());
+        ca_certificates.emplace(issuer->id(), std::string(der.begin(), der.end()));
+    }
+    pki_ = std::make_unique<http::PkiRoutes>(*crls_, *ocsp_, std::move(ca_certificates));
     http::AdminApi::Dependencies deps;
     deps.keys = cfg.api_keys;
     deps.store = inventory.store.get();

@@ -12,6 +12,8 @@ namespace {
 constexpr std::string_view kCrlPrefix = "/.well-known/pki/crls/";
 constexpr std::string_view kOcspPath = "/.well-known/pki/ocsp";
 constexpr std::string_view kCrlSuffix = ".crl";
+constexpr std::string_view kCertPrefix = "/.well-known/pki/certs/";
+constexpr std::string_view kCertSuffix = ".crt";
 
 std::string as_string(const pki::Bytes& bytes) {
     return std::string(bytes.begin(), bytes.end());
@@ -38,6 +40,9 @@ net::Response PkiRoutes::handle(const net::Request& req) {
     if (path.starts_with(kCrlPrefix)) {
         return crl(req, path.substr(kCrlPrefix.size()));
     }
+    if (path.starts_with(kCertPrefix)) {
+        return ca_certificate(req, path.substr(kCertPrefix.size()));
+    }
     if (path == kOcspPath || path.starts_with(std::string(kOcspPath) + "/")) {
         return ocsp(req, path.substr(std::min(path.size(), kOcspPath.size() + 1)));
     }
@@ -60,6 +65,22 @@ net::Response PkiRoutes::crl(const net::Request& req, std::string_view file) {
         return text_response(req, 503, "the CRL of issuer " + issuer_id + " is not available yet");
     }
     return make_response(req, 200, "application/pkix-crl", as_string(*der));
+}
+
+net::Response PkiRoutes::ca_certificate(const net::Request& req, std::string_view file) {
+    if (req.method() != beast_http::verb::get) {
+        return method_not_allowed(req, "GET");
+    }
+    const auto issuer =
+        file.ends_with(kCertSuffix)
+            ? ca_certificates_.find(file.substr(0, file.size() - kCertSuffix.size()))
+            : ca_certificates_.end();
+    if (issuer == ca_certificates_.end()) {
+        return text_response(req, 404,
+                             "no CA certificate at " + std::string(kCertPrefix) +
+                                 std::string(file) + "; it is at <issuer-id>.crt");
+    }
+    return make_response(req, 200, "application/pkix-cert", issuer->second);
 }
 
 net::Response PkiRoutes::ocsp(const net::Request& req, std::string_view encoded) {

@@ -273,6 +273,17 @@ TEST_F(OperatorApiTest, GuideBulkRevokeTakesEffectInCrlOcspAndRenewalAtOnce) {
            ocsp_url + " 2>&1");
     EXPECT_NE(good.find("laptop.crt: good"), std::string::npos) << good;
 
+    // The AIA caIssuers target serves the issuing CA certificate as DER.
+    sh("curl -sSf --cacert pki/root-ca.crt -D ca.headers -o ca.der https://" + host() +
+       "/.well-known/pki/certs/iss-local.crt");
+    EXPECT_NE(lower(sh("cat ca.headers")).find("content-type: application/pkix-cert"),
+              std::string::npos);
+    EXPECT_EQ(sh("openssl x509 -inform DER -in ca.der -outform DER | sha256sum"),
+              sh("openssl x509 -in pki/ca.crt -outform DER | sha256sum"));
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt https://" +
+                 host() + "/.well-known/pki/certs/iss-nosuch.crt"),
+              "404");
+
     // The revoked certificate cannot renew itself; the good one can.
     sh("openssl req -new -key iot1.key -subj '/CN=iot1' -outform DER | base64 -w0 > renew.b64");
     const auto renew =
