@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -366,6 +367,9 @@ std::string get(const std::string& target, const std::string& extra_headers = ""
 class HostileClientsTest : public ::testing::Test {
   protected:
     void SetUp() override {
+        // A write to a connection estd has already closed (slowloris, floods)
+        // must be an error return, not the end of the test binary.
+        std::signal(SIGPIPE, SIG_IGN);
         dir_ = make_temp_dir("estd-hostile");
         make_dev_pki(dir_ / "pki", "corp");
         ctx_.reset(SSL_CTX_new(TLS_client_method()));
@@ -452,8 +456,8 @@ class HostileClientsTest : public ::testing::Test {
 
 // Connections that send their header (or body) a byte at a time never get
 // to hold a session beyond the read timeout, and meanwhile others are served.
-void trickle_and_expect_closed(HostileClientsTest* test, SSL_CTX* ctx, unsigned short port,
-                               const std::string& prefix, const std::string& trickled,
+void trickle_and_expect_closed(SSL_CTX* ctx, unsigned short port, const std::string& prefix,
+                               const std::string& trickled,
                                const std::function<void(const char*)>& check_normal) {
     constexpr int kConnections = 20;
     std::vector<std::unique_ptr<TlsConnection>> connections;
@@ -484,7 +488,7 @@ void trickle_and_expect_closed(HostileClientsTest* test, SSL_CTX* ctx, unsigned 
             }
         }
         check_normal("during a slowloris");
-        std::this_thread::sleep_for(250ms);
+        std::this_thread::sleep_for(250ms);  // the attack's pace, not a wait for estd
     }
     EXPECT_EQ(open, 0)
         << "slow connections still open after "
@@ -496,12 +500,11 @@ void trickle_and_expect_closed(HostileClientsTest* test, SSL_CTX* ctx, unsigned 
         // Nobody is waiting for an answer to half a request: closed silently.
         EXPECT_TRUE(answer.empty()) << answer;
     }
-    (void)test;
 }
 
 TEST_F(HostileClientsTest, SlowlorisHeadersAreCutOffAtTheReadTimeout) {
     start();
-    trickle_and_expect_closed(this, ctx_.get(), daemon_.port(),
+    trickle_and_expect_closed(ctx_.get(), daemon_.port(),
                               "GET /.well-known/est/cacerts HTTP/1.1\r\n",
                               "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
                               [this](const char* when) { expect_normal_client_served(when); });
@@ -510,7 +513,7 @@ TEST_F(HostileClientsTest, SlowlorisHeadersAreCutOffAtTheReadTimeout) {
 
 TEST_F(HostileClientsTest, SlowlorisBodiesAreCutOffAtTheReadTimeout) {
     start();
-    trickle_and_expect_closed(this, ctx_.get(), daemon_.port(),
+    trickle_and_expect_closed(ctx_.get(), daemon_.port(),
                               "POST /.well-known/est/simpleenroll HTTP/1.1\r\nHost: localhost\r\n"
                               "Content-Type: application/pkcs10\r\nContent-Length: 10000\r\n\r\n",
                               "MIIB",
@@ -672,7 +675,7 @@ TEST_F(HostileClientsTest, HandshakeFloodsAndGarbageAreShedAndOthersServed) {
     int served = 0;
     while (Clock::now() < flood_until) {
         served += normal_client_served().has_value() ? 1 : 0;
-        std::this_thread::sleep_for(200ms);
+        std::this_thread::sleep_for(200ms);  // the normal client's pace
     }
     for (auto& thread : flooders) {
         thread.join();
@@ -737,14 +740,10 @@ TEST_F(HostileClientsTest, SmugglingShapesAreRefusedAndCloseTheConnection) {
         bool closed = false;
         const auto raw = connection.read_until_close(kServeBound, &closed);
         const auto codes = statuses(raw);
-        // At most one answer, a client error, and the connection closed:
-        // the smuggled request is never read as a request of its own.
+        // One answer, 400, and the connection closed: the smuggled request
+        // is never read as a request of its own.
         EXPECT_TRUE(closed) << shape.name;
-        EXPECT_LE(codes.size(), 1U) << shape.name << "\n" << raw;
-        for (const int code : codes) {
-            EXPECT_GE(code, 400) << shape.name << "\n" << raw;
-            EXPECT_LT(code, 500) << shape.name << "\n" << raw;
-        }
+        EXPECT_EQ(codes, std::vector<int>{400}) << shape.name << "\n" << raw;
     }
     expect_normal_client_served("after smuggling attempts");
     EXPECT_EQ(issued_count(), 0U);
@@ -821,15 +820,18 @@ TEST_F(HostileClientsTest, TruncatedHugeAndPathologicalCsrsGetAClearStatus) {
     // without a bound. The legacy profile has no attribute policy, so the
     // nested attribute itself is not a reason to refuse; what matters is a
     // clear status and a live daemon.
+    std::size_t issued = 0;
     for (const int depth : {100, 5000}) {
         raw = exchange(post("/.well-known/est/simpleenroll",
                             base64(make_csr_der("nested.example.com", 0, depth))));
         const auto codes = statuses(raw);
         ASSERT_EQ(codes.size(), 1U) << "depth " << depth << "\n" << raw;
         EXPECT_TRUE(codes[0] == 200 || codes[0] == 400) << "depth " << depth << "\n" << raw;
+        issued += codes[0] == 200 ? 1 : 0;
     }
     expect_normal_client_served("after pathological CSRs");
-    EXPECT_LE(issued_count(), 2U);
+    // Exactly the answered ones were issued; none of the refused ones.
+    EXPECT_EQ(issued_count(), issued);
 }
 
 TEST_F(HostileClientsTest, CsrWithThousandsOfSansIsRefused) {

@@ -143,6 +143,8 @@ bool Daemon::start(Environment env, std::chrono::seconds timeout) {
         dup2(fd, STDERR_FILENO);
         std::string binary = ESTD_BINARY;
         std::string serve = "serve";
+        // estd starts with default dispositions whatever the test ignores.
+        signal(SIGPIPE, SIG_DFL);
         if (file_size_limit_ != 0) {
             // Both survive execve: an ignored signal stays ignored.
             signal(SIGXFSZ, SIG_IGN);
