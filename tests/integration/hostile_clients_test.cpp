@@ -294,6 +294,29 @@ std::string base64(const std::string& bytes) {
     return out;
 }
 
+// `depth` SEQUENCEs, each the only content of the one around it, built
+// inside out; long-form lengths once the content passes 127 bytes. Malformed
+// on purpose, so no encoder of a library would build it.
+std::string nested_sequences(int depth) {
+    std::string der;
+    for (int i = 0; i < depth; ++i) {
+        const std::size_t len = der.size();
+        std::string header(1, '\x30');
+        if (len < 128) {
+            header += static_cast<char>(len);
+        } else if (len < 256) {
+            header += '\x81';
+            header += static_cast<char>(len);
+        } else {
+            header += '\x82';
+            header += static_cast<char>((len >> 8) & 0xff);
+            header += static_cast<char>(len & 0xff);
+        }
+        der = header + der;
+    }
+    return der;
+}
+
 // A signed P-256 CSR for `cn` with `san_count` DNS SANs and, when
 // `nesting` > 0, an attribute whose value is that many nested SEQUENCEs.
 std::string make_csr_der(const std::string& cn, int san_count = 0, int nesting = 0) {
@@ -319,24 +342,7 @@ std::string make_csr_der(const std::string& cn, int san_count = 0, int nesting =
         sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
     }
     if (nesting > 0) {
-        // SEQUENCE { SEQUENCE { ... } } built inside out; long-form lengths
-        // once the content passes 127 bytes.
-        std::string der;
-        for (int i = 0; i < nesting; ++i) {
-            const std::size_t len = der.size();
-            std::string header(1, '\x30');
-            if (len < 128) {
-                header += static_cast<char>(len);
-            } else if (len < 256) {
-                header += '\x81';
-                header += static_cast<char>(len);
-            } else {
-                header += '\x82';
-                header += static_cast<char>((len >> 8) & 0xff);
-                header += static_cast<char>(len & 0xff);
-            }
-            der = header + der;
-        }
+        const std::string der = nested_sequences(nesting);
         std::unique_ptr<ASN1_STRING, Asn1StringFree> value(ASN1_STRING_type_new(V_ASN1_SEQUENCE));
         ASN1_STRING_set(value.get(), der.data(), static_cast<int>(der.size()));
         const ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.55555.1", 1);
@@ -815,6 +821,9 @@ TEST_F(HostileClientsTest, TruncatedHugeAndPathologicalCsrsGetAClearStatus) {
     // Huge and well formed: a DER length field claiming 4 GiB.
     raw = exchange(post("/.well-known/est/simpleenroll",
                         base64(std::string("\x30\x84\xff\xff\xff\xff", 6) + good)));
+    EXPECT_EQ(statuses(raw), std::vector<int>{400}) << raw;
+    // Deep nesting in place of the CSR: OpenSSL's decoder bounds its depth.
+    raw = exchange(post("/.well-known/est/simpleenroll", base64(nested_sequences(5000))));
     EXPECT_EQ(statuses(raw), std::vector<int>{400}) << raw;
     // Deep nesting inside a correctly signed CSR: estd must not recurse
     // without a bound. The legacy profile has no attribute policy, so the
