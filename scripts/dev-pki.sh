@@ -34,6 +34,9 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+# The CRL estd publishes for this CA under scripts/run-dev.sh (issuer
+# iss-local, port 8443), so a TLS client can check this certificate.
+crlDistributionPoints = URI:https://localhost:8443/.well-known/pki/crls/iss-local.crl
 CNF
 
 openssl ecparam -name prime256v1 -genkey -noout -out root-ca.key

@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev sqlite3
   curl ccache
   libp11-dev libp11-kit-dev softhsm2 opensc
+  testssl.sh
 )
 
 missing=()

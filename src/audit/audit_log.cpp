@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -40,22 +42,35 @@ std::string to_json_line(const AuditEvent& event) {
 }
 
 Result<std::unique_ptr<AuditLogFile>> AuditLogFile::open(const std::filesystem::path& path) {
-    FilePtr file(std::fopen(path.c_str(), "ae"));
-    if (!file) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
         return Error::internal("cannot open audit log " + path.string() + ": " +
                                std::strerror(errno));
     }
-    return std::make_unique<AuditLogFile>(Passkey{}, std::move(file));
+    return std::make_unique<AuditLogFile>(Passkey{}, fd);
+}
+
+AuditLogFile::~AuditLogFile() {
+    ::close(fd_);
 }
 
 Status AuditLogFile::record(const AuditEvent& event) {
     const std::string line = to_json_line(event);
     std::lock_guard lock(mutex_);
-    if (std::fwrite(line.data(), 1, line.size(), file_.get()) != line.size() ||
-        std::fflush(file_.get()) != 0) {
-        return Error::internal(std::string("cannot write the audit log: ") + std::strerror(errno));
+    // Where the line starts, to cut a partial line off again.
+    const off_t end = ::lseek(fd_, 0, SEEK_END);
+    ssize_t written = 0;
+    do {
+        written = ::write(fd_, line.data(), line.size());
+    } while (written < 0 && errno == EINTR);
+    if (written == static_cast<ssize_t>(line.size())) {
+        return Ok{};
     }
-    return Ok{};
+    const int error = written < 0 ? errno : ENOSPC;  // a short write: the disk filled up
+    if (written > 0 && end >= 0) {
+        (void)::ftruncate(fd_, end);
+    }
+    return Error::internal(std::string("cannot write the audit log: ") + std::strerror(error));
 }
 
 }  // namespace estd::audit

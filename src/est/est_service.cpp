@@ -5,6 +5,7 @@
 #include "estd/audit/audit_codes.hpp"
 #include "estd/auth/channel_binding.hpp"
 #include "estd/auth/gates.hpp"
+#include "estd/est/csr_limits.hpp"
 #include "estd/est/enrollment.hpp"
 #include "estd/est/server_keygen.hpp"
 #include "estd/est/wire.hpp"
@@ -25,6 +26,25 @@ beast_http::verb expected_method(Operation op) {
 
 Error mtls_failure(std::string message) {
     return Error{401, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
+}
+
+// The size before parsing, the counts before any gate, policy or signing.
+Result<pki::Csr> parse_bounded_csr(const std::string& body) {
+    auto der = decode_request_body(body);
+    if (!der) {
+        return std::move(der).take_error();
+    }
+    if (auto sized = check_csr_size(der->size()); !sized) {
+        return std::move(sized).take_error();
+    }
+    auto csr = pki::Csr::from_der(*der);
+    if (!csr) {
+        return std::move(csr).take_error();
+    }
+    if (auto bounded = check_csr_contents(*csr); !bounded) {
+        return std::move(bounded).take_error();
+    }
+    return csr;
 }
 
 }  // namespace
@@ -72,7 +92,11 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
     }
 
     Result<Outcome> outcome = dispatch(*profile, req, conn, ctx, route);
-    record(*profile, ctx, route.operation, outcome);
+    if (auto audited = record(*profile, ctx, route.operation, outcome); !audited) {
+        // Fail closed: the certificate (already in the store) is withheld.
+        outcome = std::move(audited).take_error();
+        (void)record(*profile, ctx, route.operation, outcome);
+    }
     if (!outcome) {
         return http::error_response(req, outcome.error());
     }
@@ -228,11 +252,7 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
         }
     }
 
-    auto der = decode_request_body(req.body());
-    if (!der) {
-        return std::move(der).take_error();
-    }
-    auto csr = pki::Csr::from_der(*der);
+    auto csr = parse_bounded_csr(req.body());
     if (!csr) {
         return std::move(csr).take_error();
     }
@@ -319,8 +339,8 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
                    pki::serial_hex(cert->get())};
 }
 
-void EstService::record(const EstProfile& profile, const RequestContext& ctx, Operation op,
-                        const Result<Outcome>& outcome) {
+Status EstService::record(const EstProfile& profile, const RequestContext& ctx, Operation op,
+                          const Result<Outcome>& outcome) {
     audit::AuditEvent event;
     event.profile = profile.config.display_name();
     event.source_ip = ctx.client_ip;
@@ -342,15 +362,23 @@ void EstService::record(const EstProfile& profile, const RequestContext& ctx, Op
         event.reason = error.message;
     }
     if (event.action.empty()) {
-        return;  // a failed cacerts/csrattrs without a gate code is not an outcome worth a row
+        return Ok{};  // a failed cacerts/csrattrs without a gate code is not an outcome worth a row
+    }
+    auto written = audit_.record(event);
+    if (!written) {
+        spdlog::error("audit: {}", written.error().message);
+        if (outcome && is_enrollment(op)) {
+            // Not counted as a success: the caller turns it into a failure.
+            return Error{503, std::string(failure_code(op)),
+                         "the certificate was issued but is withheld: its audit record could "
+                         "not be written to the audit log; try again later"};
+        }
     }
     counters_.increment(event.profile, event.action);
     if (!event.operation_action.empty()) {
         counters_.increment(event.profile, event.operation_action);
     }
-    if (auto written = audit_.record(event); !written) {
-        spdlog::error("audit: {}", written.error().message);
-    }
+    return Ok{};
 }
 
 }  // namespace estd::est

@@ -106,7 +106,10 @@ Status EstService::record_issued(const EstProfile& profile, const net::Request& 
                       added.error().message);
         // Never hand out a certificate the inventory does not know: it could
         // not be listed, revoked or answered for by OCSP.
-        return Error{503, {}, "the certificate could not be recorded; try again later"};
+        return Error{503,
+                     {},
+                     "the certificate could not be recorded in the inventory store and is not "
+                     "delivered; try again later"};
     }
     return Ok{};
 }

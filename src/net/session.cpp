@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connection_registry.hpp"
+#include "estd/net/request_framing.hpp"
 
 namespace estd::net {
 
@@ -44,6 +45,14 @@ Response text_response(http::status status, std::string body) {
     response.set(http::field::content_type, "text/plain; charset=utf-8");
     response.body() = std::move(body);
     return response;
+}
+
+// estd speaks only HTTPS and serves no HTML: browsers (an operator calling
+// the API from one) must not downgrade, sniff a type or render a body.
+void add_security_headers(Response& response) {
+    response.set(http::field::strict_transport_security, "max-age=31536000");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
 }
 
 bool is_http_error(const beast::error_code& ec) {
@@ -179,6 +188,10 @@ void Session::on_header(beast::error_code ec, std::size_t bytes) {
         on_read(ec, bytes);
         return;
     }
+    if (auto problem = ambiguous_framing(parser_->get(), parser_->chunked())) {
+        reject(http::status::bad_request, "ambiguous request framing: " + *problem + "\n");
+        return;
+    }
     const auto expect = parser_->get()[http::field::expect];
     if (!parser_->is_done() && parser_->get().version() >= 11 &&
         beast::iequals(expect, "100-continue")) {
@@ -287,6 +300,7 @@ void Session::reject(http::status status, std::string reason) {
 
 void Session::send(Response response, bool keep_alive) {
     state_ = State::responding;
+    add_security_headers(response);
     response_.emplace(std::move(response));
     // A peer that stops reading must not pin the connection forever.
     tcp().expires_after(settings_.read_timeout);

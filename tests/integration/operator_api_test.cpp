@@ -339,7 +339,12 @@ TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceiv
         "/.well-known/est/iot/simpleenroll || break; done) & "
         "done; wait";
     std::thread clients([&] { sh_result(stream); });
-    std::this_thread::sleep_for(1500ms);
+    // Kill once enrollments are flowing (bounded wait), not after a guess.
+    const auto flowing_deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < flowing_deadline &&
+           std::distance(fs::directory_iterator(dir_ / "out"), fs::directory_iterator{}) < 40) {
+        std::this_thread::sleep_for(50ms);
+    }
     daemon_.kill_hard();
     clients.join();
 
@@ -356,11 +361,27 @@ TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceiv
     }
     ASSERT_FALSE(received.empty()) << "no enrollment finished before the kill";
 
+    // Every certificate a client received has its audit line, and no line
+    // is torn: each is a whole JSON object.
+    std::set<std::string> audited;
+    std::istringstream audit_lines(read_file(dir_ / "data/audit.log"));
+    for (std::string line; std::getline(audit_lines, line);) {
+        const auto event = json::parse(line, nullptr, false);
+        ASSERT_TRUE(event.is_object()) << "torn audit line: " << line;
+        if (event.value("action", "") == "est_simple_enroll_success") {
+            audited.insert(lower(event.value("serial", "")));
+        }
+    }
+
+    // Restarts cleanly: same store, serves reads and a new enrollment.
     ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    const auto after = enroll("iot", "after-restart");
     const auto listed = listed_serials();
     for (const auto& serial : received) {
         EXPECT_TRUE(listed.contains(serial)) << serial << " was received but not recorded";
+        EXPECT_TRUE(audited.contains(serial)) << serial << " was received but not audited";
     }
+    EXPECT_TRUE(listed.contains(after)) << after;
     std::cerr << received.size() << " certificates received before kill -9, " << listed.size()
               << " recorded\n";
 }

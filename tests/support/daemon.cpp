@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -142,6 +143,16 @@ bool Daemon::start(Environment env, std::chrono::seconds timeout) {
         dup2(fd, STDERR_FILENO);
         std::string binary = ESTD_BINARY;
         std::string serve = "serve";
+        // estd starts with default dispositions whatever the test ignores.
+        signal(SIGPIPE, SIG_DFL);
+        if (file_size_limit_ != 0) {
+            // Both survive execve: an ignored signal stays ignored.
+            signal(SIGXFSZ, SIG_IGN);
+            rlimit limit{};
+            getrlimit(RLIMIT_FSIZE, &limit);
+            limit.rlim_cur = static_cast<rlim_t>(file_size_limit_);
+            setrlimit(RLIMIT_FSIZE, &limit);
+        }
         std::array<char*, 3> argv{binary.data(), serve.data(), nullptr};
         execve(binary.c_str(), argv.data(), envp.data());
         _exit(127);
@@ -188,6 +199,15 @@ void Daemon::kill_hard() {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+}
+
+bool Daemon::raise_file_size_limit() const {
+    rlimit limit{};
+    if (!running() || prlimit(pid_, RLIMIT_FSIZE, nullptr, &limit) != 0) {
+        return false;
+    }
+    limit.rlim_cur = limit.rlim_max;
+    return prlimit(pid_, RLIMIT_FSIZE, &limit, nullptr) == 0;
 }
 
 void Daemon::send_signal(int signal_number) const {

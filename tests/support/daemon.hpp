@@ -48,7 +48,16 @@ class Daemon {
     // Runs estd with `args` and the environment to completion (check-config).
     static CommandResult run_once(const Environment& env, const std::string& args);
 
+    // From the next start() on: estd runs with this soft RLIMIT_FSIZE (bytes)
+    // and SIGXFSZ ignored, so a write past it fails with EFBIG as on a full
+    // disk. The hard limit is untouched, so raise_file_size_limit() can lift
+    // it again while estd runs.
+    void set_file_size_limit(unsigned long long bytes) { file_size_limit_ = bytes; }
+    // Lifts the running daemon's soft RLIMIT_FSIZE to its hard limit.
+    bool raise_file_size_limit() const;
+
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
     unsigned short port() const { return port_; }
     std::string url(const std::string& path) const;
     std::string log() const;
@@ -59,6 +68,7 @@ class Daemon {
     unsigned short port_ = 0;
     Environment env_;
     std::filesystem::path log_path_;
+    unsigned long long file_size_limit_ = 0;  // 0: inherited
 };
 
 }  // namespace estd::testing

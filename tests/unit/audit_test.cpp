@@ -43,5 +43,18 @@ TEST(AuditTest, JsonLineCarriesTheOutcomeAndSurvivesBadUtf8) {
     EXPECT_FALSE(parsed.contains("serial"));
 }
 
+// A full disk (/dev/full answers every write with ENOSPC) is an error the
+// caller sees, not a line silently lost.
+TEST(AuditTest, AWriteOnAFullDiskIsAnError) {
+    auto log = AuditLogFile::open("/dev/full");
+    ASSERT_TRUE(log) << log.error().message;
+    AuditEvent event;
+    event.action = std::string(codes::kSimpleEnrollSuccess);
+    const auto written = (*log)->record(event);
+    ASSERT_FALSE(written);
+    EXPECT_NE(written.error().message.find("No space left on device"), std::string::npos)
+        << written.error().message;
+}
+
 }  // namespace
 }  // namespace estd::audit

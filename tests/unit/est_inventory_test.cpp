@@ -24,6 +24,17 @@ class RecordingSink final : public audit::AuditSink {
     std::vector<audit::AuditEvent> events;
 };
 
+// Keeps every event but reports each write as failed (audit log on a full
+// disk).
+class FullDiskSink final : public audit::AuditSink {
+  public:
+    Status record(const audit::AuditEvent& event) override {
+        events.push_back(event);
+        return Error::internal("cannot write the audit log: No space left on device");
+    }
+    std::vector<audit::AuditEvent> events;
+};
+
 // The real store, except that certificate writes fail (disk full).
 class FullDiskStore final : public store::Store {
   public:
@@ -159,6 +170,35 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
     EXPECT_EQ(sink_.events.back().status, 503);
     // The disk error stays in the log, not in the client's answer.
     EXPECT_EQ(res.body().find("disk is full"), std::string::npos);
+}
+
+TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
+    FullDiskSink full;
+    std::vector<EstProfile> profiles;
+    config::EstProfileConfig cfg;
+    cfg.name = cfg.path_id = "iot";
+    cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
+    auto made = make_est_profile(cfg, *issuer_);
+    ASSERT_TRUE(made) << made.error().message;
+    profiles.push_back(std::move(*made));
+    service_ =
+        std::make_unique<EstService>(std::move(profiles), full, *counters_, std::chrono::hours(24));
+    service_->use_store(*store_);
+    const auto res = enroll();
+    EXPECT_EQ(res.result_int(), 503u);
+    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
+    EXPECT_NE(res.body().find("audit"), std::string::npos) << res.body();
+    // The success line was attempted, then the refusal.
+    ASSERT_EQ(full.events.size(), 2U);
+    EXPECT_EQ(full.events[0].action, "est_simple_enroll_success");
+    EXPECT_EQ(full.events[1].action, "est_simple_enroll_failed");
+    EXPECT_EQ(full.events[1].status, 503);
+    EXPECT_EQ(counters_->value("iot", "est_simple_enroll_success"), 0U);
+    EXPECT_EQ(counters_->value("iot", "est_simple_enroll_failed"), 1U);
+    // The certificate is in the inventory (it was signed), never delivered.
+    auto page = store_->list_certificates({});
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 1U);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -17,22 +16,23 @@ class AuditSink {
     virtual Status record(const AuditEvent& event) = 0;
 };
 
-// Appends one JSON object per line to a file and flushes it before
-// returning, so a line written is a line kept.
+// Appends one JSON object per line to a file with one write(2) per line
+// (O_APPEND), so a line is in the kernel before record() returns and a
+// process kill loses none. A failed write (ENOSPC, EFBIG, EIO) is reported
+// and leaves no partial line and no buffered line to surface later.
 class AuditLogFile final : public AuditSink {
   public:
     static Result<std::unique_ptr<AuditLogFile>> open(const std::filesystem::path& path);
-    struct FileCloser {
-        void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-    };
-    using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
     struct Passkey {};  // only open() constructs
-    AuditLogFile(Passkey, FilePtr file) : file_(std::move(file)) {}
+    AuditLogFile(Passkey, int fd) : fd_(fd) {}
+    ~AuditLogFile() override;
+    AuditLogFile(const AuditLogFile&) = delete;
+    AuditLogFile& operator=(const AuditLogFile&) = delete;
     Status record(const AuditEvent& event) override;
 
   private:
     std::mutex mutex_;
-    FilePtr file_;
+    int fd_;
 };
 
 std::string to_json_line(const AuditEvent& event);

@@ -91,8 +91,10 @@ class EstService {
     Result<Outcome> server_keygen(const EstProfile& profile, const net::Request& req,
                                   const net::ConnectionInfo& conn, const RequestContext& ctx,
                                   const pki::Csr& csr);
-    void record(const EstProfile& profile, const RequestContext& ctx, Operation op,
-                const Result<Outcome>& outcome);
+    // Counts and audits the outcome. An enrollment's certificate goes out
+    // only with its audit line: when that cannot be written, the error.
+    Status record(const EstProfile& profile, const RequestContext& ctx, Operation op,
+                  const Result<Outcome>& outcome);
     // 401 est_auth_failed_mtls when the store has `cert` revoked.
     Status check_not_revoked(X509* cert) const;
     // The issued certificate's row, durable on return; 503 otherwise.
