@@ -10,6 +10,7 @@ Result<pki::CertificateTemplate> template_from_csr(const pki::Csr& csr, std::chr
     pki::CertificateTemplate tmpl;
     tmpl.subject.reset(X509_NAME_dup(csr.subject()));
     tmpl.public_key = pki::share(csr.public_key());
+    tmpl.public_key_info = pki::copy_public_key_info(csr.public_key_info());
     tmpl.subject_alt_names = csr.subject_alt_names();
     if (!tmpl.subject) {
         return Error::internal("cannot copy the CSR subject");

@@ -33,8 +33,10 @@ std::string fingerprint(X509* cert) {
 }
 
 std::string public_key_hash(X509* cert) {
+    // The SubjectPublicKeyInfo as the certificate carries it: i2d_PUBKEY on
+    // the decoded key would run it through the OpenSSL 3 encoder.
     unsigned char* raw = nullptr;
-    const int length = i2d_PUBKEY(X509_get0_pubkey(cert), &raw);
+    const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &raw);
     if (length <= 0) {
         return {};
     }

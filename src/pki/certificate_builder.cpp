@@ -292,7 +292,78 @@ Status add_extensions(X509* cert, const CertificateTemplate& tmpl, X509* issuer_
     return Ok{};
 }
 
+// Copies the algorithm identifier and the key bytes; the key itself is not
+// decoded (to is a fresh X509_PUBKEY, or the empty one of a new X509).
+bool copy_public_key_params(const X509_PUBKEY* from, X509_PUBKEY* to) {
+    ASN1_OBJECT* algorithm = nullptr;
+    const unsigned char* key_bytes = nullptr;
+    int key_length = 0;
+    X509_ALGOR* algor = nullptr;
+    if (from == nullptr || to == nullptr ||
+        X509_PUBKEY_get0_param(&algorithm, &key_bytes, &key_length, &algor, from) != 1 ||
+        algor == nullptr || key_length <= 0) {
+        return false;
+    }
+    int param_type = V_ASN1_UNDEF;
+    const void* param = nullptr;
+    X509_ALGOR_get0(nullptr, &param_type, &param, algor);
+    Asn1ObjectPtr algorithm_copy(OBJ_dup(algorithm));
+    if (!algorithm_copy) {
+        return false;
+    }
+    // The parameters EC (named curve), RSA (NULL), RSA-PSS and EdDSA keys
+    // carry; anything else takes the re-encoding path.
+    Asn1ObjectPtr param_object;
+    OpenSslPtr<ASN1_STRING, ASN1_STRING_free> param_string;
+    void* param_copy = nullptr;
+    switch (param_type) {
+        case V_ASN1_UNDEF:
+        case V_ASN1_NULL:
+            break;
+        case V_ASN1_OBJECT:
+            param_object.reset(OBJ_dup(static_cast<const ASN1_OBJECT*>(param)));
+            if (!param_object) {
+                return false;
+            }
+            param_copy = param_object.get();
+            break;
+        case V_ASN1_SEQUENCE:
+            param_string.reset(ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param)));
+            if (!param_string) {
+                return false;
+            }
+            param_copy = param_string.get();
+            break;
+        default:
+            return false;
+    }
+    OpenSslBuffer<unsigned char> key_copy(
+        static_cast<unsigned char*>(OPENSSL_memdup(key_bytes, static_cast<size_t>(key_length))));
+    if (!key_copy) {
+        return false;
+    }
+    if (X509_PUBKEY_set0_param(to, algorithm_copy.get(), param_type, param_copy, key_copy.get(),
+                               key_length) != 1) {
+        return false;
+    }
+    // Owned by `to` now.
+    algorithm_copy.release();
+    param_object.release();
+    param_string.release();
+    key_copy.release();
+    return true;
+}
+
 }  // namespace
+
+X509PubkeyPtr copy_public_key_info(const X509_PUBKEY* from) {
+    X509PubkeyPtr copy(X509_PUBKEY_new());
+    if (!copy || !copy_public_key_params(from, copy.get())) {
+        ERR_clear_error();
+        return nullptr;
+    }
+    return copy;
+}
 
 int key_usage_for(EVP_PKEY* subject_key) {
     int usage = KU_DIGITAL_SIGNATURE;
@@ -353,7 +424,10 @@ Result<X509Ptr> build_certificate(const CertificateTemplate& tmpl, X509* issuer_
     if (auto valid = set_validity(cert.get(), tmpl); !valid) {
         return std::move(valid).take_error();
     }
-    if (X509_set_pubkey(cert.get(), tmpl.public_key.get()) != 1) {
+    const bool copied =
+        tmpl.public_key_info &&
+        copy_public_key_params(tmpl.public_key_info.get(), X509_get_X509_PUBKEY(cert.get()));
+    if (!copied && X509_set_pubkey(cert.get(), tmpl.public_key.get()) != 1) {
         return failure("setting the public key");
     }
 

@@ -79,6 +79,10 @@ EVP_PKEY* Csr::public_key() const {
     return key_.get();
 }
 
+const X509_PUBKEY* Csr::public_key_info() const {
+    return X509_REQ_get_X509_PUBKEY(req_.get());
+}
+
 X509ExtensionStackPtr Csr::requested_extensions() const {
     X509ExtensionStackPtr extensions(X509_REQ_get_extensions(req_.get()));
     ERR_clear_error();  // a malformed extensionRequest reads as "none"

@@ -56,6 +56,7 @@ Result<pki::CertificateTemplate> CertificateProfile::certificate_template(
     pki::CertificateTemplate tmpl;
     tmpl.subject = std::move(*subject);
     tmpl.public_key = pki::share(csr.public_key());
+    tmpl.public_key_info = pki::copy_public_key_info(csr.public_key_info());
     tmpl.subject_alt_names = csr.subject_alt_names();
     if (X509_NAME_entry_count(tmpl.subject.get()) == 0 && !tmpl.subject_alt_names) {
         return Error::bad_request("CSR has neither a subject nor a subjectAltName");

@@ -37,6 +37,24 @@ Result<Statement> Statement::prepare(sqlite3* db, std::string_view sql) {
     return Statement(db, raw);
 }
 
+Result<Statement> StatementCache::prepare(sqlite3* db, const std::string& sql) {
+    if (db != db_) {
+        statements_.clear();
+        db_ = db;
+    }
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(raw);
+            return db_error(db, "cannot prepare a statement");
+        }
+        found = statements_.emplace(sql, raw).first;
+    }
+    return Statement(db, found->second.get(), true);
+}
+
 Status Statement::bind_all(const std::vector<Value>& values) {
     int index = 1;
     for (const auto& value : values) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -34,6 +35,20 @@ Error db_error(sqlite3* db, std::string_view what);
 Result<DbPtr> open(const std::string& path, int flags);
 Status exec(sqlite3* db, const char* sql);
 
+// Finalizes an owned statement; resets a cached one (and clears its
+// bindings) so the cache can hand it out again.
+struct StmtRelease {
+    bool cached = false;
+    void operator()(sqlite3_stmt* stmt) const noexcept {
+        if (cached) {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+        } else {
+            sqlite3_finalize(stmt);
+        }
+    }
+};
+
 class Statement {
   public:
     static Result<Statement> prepare(sqlite3* db, std::string_view sql);
@@ -49,9 +64,23 @@ class Statement {
     bool is_null(int column) const;
 
   private:
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    friend class StatementCache;
+    Statement(sqlite3* db, sqlite3_stmt* stmt, bool cached = false)
+        : db_(db), stmt_(stmt, StmtRelease{cached}) {}
     sqlite3* db_;
-    std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt_;
+    std::unique_ptr<sqlite3_stmt, StmtRelease> stmt_;
+};
+
+// Statements prepared once and reused, for one connection used by one thread
+// (the store's writer): preparing an INSERT costs more than running it. A
+// Statement from here must be released before the same SQL is asked again.
+class StatementCache {
+  public:
+    Result<Statement> prepare(sqlite3* db, const std::string& sql);
+
+  private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> statements_;
 };
 
 }  // namespace estd::store::sqlite

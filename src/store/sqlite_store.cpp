@@ -223,8 +223,8 @@ class SqliteStore final : public Store {
             unix_seconds(r.issued_at),
             r.der,
         };
-        return writer_->run([args = std::move(args)](sqlite3* db) -> Status {
-            auto stmt = Statement::prepare(
+        return writer_->run([this, args = std::move(args)](sqlite3* db) -> Status {
+            auto stmt = writer_statements_.prepare(
                 db,
                 "INSERT INTO certificates (issuer_id, serial, fingerprint, source, est_profile, "
                 "profile_id, subject, common_name, subject_alt_names, not_before, not_after, "
@@ -337,12 +337,19 @@ class SqliteStore final : public Store {
             unix_millis(time), e.action,  e.operation_action, e.profile,
             e.source_ip,       e.subject, e.serial,           e.issuer_id,
             e.request_id,      e.actor,   e.reason,           static_cast<std::int64_t>(e.status)};
-        return writer_->post([args = std::move(args)](sqlite3* db) -> Status {
-            return each_row(db,
-                            "INSERT INTO audit_events (time_ms, action, operation_action, "
-                            "profile, source_ip, subject, serial, issuer_id, request_id, actor, "
-                            "reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            args, [](const Statement&) {});
+        return writer_->post([this, args = std::move(args)](sqlite3* db) -> Status {
+            auto stmt = writer_statements_.prepare(
+                db,
+                "INSERT INTO audit_events (time_ms, action, operation_action, "
+                "profile, source_ip, subject, serial, issuer_id, request_id, actor, "
+                "reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            if (!stmt) {
+                return std::move(stmt).take_error();
+            }
+            if (auto bound = stmt->bind_all(args); !bound) {
+                return bound;
+            }
+            return stmt->run();
         });
     }
 
@@ -488,6 +495,9 @@ class SqliteStore final : public Store {
         return found;
     }
 
+    // Used only on the writer thread; declared first so it outlives the
+    // writer (sqlite3_close_v2 defers the close until these are finalized).
+    sqlite::StatementCache writer_statements_;
     std::unique_ptr<GroupCommitWriter> writer_;
     ReaderPool readers_;
 };

@@ -91,6 +91,25 @@ TEST_F(PkiCertificateBuilder, IssuesAnEndEntityThatVerifiesAgainstTheCa) {
     EXPECT_TRUE(same_public_key(X509_get0_pubkey(cert.get()), key.get()));
 }
 
+TEST_F(PkiCertificateBuilder, CopiedPublicKeyInfoCarriesTheSameKey) {
+    for (const auto& key :
+         {test::make_ec_key(), test::make_ec_key("P-384"), test::make_rsa_key()}) {
+        X509Ptr holder(X509_new());
+        ASSERT_EQ(X509_set_pubkey(holder.get(), key.get()), 1);
+        auto tmpl = basic_template(key.get(), "device-1");
+        tmpl.public_key_info = copy_public_key_info(X509_get_X509_PUBKEY(holder.get()));
+        ASSERT_NE(tmpl.public_key_info, nullptr);
+        const auto cert = build(tmpl);
+        ASSERT_NE(cert, nullptr);
+        // What a client sees: the encoded certificate, decoded again.
+        auto parsed = parse_certificate_der(certificate_der(cert.get()));
+        ASSERT_TRUE(parsed.ok());
+        EXPECT_EQ(test::verify_certificate(parsed->get(), ca.get()), X509_V_OK);
+        EXPECT_TRUE(same_public_key(X509_get0_pubkey(parsed->get()), key.get()));
+        EXPECT_EQ(X509_check_purpose(parsed->get(), X509_PURPOSE_SSL_CLIENT, 0), 1);
+    }
+}
+
 TEST_F(PkiCertificateBuilder, ValidityComesFromTheTemplate) {
     const auto key = test::make_ec_key();
     auto tmpl = basic_template(key.get(), "device-1");

@@ -16,6 +16,12 @@ namespace estd::pki {
 struct CertificateTemplate {
     X509NamePtr subject;
     EvpPkeyPtr public_key;
+    // The same key as encoded in the CSR, when known. The builder copies it
+    // as is: X509_set_pubkey would re-encode public_key through the OpenSSL 3
+    // encoder and decode it again, about a third of an enrollment's CPU. The
+    // built certificate then has no decoded key (X509_get0_pubkey is null);
+    // use public_key or X509_get_X509_PUBKEY instead.
+    X509PubkeyPtr public_key_info;
     GeneralNamesPtr subject_alt_names;  // may be null
     std::chrono::system_clock::time_point not_before;
     std::chrono::system_clock::time_point not_after;
@@ -25,6 +31,10 @@ struct CertificateTemplate {
     std::vector<std::string> ocsp_urls;
     std::vector<std::string> ca_issuers_urls;
 };
+
+// A copy of the algorithm and key bytes of a SubjectPublicKeyInfo, without
+// decoding the key; null when it cannot be copied.
+X509PubkeyPtr copy_public_key_info(const X509_PUBKEY* from);
 
 // Key usage for an end-entity key: digitalSignature always; keyEncipherment
 // for RSA; keyAgreement for EC.

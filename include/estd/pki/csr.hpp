@@ -21,6 +21,8 @@ class Csr {
     X509_REQ* get() const { return req_.get(); }
     const X509_NAME* subject() const;
     EVP_PKEY* public_key() const;  // borrowed, owned by the Csr
+    // The key as the request encodes it (SubjectPublicKeyInfo), borrowed.
+    const X509_PUBKEY* public_key_info() const;
 
     // Requested extensions (extensionRequest attribute); empty when none.
     X509ExtensionStackPtr requested_extensions() const;

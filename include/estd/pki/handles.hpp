@@ -25,6 +25,7 @@ using OpenSslPtr = std::unique_ptr<T, OpenSslDeleter<T, Free>>;
 using X509Ptr = OpenSslPtr<X509, X509_free>;
 using X509ReqPtr = OpenSslPtr<X509_REQ, X509_REQ_free>;
 using X509NamePtr = OpenSslPtr<X509_NAME, X509_NAME_free>;
+using X509PubkeyPtr = OpenSslPtr<X509_PUBKEY, X509_PUBKEY_free>;
 using X509ExtensionPtr = OpenSslPtr<X509_EXTENSION, X509_EXTENSION_free>;
 using X509StorePtr = OpenSslPtr<X509_STORE, X509_STORE_free>;
 using X509StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
