@@ -12,6 +12,8 @@ packages=(
   libsqlite3-dev sqlite3
   curl ccache
   libp11-dev libp11-kit-dev softhsm2 opensc
+  # fuzz/run.sh: libFuzzer targets built with clang
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()
