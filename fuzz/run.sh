@@ -36,6 +36,7 @@ cmake --build "$build" -j2
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 mkdir -p "$build/logs"
+touch "$build/logs/run.started"
 
 # Runs one target on its working corpus (the committed seeds plus whatever
 # earlier runs found), keeping artifacts under build-fuzz/artifacts/<target>/.
@@ -66,7 +67,8 @@ report() {
   secs="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1 | awk '{print $5}')"
   cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')"
   local artifact
-  artifact="$(find "$build/artifacts/$target" -type f | head -1)"
+  # Only what this run found: older artifacts were reported by their run.
+  artifact="$(find "$build/artifacts/$target" -type f -newer "$build/logs/run.started" | head -1)"
   if [ "$status" -eq 0 ] && [ -z "$artifact" ]; then
     printf '%-16s ok    runs: %-9s cov: %-6s seconds: %s\n' "$target" "${runs:-?}" "${cov:-?}" \
       "${secs:-$seconds}"
