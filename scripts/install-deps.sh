@@ -13,6 +13,8 @@ packages=(
   curl ccache
   libp11-dev libp11-kit-dev softhsm2 opensc
   testssl.sh
+  # fuzz/run.sh: libFuzzer targets built with clang
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()

@@ -48,67 +48,12 @@ void issued_first(std::vector<pki::X509Ptr>& certs, EVP_PKEY* key) {
     }
 }
 
-Expected<std::vector<pki::X509Ptr>> certs_from_body(const HttpResponse& response,
-                                                    std::string_view what) {
-    auto der = decode_payload(response.body, what);
-    if (!der) {
-        return std::move(der).take_error();
-    }
-    auto certs = pki::parse_certs_only_der(*der);
-    if (!certs) {
-        return ClientError::protocol(std::string(what) + ": " + certs.error().message);
-    }
-    if (certs->empty()) {
-        return ClientError::protocol(std::string(what) + " holds no certificate");
-    }
-    return std::move(certs).value();
-}
-
 ClientError unexpected_status(const HttpResponse& response, std::string_view operation) {
     if (response.status >= 300) {
         return http_error(response);
     }
     return ClientError::protocol(std::string(operation) + " answered HTTP " +
                                  std::to_string(response.status) + ", which EST does not define");
-}
-
-Expected<EnrollResult> enroll_result(const HttpResponse& response, std::string_view operation,
-                                     const pki::Bytes& csr_der) {
-    EnrollResult result;
-    if (response.status == 202) {
-        result.pending = true;
-        result.retry_after = response.header("Retry-After");
-        return result;
-    }
-    if (response.status != 200) {
-        return unexpected_status(response, operation);
-    }
-    auto certs = certs_from_body(response, std::string(operation) + " answer");
-    if (!certs) {
-        return std::move(certs).take_error();
-    }
-    result.certificates = std::move(certs).value();
-    auto csr = pki::Csr::from_der(csr_der);
-    issued_first(result.certificates, csr ? csr->public_key() : nullptr);
-    return result;
-}
-
-Expected<ServerKeygenResult> keygen_result(const HttpResponse& response) {
-    if (response.status != 200) {
-        return unexpected_status(response, "serverkeygen");
-    }
-    auto result = parse_serverkeygen_response(response.header("Content-Type"), response.body);
-    if (!result) {
-        return result;
-    }
-    pki::EvpPkeyPtr key;
-    if (result->protection == KeyProtection::plain_pkcs8) {
-        if (auto parsed = parse_private_key_der(result->key_der)) {
-            key = std::move(parsed).value();
-        }
-    }
-    issued_first(result->certificates, key.get());
-    return result;
 }
 
 Expected<ChannelBinding> binding_of(const HttpsConnection& connection) {
@@ -138,6 +83,82 @@ Expected<ChannelBinding> binding_of(const HttpsConnection& connection) {
 }
 
 }  // namespace
+
+Expected<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+                                                          std::string_view what) {
+    auto der = decode_payload(response.body, what);
+    if (!der) {
+        return std::move(der).take_error();
+    }
+    auto certs = pki::parse_certs_only_der(*der);
+    if (!certs) {
+        return ClientError::protocol(std::string(what) + ": " + certs.error().message);
+    }
+    if (certs->empty()) {
+        return ClientError::protocol(std::string(what) + " holds no certificate");
+    }
+    return std::move(certs).value();
+}
+
+Expected<EnrollResult> enroll_from_response(const HttpResponse& response,
+                                            std::string_view operation, const pki::Bytes& csr_der) {
+    EnrollResult result;
+    if (response.status == 202) {
+        result.pending = true;
+        result.retry_after = response.header("Retry-After");
+        return result;
+    }
+    if (response.status != 200) {
+        return unexpected_status(response, operation);
+    }
+    auto certs = cacerts_from_response(response, std::string(operation) + " answer");
+    if (!certs) {
+        return std::move(certs).take_error();
+    }
+    result.certificates = std::move(certs).value();
+    auto csr = pki::Csr::from_der(csr_der);
+    issued_first(result.certificates, csr ? csr->public_key() : nullptr);
+    return result;
+}
+
+Expected<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response) {
+    if (response.status != 200) {
+        return unexpected_status(response, "serverkeygen");
+    }
+    auto result = parse_serverkeygen_response(response.header("Content-Type"), response.body);
+    if (!result) {
+        return result;
+    }
+    pki::EvpPkeyPtr key;
+    if (result->protection == KeyProtection::plain_pkcs8) {
+        if (auto parsed = parse_private_key_der(result->key_der)) {
+            key = std::move(parsed).value();
+        }
+    }
+    issued_first(result->certificates, key.get());
+    return result;
+}
+
+Expected<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
+    CsrAttrs attrs;
+    if (response.status == 204) {
+        return attrs;
+    }
+    if (response.status != 200) {
+        return unexpected_status(response, "csrattrs");
+    }
+    auto der = decode_payload(response.body, "csrattrs answer");
+    if (!der) {
+        return std::move(der).take_error();
+    }
+    auto items = parse_csr_attrs(*der);
+    if (!items) {
+        return std::move(items).take_error();
+    }
+    attrs.der = std::move(der).value();
+    attrs.items = std::move(items).value();
+    return attrs;
+}
 
 ClientError http_error(const HttpResponse& response) {
     std::string message = "HTTP " + std::to_string(response.status);
@@ -245,7 +266,7 @@ Expected<std::vector<pki::X509Ptr>> EstClient::cacerts() {
     if (response->status != 200) {
         return unexpected_status(*response, "cacerts");
     }
-    return certs_from_body(*response, "cacerts answer");
+    return cacerts_from_response(*response, "cacerts answer");
 }
 
 Expected<CsrAttrs> EstClient::csrattrs() {
@@ -253,24 +274,7 @@ Expected<CsrAttrs> EstClient::csrattrs() {
     if (!response) {
         return std::move(response).take_error();
     }
-    CsrAttrs attrs;
-    if (response->status == 204) {
-        return attrs;
-    }
-    if (response->status != 200) {
-        return unexpected_status(*response, "csrattrs");
-    }
-    auto der = decode_payload(response->body, "csrattrs answer");
-    if (!der) {
-        return std::move(der).take_error();
-    }
-    auto items = parse_csr_attrs(*der);
-    if (!items) {
-        return std::move(items).take_error();
-    }
-    attrs.der = std::move(der).value();
-    attrs.items = std::move(items).value();
-    return attrs;
+    return csrattrs_from_response(*response);
 }
 
 Expected<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& csr_der) {
@@ -279,7 +283,7 @@ Expected<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& c
     if (!response) {
         return std::move(response).take_error();
     }
-    return enroll_result(*response, operation_name(op), csr_der);
+    return enroll_from_response(*response, operation_name(op), csr_der);
 }
 
 Expected<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFactory& make_csr) {
@@ -288,7 +292,7 @@ Expected<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFact
     if (!response) {
         return std::move(response).take_error();
     }
-    return enroll_result(*response, operation_name(op), csr);
+    return enroll_from_response(*response, operation_name(op), csr);
 }
 
 Expected<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) {
@@ -297,7 +301,7 @@ Expected<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) 
     if (!response) {
         return std::move(response).take_error();
     }
-    return keygen_result(*response);
+    return serverkeygen_from_response(*response);
 }
 
 Expected<ServerKeygenResult> EstClient::serverkeygen_bound(const CsrFactory& make_csr) {
@@ -306,7 +310,7 @@ Expected<ServerKeygenResult> EstClient::serverkeygen_bound(const CsrFactory& mak
     if (!response) {
         return std::move(response).take_error();
     }
-    return keygen_result(*response);
+    return serverkeygen_from_response(*response);
 }
 
 }  // namespace estd::client

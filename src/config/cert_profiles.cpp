@@ -521,9 +521,9 @@ CertificateProfileConfig load_from_json(const Reader& reader, const std::string&
         if (key.starts_with("_")) {
             continue;  // "_comment" and friends: JSON has no comments
         }
-        const auto found =
-            std::find_if(kSettings.begin(), kSettings.end(),
-                         [&](const NamedSetting& s) { return json_key(s.suffix) == key; });
+        const auto found = std::find_if(
+            kSettings.begin(), kSettings.end(),
+            [&member = key](const NamedSetting& s) { return json_key(s.suffix) == member; });
         if (found == kSettings.end()) {
             r.problem(base + " has an unknown member " + detail::quoted(key) +
                       " (known: " + known_json_keys() + "; members starting with _ are ignored)");

@@ -61,7 +61,7 @@ std::vector<std::string> load_trusted_proxies(const Reader& reader) {
         if (auto cidr = env::normalize_cidr(entry)) {
             proxies.push_back(std::move(*cidr));
         } else {
-            reader.problem(std::string(kName) + " lists " + quoted(entry) +
+            reader.problem(std::string(kName) + " lists " + detail::quoted(entry) +
                            ", which is not an IPv4 or IPv6 address or CIDR (e.g. 10.0.0.0/8)");
         }
     }
@@ -76,7 +76,7 @@ std::string load_public_base_url(const Reader& reader) {
         return url;
     }
     if (url.rfind(kScheme, 0) != 0 || url.size() == kScheme.size()) {
-        reader.problem(std::string(kName) + "=" + quoted(url) +
+        reader.problem(std::string(kName) + "=" + detail::quoted(url) +
                        " must be an https:// URL (e.g. https://pki.example.com)");
         return {};
     }
@@ -108,11 +108,11 @@ std::vector<std::string> load_certificate_profile_ids(const Reader& reader) {
     std::vector<std::string> ids;
     for (const auto& id : env::split_list(reader.text(kName))) {
         if (!env::valid_path_id(id)) {
-            reader.problem(std::string(kName) + " lists " + quoted(id) +
+            reader.problem(std::string(kName) + " lists " + detail::quoted(id) +
                            ", which is not a valid certificate profile id (lower-case letters, "
                            "digits and '-')");
         } else if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
-            reader.problem(std::string(kName) + " lists " + quoted(id) + " twice");
+            reader.problem(std::string(kName) + " lists " + detail::quoted(id) + " twice");
         } else {
             ids.push_back(id);
         }

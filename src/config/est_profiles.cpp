@@ -53,7 +53,7 @@ bool contains(const Container& items, const T& item) {
 }
 
 std::string profile_context(const std::string& display_name, bool legacy) {
-    return "EST profile " + (legacy ? display_name : quoted(display_name)) + ": ";
+    return "EST profile " + (legacy ? display_name : detail::quoted(display_name)) + ": ";
 }
 
 std::string est_base_path(const EstProfileConfig& profile) {
@@ -65,19 +65,19 @@ bool check_profile_name(const Reader& reader, const ProfileName& name,
                         const std::vector<std::string>& seen_path_ids) {
     const Reader r = reader.with_context(profile_context(name.path_id, false));
     if (!env::valid_path_id(name.path_id)) {
-        r.problem(std::string(kProfiles) + " lists " + quoted(name.name) +
+        r.problem(std::string(kProfiles) + " lists " + detail::quoted(name.name) +
                   ": a PathID must be lower-case letters, digits and '-' ([a-z0-9-]+) with no "
                   "leading or trailing '-'");
         return false;
     }
     if (contains(kReservedPathIds, name.path_id)) {
-        r.problem(std::string(kProfiles) + " lists " + quoted(name.name) +
+        r.problem(std::string(kProfiles) + " lists " + detail::quoted(name.name) +
                   ": the PathID is reserved (est, est-mtls and the EST operation names cannot "
                   "be profile names)");
         return false;
     }
     if (contains(seen_path_ids, name.path_id)) {
-        r.problem(std::string(kProfiles) + " lists the PathID " + quoted(name.path_id) +
+        r.problem(std::string(kProfiles) + " lists the PathID " + detail::quoted(name.path_id) +
                   " more than once");
         return false;
     }
@@ -102,7 +102,8 @@ void check_issuer_reference(const Reader& r, const std::string& variable,
     if (contains(issuer_ids, issuer_id)) {
         return;
     }
-    r.problem(variable + " names issuer " + quoted(issuer_id) + ", which is not configured (" +
+    r.problem(variable + " names issuer " + detail::quoted(issuer_id) +
+              ", which is not configured (" +
               (issuer_ids.empty()
                    ? std::string("no issuer is configured: set ") +
                          "CERTCTL_CA_CERT_PATH and CERTCTL_CA_KEY_PATH, or " + "CERTCTL_ISSUERS"
@@ -116,7 +117,7 @@ void check_certificate_profile_reference(const Reader& r, const std::string& var
     if (profile_id.empty() || contains(known, profile_id)) {
         return;
     }
-    r.problem(variable + " names certificate profile " + quoted(profile_id) +
+    r.problem(variable + " names certificate profile " + detail::quoted(profile_id) +
               ", which is not configured (list it in CERTCTL_CERT_PROFILES or define it in "
               "CERTCTL_CERT_PROFILES_FILE" +
               (known.empty() ? std::string() : "; configured: " + joined(known)) + ")");
@@ -131,7 +132,7 @@ void read_auth_modes(const Reader& r, const std::string& variable, EstProfileCon
         } else if (mode == "basic") {
             profile.auth_basic = true;
         } else {
-            r.problem(variable + " has an unknown auth mode " + quoted(token) +
+            r.problem(variable + " has an unknown auth mode " + detail::quoted(token) +
                       " (allowed: mtls, basic; empty means anonymous)");
         }
     }
@@ -144,7 +145,7 @@ void read_rate_limit(const Reader& r, const std::string& variable, EstProfileCon
     }
     const auto parsed = env::parse_integer(value);
     if (!parsed || *parsed < 0) {
-        r.problem(variable + "=" + quoted(value) +
+        r.problem(variable + "=" + detail::quoted(value) +
                   " is not a whole number of 0 or more (0 turns the limit off)");
         return;
     }

@@ -18,7 +18,7 @@ constexpr const char* kCertWhat =
 constexpr const char* kKeyWhat = "the CA private key, PEM";
 
 Reader issuer_reader(const Reader& reader, const std::string& id) {
-    return reader.with_context("issuer " + quoted(id) + ": ");
+    return reader.with_context("issuer " + detail::quoted(id) + ": ");
 }
 
 bool contains(const std::vector<std::string>& items, const std::string& item) {
@@ -132,12 +132,12 @@ void add_listed_issuer(const Reader& reader, const std::string& id, IssuerCatalo
 bool check_listed_id(const Reader& reader, const std::string& id,
                      const std::vector<std::string>& seen) {
     if (!env::valid_path_id(id)) {
-        reader.problem(std::string(kIssuers) + " lists " + quoted(id) +
+        reader.problem(std::string(kIssuers) + " lists " + detail::quoted(id) +
                        ", which is not a valid issuer id (lower-case letters, digits and '-')");
         return false;
     }
     if (contains(seen, id)) {
-        reader.problem(std::string(kIssuers) + " lists " + quoted(id) + " twice");
+        reader.problem(std::string(kIssuers) + " lists " + detail::quoted(id) + " twice");
         return false;
     }
     if (id == kLocalIssuerId && default_local_issuer_set(reader)) {

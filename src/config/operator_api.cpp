@@ -88,7 +88,7 @@ void load_webhook(const Reader& reader, Config& config) {
     const bool http = lower.rfind("http://", 0) == 0;
     const bool https = lower.rfind("https://", 0) == 0;
     if ((!http && !https) || webhook.url.size() <= (http ? 7U : 8U)) {
-        reader.problem(std::string(kUrl) + "=" + quoted(webhook.url) +
+        reader.problem(std::string(kUrl) + "=" + detail::quoted(webhook.url) +
                        " must be an http:// or https:// URL");
     }
     if (webhook.secret.empty()) {

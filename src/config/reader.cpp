@@ -63,7 +63,7 @@ bool Reader::boolean(const std::string& name, bool fallback) const {
     if (const auto parsed = env::parse_bool(value)) {
         return *parsed;
     }
-    problem(name + "=" + quoted(value) + " is not a boolean (use true, false, 1 or 0)");
+    problem(name + "=" + detail::quoted(value) + " is not a boolean (use true, false, 1 or 0)");
     return fallback;
 }
 
@@ -75,8 +75,8 @@ std::uint64_t Reader::whole_number(const std::string& name, std::uint64_t fallba
     }
     const auto parsed = env::parse_unsigned(value, max);
     if (!parsed || *parsed < min) {
-        problem(name + "=" + quoted(value) + " is not a whole number from " + std::to_string(min) +
-                " to " + std::to_string(max));
+        problem(name + "=" + detail::quoted(value) + " is not a whole number from " +
+                std::to_string(min) + " to " + std::to_string(max));
         return fallback;
     }
     return *parsed;
@@ -90,7 +90,7 @@ std::chrono::seconds Reader::duration(const std::string& name,
     }
     const auto parsed = env::parse_duration(value);
     if (!parsed || parsed->count() <= 0 || *parsed > kMaxDuration) {
-        problem(name + "=" + quoted(value) +
+        problem(name + "=" + detail::quoted(value) +
                 " is not a positive duration (seconds, or with a unit: 30s, 5m, 1h, 365d)");
         return fallback;
     }
@@ -110,7 +110,7 @@ std::string Reader::one_of(const std::string& name, const std::string& fallback,
         }
         names.emplace_back(candidate);
     }
-    problem(name + "=" + quoted(text(name)) + " is not one of: " + joined(names));
+    problem(name + "=" + detail::quoted(text(name)) + " is not one of: " + joined(names));
     return fallback;
 }
 

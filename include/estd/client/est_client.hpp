@@ -126,4 +126,15 @@ class EstClient {
 // What an HTTP answer that is not a success means, with the server's text.
 ClientError http_error(const HttpResponse& response);
 
+// Reading the server's answers, apart from the connection that fetched them
+// (pure: estctl's parsing of untrusted responses, fuzzed on its own).
+// `what` names the answer in errors; `csr_der` is the request that was sent,
+// so the certificate holding its key comes first.
+Expected<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+                                                          std::string_view what);
+Expected<CsrAttrs> csrattrs_from_response(const HttpResponse& response);
+Expected<EnrollResult> enroll_from_response(const HttpResponse& response,
+                                            std::string_view operation, const pki::Bytes& csr_der);
+Expected<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response);
+
 }  // namespace estd::client
