@@ -3,58 +3,16 @@
 // cacerts/enroll (base64 or PEM certs-only PKCS#7), csrattrs, serverkeygen
 // multipart (PKCS#8 or EnvelopedData, decrypted with the CSR's key), error
 // text, and the multipart and Content-Type parsers on their own.
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/http.hpp>
-
 #include "estd/client/encoding.hpp"
 #include "estd/client/est_client.hpp"
+#include "estd/client/https_client.hpp"
 #include "estd/client/multipart.hpp"
 #include "estd/pki/pkcs7.hpp"
 #include "support/fuzz_support.hpp"
 
 namespace {
 
-namespace beast_http = boost::beast::http;
 using estd::client::HttpResponse;
-
-// As src/client/https_client.cpp limits what it reads.
-constexpr std::uint64_t kMaxResponseBody = 16 * 1024 * 1024;
-
-std::optional<HttpResponse> parse_response(std::string_view text) {
-    beast_http::response_parser<beast_http::string_body> parser;
-    parser.body_limit(kMaxResponseBody);
-    boost::beast::error_code ec;
-    while (!text.empty() && !parser.is_done()) {
-        const std::size_t used = parser.put(boost::asio::buffer(text.data(), text.size()), ec);
-        text.remove_prefix(used);
-        if (ec == beast_http::error::need_more && used > 0) {
-            ec = {};
-            continue;
-        }
-        if (ec) {
-            return std::nullopt;
-        }
-    }
-    if (!parser.is_done()) {
-        // A body without length ends at EOF; put_eof needs a header first.
-        if (!parser.got_some()) {
-            return std::nullopt;
-        }
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) {
-            return std::nullopt;
-        }
-    }
-    auto res = parser.release();
-    HttpResponse out;
-    out.status = res.result_int();
-    out.reason = std::string(res.reason());
-    for (const auto& field : res) {
-        out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
-    out.body = std::move(res.body());
-    return out;
-}
 
 // The CSR estctl would have sent, so enroll answers can be matched to its key.
 const estd::pki::Bytes& sent_csr() {
@@ -93,7 +51,7 @@ void read_parts(const HttpResponse& response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto response = parse_response(estd::fuzz::input_text(data, size));
+    const auto response = estd::client::parse_http_response(estd::fuzz::input_text(data, size));
     if (!response) {
         return 0;
     }

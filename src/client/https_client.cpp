@@ -43,6 +43,17 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
+HttpResponse to_http_response(http::response<http::string_body>&& res) {
+    HttpResponse out;
+    out.status = res.result_int();
+    out.reason = std::string(res.reason());
+    for (const auto& field : res) {
+        out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    out.body = std::move(res.body());
+    return out;
+}
+
 ClientError stream_error(const std::string& what, const beast::error_code& ec) {
     std::string message = what + ": " + ec.message();
     if (ec == beast::error::timeout) {
@@ -373,18 +384,41 @@ Expected<HttpResponse> HttpsConnection::send(Method method, const std::string& t
         return stream_error("reading the answer to " + target, ec ? ec : beast::error::timeout);
     }
     ++d.requests;
-    auto res = parser.release();
-    if (!res.keep_alive()) {
+    if (!parser.get().keep_alive()) {
         d.close();
     }
-    HttpResponse out;
-    out.status = res.result_int();
-    out.reason = std::string(res.reason());
-    for (const auto& field : res) {
-        out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    return to_http_response(parser.release());
+}
+
+std::optional<HttpResponse> parse_http_response(std::string_view bytes) {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBody);
+    beast::error_code ec;
+    while (!bytes.empty() && !parser.is_done()) {
+        const std::size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+        bytes.remove_prefix(used);
+        if (ec == http::error::need_more && used > 0) {
+            ec = {};
+            continue;
+        }
+        if (ec) {
+            return std::nullopt;
+        }
+        if (used == 0) {
+            break;
+        }
     }
-    out.body = std::move(res.body());
-    return out;
+    if (!parser.is_done()) {
+        // A body without a length ends where the bytes end, as at EOF.
+        if (!parser.got_some()) {
+            return std::nullopt;
+        }
+        parser.put_eof(ec);
+        if (ec || !parser.is_done()) {
+            return std::nullopt;
+        }
+    }
+    return to_http_response(parser.release());
 }
 
 bool HttpsConnection::is_open() const {

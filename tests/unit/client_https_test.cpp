@@ -287,5 +287,36 @@ TEST(ClientIdentity, LoadsAndRefusesAMismatchedKey) {
     EXPECT_FALSE(load_client_identity(dir.path() / "absent.pem", key_file).ok());
 }
 
+TEST(ParseHttpResponse, ReadsStatusHeadersAndBodyByLengthChunkedOrEof) {
+    const auto sized = parse_http_response(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime\r\nContent-Length: 5\r\n\r\n"
+        "helloTRAILING");
+    ASSERT_TRUE(sized.has_value());
+    EXPECT_EQ(sized->status, 200U);
+    EXPECT_EQ(sized->reason, "OK");
+    EXPECT_EQ(sized->header("content-type"), "application/pkcs7-mime");
+    EXPECT_EQ(sized->body, "hello");
+
+    const auto chunked = parse_http_response(
+        "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3\r\nbad\r\n4\r\n CSR\r\n0\r\n\r\n");
+    ASSERT_TRUE(chunked.has_value());
+    EXPECT_EQ(chunked->status, 400U);
+    EXPECT_EQ(chunked->body, "bad CSR");
+
+    const auto until_eof = parse_http_response("HTTP/1.1 503 Busy\r\n\r\ntry later");
+    ASSERT_TRUE(until_eof.has_value());
+    EXPECT_EQ(until_eof->body, "try later");
+}
+
+TEST(ParseHttpResponse, RefusesWhatIsNotOneWholeResponse) {
+    EXPECT_FALSE(parse_http_response("").has_value());
+    EXPECT_FALSE(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n").has_value());
+    EXPECT_FALSE(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi").has_value());
+    EXPECT_FALSE(parse_http_response("SSH-2.0-OpenSSH_9.2\r\n\r\n").has_value());
+    EXPECT_FALSE(
+        parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n").has_value());
+}
+
 }  // namespace
 }  // namespace estd::client

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,11 @@ struct HttpResponse {
     // First value of a header (case-insensitive name); empty when absent.
     std::string header(std::string_view name) const;
 };
+
+// An answer read from raw bytes as HttpsConnection::send reads one off the
+// connection (the same parser and body limit), the bytes ending as the
+// connection would at EOF; nullopt when they are not one HTTP response.
+std::optional<HttpResponse> parse_http_response(std::string_view bytes);
 
 // One TLS connection to a server, used for as many requests as the server
 // keeps it open (HTTP/1.1 keep-alive). Synchronous; every step is bounded by
