@@ -22,18 +22,13 @@ class BenchSmokeTest : public ::testing::Test {
         dir_ = make_temp_dir("estd-bench-smoke");
         make_dev_pki(dir_ / "pki", "bench");
         write_file(dir_ / "password", "smoke-password\n");
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
-        ASSERT_TRUE(daemon_.start({
-            {"CERTCTL_EST_ENABLED", "true"},
+        auto env = dev_pki_environment(dir_);
+        env.insert({
             {"CERTCTL_EST_PROFILES", "anon,basic"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
             {"CERTCTL_EST_PROFILE_BASIC_ALLOWED_AUTH_MODES", "basic"},
             {"CERTCTL_EST_PROFILE_BASIC_ENROLLMENT_PASSWORD", "smoke-password"},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
-        })) << daemon_.log();
+        });
+        ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     }
     void TearDown() override {
         if (HasFailure()) {

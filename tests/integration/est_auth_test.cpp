@@ -48,16 +48,7 @@ class EstAuthTest : public ::testing::Test {
 
     std::string p(const std::string& rel) const { return (dir_ / rel).string(); }
 
-    Daemon::Environment base_env() const {
-        return {
-            {"CERTCTL_EST_ENABLED", "true"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
-        };
-    }
+    Daemon::Environment base_env() const { return dev_pki_environment(dir_); }
 
     std::string sh(const std::string& command) {
         auto result = run_command("cd '" + dir_.string() + "' && " + command);

@@ -65,15 +65,9 @@ class EstPolicyTest : public ::testing::Test {
     void SetUp() override {
         dir_ = make_temp_dir("estd-policy");
         make_dev_pki(dir_ / "pki", "policy");
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
         const std::string cp = "CERTCTL_CERT_PROFILE_CP_WIFI_EAP_TLS_";
-        env_ = {
-            {"CERTCTL_EST_ENABLED", "true"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
+        env_ = dev_pki_environment(dir_);
+        env_.insert({
             {"CERTCTL_PUBLIC_BASE_URL", "https://pki.example.com"},
             // The guide's WiFi profile.
             {"CERTCTL_CERT_PROFILES", "cp-wifi-eap-tls"},
@@ -91,7 +85,7 @@ class EstPolicyTest : public ::testing::Test {
             {"CERTCTL_EST_PROFILE_PLAIN_PROFILE_ID", "cp-wifi-eap-tls"},
             {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_ENABLED", "true"},
             {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_KEY_ENCRYPTION", "none"},
-        };
+        });
     }
     void TearDown() override {
         if (HasFailure()) {

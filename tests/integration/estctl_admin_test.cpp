@@ -30,20 +30,16 @@ class EstctlAdminTest : public ::testing::Test {
         write_file(dir_ / "admin.key.txt", std::string(kAdminKey) + "\n");
         write_file(dir_ / "viewer.key.txt", std::string(kViewerKey) + "\n");
         const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
-        ASSERT_TRUE(daemon_.start({
-            {"CERTCTL_EST_ENABLED", "true"},
+        auto env = dev_pki_environment(dir_);
+        env.insert({
             {"CERTCTL_EST_PROFILES", "corp,wifi"},
             {"CERTCTL_EST_PROFILE_WIFI_MTLS_ENABLED", "true"},
             {"CERTCTL_EST_PROFILE_WIFI_ALLOWED_AUTH_MODES", "mtls"},
             {"CERTCTL_EST_PROFILE_WIFI_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH", p("boot-ca.crt")},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
             {"CERTCTL_API_KEYS_NAMED",
              std::string("ops:") + kAdminKey + ":admin,viewer:" + kViewerKey},
-        })) << daemon_.log();
+        });
+        ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     }
     void TearDown() override {
         if (HasFailure()) {

@@ -33,16 +33,7 @@ class EstctlTest : public ::testing::Test {
 
     std::string p(const std::string& rel) const { return (dir_ / rel).string(); }
 
-    Daemon::Environment legacy_env() const {
-        return {
-            {"CERTCTL_EST_ENABLED", "true"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
-        };
-    }
+    Daemon::Environment legacy_env() const { return dev_pki_environment(dir_); }
 
     // corp: anonymous; basic: Basic only; kg / kgplain: serverkeygen with
     // CMS and plain keys; wifi: mTLS with channel binding; TLS 1.2 allowed.

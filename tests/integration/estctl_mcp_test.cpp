@@ -25,17 +25,12 @@ class EstctlMcpTest : public ::testing::Test {
     void SetUp() override {
         dir_ = make_temp_dir("estctl-mcp");
         make_dev_pki(dir_ / "pki", "corp");
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
-        ASSERT_TRUE(daemon_.start({
-            {"CERTCTL_EST_ENABLED", "true"},
+        auto env = dev_pki_environment(dir_);
+        env.insert({
             {"CERTCTL_EST_PROFILES", "corp"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
             {"CERTCTL_API_KEYS_NAMED", std::string("ops:") + kAdminKey + ":admin"},
-        })) << daemon_.log();
+        });
+        ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
         write_file(dir_ / "api-key.txt", std::string(kAdminKey) + "\n");
     }
     void TearDown() override {

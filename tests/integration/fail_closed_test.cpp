@@ -47,17 +47,12 @@ class FailClosedTest : public ::testing::Test {
     }
 
     Daemon::Environment env() const {
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
-        return {
-            {"CERTCTL_EST_ENABLED", "true"},
+        auto env = dev_pki_environment(dir_);
+        env.insert({
             {"CERTCTL_EST_ISSUER_ID", "iss-local"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
             {"CERTCTL_API_KEYS_NAMED", std::string("ops:") + kAdminKey + ":admin"},
-        };
+        });
+        return env;
     }
 
     std::string sh(const std::string& command) {

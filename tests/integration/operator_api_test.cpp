@@ -137,21 +137,16 @@ class OperatorApiTest : public ::testing::Test {
     }
 
     Daemon::Environment env() const {
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
-        return {
-            {"CERTCTL_EST_ENABLED", "true"},
+        auto env = dev_pki_environment(dir_);
+        env.insert({
             {"CERTCTL_EST_PROFILES", "iot,corp"},
-            {"CERTCTL_CA_CERT_PATH", p("pki/ca-chain.crt")},
-            {"CERTCTL_CA_KEY_PATH", p("pki/ca.key")},
             {"CERTCTL_CERT_PROFILES", "cp-iot-sensors,cp-corp-laptops"},
             {"CERTCTL_EST_PROFILE_IOT_PROFILE_ID", "cp-iot-sensors"},
             {"CERTCTL_EST_PROFILE_CORP_PROFILE_ID", "cp-corp-laptops"},
-            {"CERTCTL_SERVER_TLS_CERT_PATH", p("pki/tls.crt")},
-            {"CERTCTL_SERVER_TLS_KEY_PATH", p("pki/tls.key")},
-            {"CERTCTL_DATA_DIR", p("data")},
             {"CERTCTL_API_KEYS_NAMED",
              std::string("ops:") + kAdminKey + ":admin,viewer:" + kViewerKey},
-        };
+        });
+        return env;
     }
 
     std::string sh(const std::string& command) {

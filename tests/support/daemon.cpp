@@ -109,6 +109,18 @@ void make_dev_pki(const std::filesystem::path& dir, const std::string& name) {
     }
 }
 
+Daemon::Environment dev_pki_environment(const std::filesystem::path& dir) {
+    const auto pki = [&](const char* file) { return (dir / "pki" / file).string(); };
+    return {
+        {"CERTCTL_EST_ENABLED", "true"},
+        {"CERTCTL_CA_CERT_PATH", pki("ca-chain.crt")},
+        {"CERTCTL_CA_KEY_PATH", pki("ca.key")},
+        {"CERTCTL_SERVER_TLS_CERT_PATH", pki("tls.crt")},
+        {"CERTCTL_SERVER_TLS_KEY_PATH", pki("tls.key")},
+        {"CERTCTL_DATA_DIR", (dir / "data").string()},
+    };
+}
+
 Daemon::~Daemon() {
     if (running()) {
         stop();

@@ -71,4 +71,8 @@ class Daemon {
     unsigned long long file_size_limit_ = 0;  // 0: inherited
 };
 
+// EST on, the CA and the TLS key pair from make_dev_pki(dir / "pki", ...),
+// the store under dir / "data": what every test's daemon starts from.
+Daemon::Environment dev_pki_environment(const std::filesystem::path& dir);
+
 }  // namespace estd::testing
