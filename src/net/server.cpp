@@ -316,8 +316,8 @@ void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket so
         reject(socket);
     } else {
         try {
-            std::make_shared<Session>(std::move(socket), *tls_, settings_, handler_, registry_,
-                                      stopping_)
+            std::make_shared<Session>(std::move(socket), tls_->native_handle(), settings_, handler_,
+                                      registry_, stopping_)
                 ->start();
         } catch (const std::exception& e) {
             spdlog::error("net: cannot start a session: {}", e.what());

@@ -7,6 +7,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <spdlog/spdlog.h>
 
 #include "connection_registry.hpp"
@@ -21,9 +22,8 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// How much to ask for when waiting for the first bytes of a request: one
-// full TLS record.
-constexpr std::size_t kFirstReadBytes = 16 * 1024;
+// How much to read at a time while draining a closed connection.
+constexpr std::size_t kDrainBytes = 16 * 1024;
 
 std::string peer_address_of(const tcp::socket& socket) {
     beast::error_code ec;
@@ -70,7 +70,7 @@ bool is_routine_disconnect(const beast::error_code& ec) {
 
 }  // namespace
 
-Session::Session(tcp::socket&& socket, asio::ssl::context& tls, const SessionSettings& settings,
+Session::Session(tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& settings,
                  const Handler& handler, ConnectionRegistry& registry,
                  const std::atomic<bool>& server_stopping)
     : stream_(std::move(socket), tls),
@@ -78,7 +78,7 @@ Session::Session(tcp::socket&& socket, asio::ssl::context& tls, const SessionSet
       handler_(handler),
       registry_(registry),
       server_stopping_(server_stopping),
-      peer_address_(peer_address_of(beast::get_lowest_layer(stream_).socket())) {
+      peer_address_(peer_address_of(stream_.socket())) {
 }
 
 Session::~Session() {
@@ -109,7 +109,7 @@ void Session::on_close_requested() {
     // Otherwise the request being read or answered completes first and the
     // response says "Connection: close".
     if (state_ == State::handshake || state_ == State::idle) {
-        tcp().cancel();
+        stream_.cancel();
     }
 }
 
@@ -118,9 +118,8 @@ void Session::do_handshake() {
         return;
     }
     state_ = State::handshake;
-    tcp().expires_after(settings_.read_timeout);
-    stream_.async_handshake(asio::ssl::stream_base::server,
-                            beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
+    stream_.expires_after(settings_.read_timeout);
+    stream_.async_handshake(beast::bind_front_handler(&Session::on_handshake, shared_from_this()));
 }
 
 void Session::on_handshake(beast::error_code ec) {
@@ -141,7 +140,9 @@ void Session::on_handshake(beast::error_code ec) {
 // Waiting for a request is split in two so each phase gets its own bound:
 // until its first bytes arrive (idle_timeout between kept-alive requests,
 // read_timeout for the first one), then the whole request (read_timeout).
-// The split also tells shutdown which connections are idle.
+// The split also tells shutdown which connections are idle. An idle
+// connection holds no read buffer: it is given back here and taken again
+// when bytes arrive.
 void Session::wait_for_request() {
     if (should_close()) {
         return;
@@ -150,14 +151,14 @@ void Session::wait_for_request() {
         read_request();  // a pipelined request is already buffered
         return;
     }
+    buffer_.shrink_to_fit();
     state_ = State::idle;
-    tcp().expires_after(requests_served_ == 0 ? settings_.read_timeout : settings_.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(kFirstReadBytes),
+    stream_.expires_after(requests_served_ == 0 ? settings_.read_timeout : settings_.idle_timeout);
+    stream_.async_wait_readable(
         beast::bind_front_handler(&Session::on_request_start, shared_from_this()));
 }
 
-void Session::on_request_start(beast::error_code ec, std::size_t bytes) {
+void Session::on_request_start(beast::error_code ec) {
     if (ec) {
         if (!is_routine_disconnect(ec)) {
             spdlog::debug("net: connection {} from {}: read failed: {}", id_, peer_address_,
@@ -165,7 +166,6 @@ void Session::on_request_start(beast::error_code ec, std::size_t bytes) {
         }
         return;
     }
-    buffer_.commit(bytes);
     read_request();
 }
 
@@ -175,7 +175,7 @@ void Session::read_request() {
     parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
         settings_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser_->body_limit(static_cast<std::uint64_t>(settings_.max_body_bytes));
-    tcp().expires_after(settings_.read_timeout);  // header, 100 Continue and body together
+    stream_.expires_after(settings_.read_timeout);  // header, 100 Continue and body together
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
@@ -303,7 +303,7 @@ void Session::send(Response response, bool keep_alive) {
     add_security_headers(response);
     response_.emplace(std::move(response));
     // A peer that stops reading must not pin the connection forever.
-    tcp().expires_after(settings_.read_timeout);
+    stream_.expires_after(settings_.read_timeout);
     http::async_write(
         stream_, *response_,
         beast::bind_front_handler(&Session::on_write, shared_from_this(), keep_alive));
@@ -333,23 +333,24 @@ void Session::on_write(bool keep_alive, beast::error_code ec, std::size_t /*byte
 // arriving after our close_notify, hence the draining below TLS.)
 void Session::close_gracefully() {
     state_ = State::closing;
-    tcp().expires_after(settings_.linger_timeout);
+    stream_.expires_after(settings_.linger_timeout);
     stream_.async_shutdown(beast::bind_front_handler(&Session::on_shutdown, shared_from_this()));
 }
 
 void Session::on_shutdown(beast::error_code ec) {
-    if (ec == beast::error::timeout || !tcp().socket().is_open()) {
+    if (ec == beast::error::timeout || !stream_.socket().is_open()) {
         return;
     }
     beast::error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     buffer_.clear();
     drain();
 }
 
 void Session::drain() {
-    tcp().async_read_some(buffer_.prepare(kFirstReadBytes),
-                          beast::bind_front_handler(&Session::on_drain, shared_from_this()));
+    stream_.socket().async_read_some(
+        buffer_.prepare(kDrainBytes),
+        beast::bind_front_handler(&Session::on_drain, shared_from_this()));
 }
 
 void Session::on_drain(beast::error_code ec, std::size_t /*bytes*/) {

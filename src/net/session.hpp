@@ -9,12 +9,12 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 
 #include "estd/net/server.hpp"
+#include "estd/net/tls_stream.hpp"
 
 namespace estd::net {
 
@@ -35,8 +35,8 @@ class Session : public std::enable_shared_from_this<Session> {
   public:
     // `socket` must be bound to its own strand. Everything passed by
     // reference must outlive the io_context the socket belongs to.
-    Session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& tls,
-            const SessionSettings& settings, const Handler& handler, ConnectionRegistry& registry,
+    Session(boost::asio::ip::tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& settings,
+            const Handler& handler, ConnectionRegistry& registry,
             const std::atomic<bool>& server_stopping);
     ~Session();
     Session(const Session&) = delete;
@@ -50,13 +50,12 @@ class Session : public std::enable_shared_from_this<Session> {
   private:
     enum class State { starting, handshake, idle, reading, responding, closing };
 
-    boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
     bool should_close() const;
 
     void do_handshake();
     void on_handshake(boost::beast::error_code ec);
     void wait_for_request();
-    void on_request_start(boost::beast::error_code ec, std::size_t bytes);
+    void on_request_start(boost::beast::error_code ec);
     void read_request();
     void on_header(boost::beast::error_code ec, std::size_t bytes);
     void on_continue(boost::beast::error_code ec, std::size_t bytes);
@@ -73,7 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_drain(boost::beast::error_code ec, std::size_t bytes);
     void on_close_requested();
 
-    boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    TlsStream stream_;
     const SessionSettings& settings_;
     const Handler& handler_;
     ConnectionRegistry& registry_;
