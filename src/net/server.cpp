@@ -199,6 +199,10 @@ void Server::Impl::run() {
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
     signals_.add(SIGHUP);
+    // OpenSSL writes the sockets itself (TlsStream), without MSG_NOSIGNAL: a
+    // peer gone mid-write must be an EPIPE for its session, not the end of
+    // the process.
+    std::signal(SIGPIPE, SIG_IGN);
     asio::post(control_, [this] {
         wait_for_signal();
         if (stopping_.load()) {

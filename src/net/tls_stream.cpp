@@ -28,6 +28,10 @@ TlsStream::TlsStream(asio::ip::tcp::socket&& socket, SSL_CTX* context)
         throw std::runtime_error("SSL_set_fd failed");
     }
     SSL_set_accept_state(ssl_.get());
+    // One read(2) for whatever has arrived rather than two per record (its
+    // header, then its body); what is read ahead counts as pending, which
+    // async_wait_readable checks.
+    SSL_set_read_ahead(ssl_.get(), 1);
     SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                  SSL_MODE_RELEASE_BUFFERS);
 }

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
@@ -65,12 +67,18 @@ class TlsStream {
             Step::read, first_buffer<boost::asio::mutable_buffer>(buffers),
             std::forward<Handler>(handler));
     }
+    // Beast hands a message over as many small buffers (the status line,
+    // each field, the body): as many as fit go out as one TLS record, not as
+    // a record and a system call each.
     template <class ConstBuffers, class Handler>
     auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
-        const boost::asio::const_buffer first = first_buffer<boost::asio::const_buffer>(buffers);
+        std::vector<unsigned char> coalesced = coalesce(buffers);
+        const boost::asio::const_buffer first =
+            coalesced.empty() ? first_buffer<boost::asio::const_buffer>(buffers)
+                              : boost::asio::const_buffer(coalesced.data(), coalesced.size());
         return start<void(boost::beast::error_code, std::size_t)>(
             Step::write, {const_cast<void*>(first.data()), first.size()},
-            std::forward<Handler>(handler));
+            std::forward<Handler>(handler), std::move(coalesced));
     }
     // Sends close_notify; does not wait for the peer's (the session drains
     // below TLS instead).
@@ -105,9 +113,11 @@ class TlsStream {
     // What a wait that ended with `ec` means for the operation.
     boost::beast::error_code wait_failure(const boost::beast::error_code& ec) const;
 
+    // The largest plaintext of one TLS record.
+    static constexpr std::size_t kRecordBytes = 16 * 1024;
+
     template <class Buffer, class Buffers>
     static Buffer first_buffer(const Buffers& buffers) {
-        // As asio::ssl::stream does: one buffer (one TLS record) per call.
         for (auto it = boost::asio::buffer_sequence_begin(buffers);
              it != boost::asio::buffer_sequence_end(buffers); ++it) {
             if (Buffer(*it).size() > 0) {
@@ -117,13 +127,36 @@ class TlsStream {
         return Buffer{};
     }
 
+    // A copy of the sequence's first kRecordBytes when they span several
+    // buffers; empty when the first buffer alone is all there is to write.
+    template <class ConstBuffers>
+    static std::vector<unsigned char> coalesce(const ConstBuffers& buffers) {
+        std::size_t pieces = 0;
+        std::size_t bytes = 0;
+        for (auto it = boost::asio::buffer_sequence_begin(buffers);
+             it != boost::asio::buffer_sequence_end(buffers) && bytes < kRecordBytes; ++it) {
+            const std::size_t size = boost::asio::const_buffer(*it).size();
+            pieces += size > 0 ? 1 : 0;
+            bytes += size;
+        }
+        if (pieces < 2) {
+            return {};
+        }
+        std::vector<unsigned char> copy(std::min(bytes, kRecordBytes));
+        boost::asio::buffer_copy(boost::asio::buffer(copy), buffers);
+        return copy;
+    }
+
     template <class Signature>
     class Operation;
 
+    // `storage` (if any) holds the bytes `buffer` points into; the operation
+    // keeps it alive (a vector's heap block does not move with it).
     template <class Signature, class Handler>
-    auto start(Step step, boost::asio::mutable_buffer buffer, Handler&& handler) {
+    auto start(Step step, boost::asio::mutable_buffer buffer, Handler&& handler,
+               std::vector<unsigned char> storage = {}) {
         return boost::asio::async_compose<Handler, Signature>(
-            Operation<Signature>{*this, step, buffer}, handler, core_->socket);
+            Operation<Signature>{*this, step, buffer, std::move(storage)}, handler, core_->socket);
     }
 
     std::shared_ptr<Core> core_;
@@ -136,8 +169,9 @@ class TlsStream {
 template <class Signature>
 class TlsStream::Operation {
   public:
-    Operation(TlsStream& stream, Step step, boost::asio::mutable_buffer buffer)
-        : stream_(stream), step_(step), buffer_(buffer) {}
+    Operation(TlsStream& stream, Step step, boost::asio::mutable_buffer buffer,
+              std::vector<unsigned char> storage)
+        : stream_(stream), step_(step), buffer_(buffer), storage_(std::move(storage)) {}
 
     template <class Self>
     void operator()(Self& self) {
@@ -196,6 +230,7 @@ class TlsStream::Operation {
     TlsStream& stream_;
     Step step_;
     boost::asio::mutable_buffer buffer_;
+    std::vector<unsigned char> storage_;
     bool waited_ = false;
     bool finished_ = false;
     Attempt result_;
