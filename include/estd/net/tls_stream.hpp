@@ -55,7 +55,7 @@ class TlsStream {
     }
     // Completes once decrypted data can be read without waiting: at once when
     // OpenSSL already holds some, otherwise when the socket is readable.
-    // Nothing is allocated while it waits.
+    // No buffer is held while it waits.
     template <class Handler>
     auto async_wait_readable(Handler&& handler) {
         return start<void(boost::beast::error_code)>(Step::wait_readable, {},
