@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/auth/client_address.hpp"
 #include "estd/config/config.hpp"
+#include "estd/core/parse_message.hpp"
 #include "estd/est/est_profile.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/router.hpp"
@@ -131,30 +131,8 @@ std::optional<estd::net::Request> next_request(std::string_view& rest, const Ser
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(s.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(s.max_body_bytes));
-    boost::beast::error_code ec;
-    while (!rest.empty() && !parser.is_done()) {
-        const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-        rest.remove_prefix(used);
-        if (ec == beast_http::error::need_more) {
-            if (used == 0) {
-                break;
-            }
-            ec = {};
-            continue;
-        }
-        if (ec) {
-            return std::nullopt;
-        }
-    }
-    if (!parser.is_done()) {
-        // As the session's read ending at EOF; put_eof needs a header first.
-        if (!parser.got_some()) {
-            return std::nullopt;
-        }
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) {
-            return std::nullopt;
-        }
+    if (!estd::parse_message(parser, rest)) {
+        return std::nullopt;
     }
     return parser.release();
 }

@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/err.h>
 
+#include "estd/core/parse_message.hpp"
 #include "estd/core/version.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/openssl_error.hpp"
@@ -393,30 +394,8 @@ Expected<HttpResponse> HttpsConnection::send(Method method, const std::string& t
 std::optional<HttpResponse> parse_http_response(std::string_view bytes) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBody);
-    beast::error_code ec;
-    while (!bytes.empty() && !parser.is_done()) {
-        const std::size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
-        bytes.remove_prefix(used);
-        if (ec == http::error::need_more && used > 0) {
-            ec = {};
-            continue;
-        }
-        if (ec) {
-            return std::nullopt;
-        }
-        if (used == 0) {
-            break;
-        }
-    }
-    if (!parser.is_done()) {
-        // A body without a length ends where the bytes end, as at EOF.
-        if (!parser.got_some()) {
-            return std::nullopt;
-        }
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) {
-            return std::nullopt;
-        }
+    if (!parse_message(parser, bytes)) {
+        return std::nullopt;
     }
     return to_http_response(parser.release());
 }
