@@ -1,7 +1,9 @@
 #include "estd/pki/csr.hpp"
 
 #include <climits>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/provider.h>
 
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/certificate_builder.hpp"
@@ -12,6 +14,126 @@ namespace estd::pki {
 namespace {
 
 using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
+using LibraryContextPtr = OpenSslPtr<OSSL_LIB_CTX, OSSL_LIB_CTX_free>;
+
+void unload_provider(OSSL_PROVIDER* provider) {
+    OSSL_PROVIDER_unload(provider);
+}
+using ProviderPtr = OpenSslPtr<OSSL_PROVIDER, unload_provider>;
+
+// OpenSSL 3.0 decodes a request's public key while it parses the request,
+// through its decoder framework: ~1 M instructions, more than verifying the
+// signature (docs/performance.md). Parsed in a library context that holds
+// only the null provider, the key finds no decoder and stays undecoded; it
+// is then built from its bytes (public_key_of).
+struct KeyDeferringContext {
+    KeyDeferringContext() {
+        if (context && !provider) {
+            context.reset();  // requests are then parsed as usual
+        }
+        ERR_clear_error();
+    }
+    LibraryContextPtr context{OSSL_LIB_CTX_new()};
+    // After the context: unloaded before the context is freed.
+    ProviderPtr provider{context ? OSSL_PROVIDER_load(context.get(), "null") : nullptr};
+};
+
+OSSL_LIB_CTX* key_deferring_context() {
+    static const KeyDeferringContext deferring;
+    return deferring.context.get();
+}
+
+EvpPkeyPtr curve_parameters(const char* group) {
+    EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+        OSSL_PARAM_construct_end()};
+    EVP_PKEY* key = nullptr;
+    if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_KEY_PARAMETERS, params) != 1) {
+        ERR_clear_error();
+        return {};
+    }
+    return EvpPkeyPtr(key);
+}
+
+// A parameters-only key for the named curves built without the decoder,
+// made once: a request's key is a copy with the point set, which is cheaper
+// than building the curve's group again. Null for other curves and for
+// explicit parameters, which take the library's decoder.
+EVP_PKEY* curve_template(const X509_ALGOR* parameters) {
+    static const EvpPkeyPtr p256 = curve_parameters(SN_X9_62_prime256v1);
+    static const EvpPkeyPtr p384 = curve_parameters(SN_secp384r1);
+    static const EvpPkeyPtr p521 = curve_parameters(SN_secp521r1);
+    int type = 0;
+    const void* value = nullptr;
+    X509_ALGOR_get0(nullptr, &type, &value, parameters);
+    if (type != V_ASN1_OBJECT) {
+        return nullptr;
+    }
+    switch (OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(value))) {
+        case NID_X9_62_prime256v1:
+            return p256.get();
+        case NID_secp384r1:
+            return p384.get();
+        case NID_secp521r1:
+            return p521.get();
+        default:
+            return nullptr;
+    }
+}
+
+// Null for a point that is not on the curve.
+EvpPkeyPtr ec_public_key(EVP_PKEY* curve, const unsigned char* point, int length) {
+    EvpPkeyPtr key(EVP_PKEY_dup(curve));
+    if (!key ||
+        EVP_PKEY_set1_encoded_public_key(key.get(), point, static_cast<std::size_t>(length)) != 1) {
+        return {};
+    }
+    return key;
+}
+
+// Any key shape, through the library's decoder (as d2i_X509_REQ would).
+EvpPkeyPtr decoded_public_key(const X509_PUBKEY* info) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509_PUBKEY(info, &der);
+    const OpenSslBuffer<unsigned char> owned(der);
+    if (length <= 0) {
+        return {};
+    }
+    const unsigned char* cursor = der;
+    return EvpPkeyPtr(d2i_PUBKEY(nullptr, &cursor, length));
+}
+
+// The key a SubjectPublicKeyInfo carries: named-curve EC and RSA keys
+// without the decoder framework, anything else through it. Null when the
+// key cannot be read.
+EvpPkeyPtr public_key_of(const X509_PUBKEY* info) {
+    ASN1_OBJECT* algorithm = nullptr;
+    const unsigned char* key_bytes = nullptr;
+    int key_length = 0;
+    X509_ALGOR* parameters = nullptr;
+    if (info == nullptr ||
+        X509_PUBKEY_get0_param(&algorithm, &key_bytes, &key_length, &parameters, info) != 1) {
+        return {};
+    }
+    switch (OBJ_obj2nid(algorithm)) {
+        case NID_X9_62_id_ecPublicKey:
+            if (EVP_PKEY* curve = curve_template(parameters)) {
+                return ec_public_key(curve, key_bytes, key_length);
+            }
+            break;
+        case NID_rsaEncryption: {
+            // RSAPublicKey DER; the key is exported to the provider on first use.
+            const unsigned char* cursor = key_bytes;
+            EvpPkeyPtr key(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &cursor, key_length));
+            return cursor == key_bytes + key_length ? std::move(key) : EvpPkeyPtr{};
+        }
+        default:
+            break;
+    }
+    return decoded_public_key(info);
+}
 
 // The single value of a single-valued attribute; null when the attribute is
 // absent or carries zero or several values.
@@ -50,7 +172,9 @@ Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
         return Error::bad_request("CSR is too large");
     }
     const unsigned char* cursor = der.data();
-    X509ReqPtr req(d2i_X509_REQ(nullptr, &cursor, static_cast<long>(der.size())));
+    X509ReqPtr req(reinterpret_cast<X509_REQ*>(
+        ASN1_item_d2i_ex(nullptr, &cursor, static_cast<long>(der.size()), ASN1_ITEM_rptr(X509_REQ),
+                         key_deferring_context(), nullptr)));
     if (!req) {
         ERR_clear_error();
         return Error::bad_request("CSR is not valid DER (truncated or garbage)");
@@ -58,12 +182,13 @@ Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
     if (cursor != der.data() + der.size()) {
         return Error::bad_request("CSR DER is followed by trailing data");
     }
-    EvpPkeyPtr key(X509_REQ_get_pubkey(req.get()));
+    EvpPkeyPtr key = public_key_of(X509_REQ_get_X509_PUBKEY(req.get()));
     if (!key) {
         ERR_clear_error();
         return Error::bad_request("CSR public key cannot be read (unsupported key type?)");
     }
-    const int verified = X509_REQ_verify(req.get(), key.get());
+    // The default library context: the request's own has no algorithms.
+    const int verified = X509_REQ_verify_ex(req.get(), key.get(), nullptr, nullptr);
     ERR_clear_error();
     if (verified != 1) {
         return Error::bad_request("CSR signature does not verify");
@@ -115,8 +240,14 @@ bool Csr::has_attribute(int nid) const {
 
 Result<Csr> Csr::rebuilt_for_key(EVP_PKEY* private_key) const {
     X509ReqPtr copy(X509_REQ_dup(req_.get()));
-    if (!copy || X509_REQ_set_pubkey(copy.get(), private_key) != 1 ||
-        X509_REQ_sign(copy.get(), private_key, signature_digest_for(private_key)) <= 0) {
+    ERR_clear_error();  // the copy's key stays undecoded, as the original's
+    // Signed through a context of the default library context: the copy keeps
+    // the request's, which has no algorithms.
+    const EvpMdCtxPtr signing(EVP_MD_CTX_new());
+    if (!copy || !signing || X509_REQ_set_pubkey(copy.get(), private_key) != 1 ||
+        EVP_DigestSignInit(signing.get(), nullptr, signature_digest_for(private_key), nullptr,
+                           private_key) != 1 ||
+        X509_REQ_sign_ctx(copy.get(), signing.get()) <= 0) {
         return Error::internal("cannot rebuild the CSR around the generated key: " +
                                drain_openssl_errors());
     }

@@ -1,4 +1,7 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
 
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/csr.hpp"
@@ -36,6 +39,80 @@ TEST(PkiCsr, ParsesRsaRequest) {
 TEST(PkiCsr, ParsesEd25519Request) {
     const auto key = test::make_ed25519_key();
     expect_parses(key.get());
+}
+
+TEST(PkiCsr, ParsesEcP521Request) {
+    const auto key = test::make_ec_key("P-521");
+    expect_parses(key.get());
+}
+
+TEST(PkiCsr, ParsesCompressedEcPoint) {
+    const auto key = test::make_ec_key();
+    ASSERT_EQ(EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                             OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED),
+              1);
+    const Bytes der = make_csr(key.get(), "device-1");
+    const auto csr = Csr::from_der(der);
+    ASSERT_TRUE(csr.ok()) << csr.error().message;
+    const unsigned char* point = nullptr;
+    int length = 0;
+    X509_PUBKEY_get0_param(nullptr, &point, &length, nullptr, csr->public_key_info());
+    EXPECT_EQ(length, 33);  // compressed, as sent
+    EXPECT_TRUE(same_public_key(csr->public_key(), key.get()));
+}
+
+// Curves other than P-256/384/521 take the library's decoder.
+TEST(PkiCsr, ParsesRequestOnAnotherNamedCurve) {
+    const auto key = test::make_ec_key("secp256k1");
+    expect_parses(key.get());
+}
+
+TEST(PkiCsr, RefusesEcPointNotOnTheCurve) {
+    const auto key = test::make_ec_key();
+    Bytes der = make_csr(key.get(), "device-1");
+    const auto parsed = Csr::from_der(der);
+    ASSERT_TRUE(parsed.ok());
+    const unsigned char* point = nullptr;
+    int length = 0;
+    X509_PUBKEY_get0_param(nullptr, &point, &length, nullptr, parsed->public_key_info());
+    ASSERT_EQ(length, 65);
+    const auto at = std::search(der.begin(), der.end(), point, point + length);
+    ASSERT_NE(at, der.end());
+    *(at + length - 1) ^= 0x01;  // the last byte of y
+    const auto csr = Csr::from_der(der);
+    ASSERT_FALSE(csr.ok());
+    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().message, "CSR public key cannot be read (unsupported key type?)");
+}
+
+// An RSAPublicKey followed by junk inside the key's BIT STRING, in a
+// request the key itself signed.
+TEST(PkiCsr, RefusesRsaKeyWithTrailingBytes) {
+    const auto key = test::make_rsa_key(2048);
+    const X509ReqPtr req(X509_REQ_new());
+    ASSERT_EQ(X509_REQ_set_pubkey(req.get(), key.get()), 1);
+    X509_PUBKEY* info = X509_REQ_get_X509_PUBKEY(req.get());
+    const unsigned char* rsa_key = nullptr;
+    int rsa_length = 0;
+    ASSERT_EQ(X509_PUBKEY_get0_param(nullptr, &rsa_key, &rsa_length, nullptr, info), 1);
+    const auto padded_length = static_cast<std::size_t>(rsa_length) + 2;
+    auto* padded = static_cast<unsigned char*>(OPENSSL_malloc(padded_length));
+    ASSERT_NE(padded, nullptr);
+    std::copy_n(rsa_key, rsa_length, padded);
+    padded[rsa_length] = 0x05;  // an encoded NULL after the key
+    padded[rsa_length + 1] = 0x00;
+    ASSERT_EQ(X509_PUBKEY_set0_param(info, OBJ_nid2obj(NID_rsaEncryption), V_ASN1_NULL, nullptr,
+                                     padded, static_cast<int>(padded_length)),
+              1);
+    ASSERT_GT(X509_REQ_sign(req.get(), key.get(), EVP_sha256()), 0);
+    const int length = i2d_X509_REQ(req.get(), nullptr);
+    ASSERT_GT(length, 0);
+    Bytes der(static_cast<std::size_t>(length));
+    unsigned char* cursor = der.data();
+    i2d_X509_REQ(req.get(), &cursor);
+    const auto csr = Csr::from_der(der);
+    ASSERT_FALSE(csr.ok());
+    EXPECT_EQ(csr.error().message, "CSR public key cannot be read (unsupported key type?)");
 }
 
 void expect_bad_signature_refused(EVP_PKEY* key) {
