@@ -27,9 +27,12 @@ std::string sha256_hex(const unsigned char* data, std::size_t size) {
     return out;
 }
 
-std::string fingerprint(X509* cert) {
-    const auto der = pki::certificate_der(cert);
+std::string fingerprint(const pki::Bytes& der) {
     return sha256_hex(der.data(), der.size());
+}
+
+std::string fingerprint(X509* cert) {
+    return fingerprint(pki::certificate_der(cert));
 }
 
 std::string public_key_hash(X509* cert) {
@@ -89,7 +92,9 @@ Status EstService::record_issued(const EstProfile& profile, const net::Request& 
     store::CertificateRecord record;
     record.issuer_id = profile.issuer->id();
     record.serial = pki::serial_hex(cert);
-    record.fingerprint = fingerprint(cert);
+    // Encoded once: a certificate just signed has no cached encoding.
+    record.der = pki::certificate_der(cert);
+    record.fingerprint = fingerprint(record.der);
     record.est_profile = profile.config.path_id;
     record.profile_id = profile.config.profile_id;
     record.subject = pki::name_to_string(X509_get_subject_name(cert));
@@ -102,7 +107,6 @@ Status EstService::record_issued(const EstProfile& profile, const net::Request& 
     record.source_ip = ctx.client_ip;
     record.request_id = ctx.request_id;
     record.issued_at = std::chrono::system_clock::now();
-    record.der = pki::certificate_der(cert);
     if (auto added = store_->add_certificate(record); !added) {
         spdlog::error("store: certificate {} not recorded: {}", record.serial,
                       added.error().message);

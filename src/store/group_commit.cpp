@@ -78,19 +78,19 @@ void GroupCommitWriter::loop() {
 void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     sqlite3* db = db_.get();
     std::vector<Status> results(batch.size(), Status(Ok{}));
-    Status transaction = sqlite::exec(db, "BEGIN IMMEDIATE");
+    Status transaction = control("BEGIN IMMEDIATE");
     if (transaction) {
         for (std::size_t i = 0; i < batch.size(); ++i) {
-            (void)sqlite::exec(db, "SAVEPOINT job");
+            (void)control("SAVEPOINT job");
             results[i] = batch[i].job(db);
             if (!results[i]) {
-                (void)sqlite::exec(db, "ROLLBACK TO job");
+                (void)control("ROLLBACK TO job");
             }
-            (void)sqlite::exec(db, "RELEASE job");
+            (void)control("RELEASE job");
         }
-        transaction = sqlite::exec(db, "COMMIT");
+        transaction = control("COMMIT");
         if (!transaction) {
-            (void)sqlite::exec(db, "ROLLBACK");
+            (void)control("ROLLBACK");
         }
     }
     {
@@ -102,6 +102,14 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
             batch[i].done->set_value(transaction ? std::move(results[i]) : Status(transaction));
         }
     }
+}
+
+Status GroupCommitWriter::control(const std::string& sql) {
+    auto statement = control_statements_.prepare(db_.get(), sql);
+    if (!statement) {
+        return std::move(statement).take_error();
+    }
+    return statement->run();
 }
 
 }  // namespace estd::store

@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "estd/core/error.hpp"
@@ -48,6 +49,9 @@ class GroupCommitWriter {
     Status enqueue(Item item);
     void loop();
     void commit_batch(std::deque<Item>& batch);
+    // Transaction control (BEGIN, SAVEPOINT, ...), prepared once: parsing it
+    // for every batch and job cost more than the inserts themselves.
+    Status control(const std::string& sql);
 
     sqlite::DbPtr db_;
     const std::size_t max_queue_;
@@ -57,6 +61,7 @@ class GroupCommitWriter {
     std::deque<Item> queue_;
     bool stopping_ = false;
     std::size_t commits_ = 0;
+    sqlite::StatementCache control_statements_;  // the writer thread's only
     std::thread thread_;
 };
 
