@@ -13,7 +13,8 @@
 #   CONCURRENCY ["1 16 256"]
 #   SCENARIOS ["cacerts-keepalive enroll-new-conn enroll-keepalive reenroll-mtls"]
 #   IDLE [10000]          idle TLS connections to hold (0 = skip)
-#   SERVER_THREADS [2]    estd worker threads
+#   SERVER_THREADS [2]    estd I/O threads
+#   WORKER_THREADS [0]    estd worker threads for requests that may wait (0 = estd's default)
 #   CLIENT_THREADS [1]    estd-bench threads
 #   JOBS [2]              ninja -j
 #   BUILD_DIR [build-release]  where to build (Release)
@@ -26,6 +27,7 @@ concurrency=${CONCURRENCY:-"1 16 256"}
 scenarios=${SCENARIOS:-"cacerts-keepalive enroll-new-conn enroll-keepalive reenroll-mtls"}
 idle=${IDLE:-10000}
 server_threads=${SERVER_THREADS:-2}
+worker_threads=${WORKER_THREADS:-0}
 client_threads=${CLIENT_THREADS:-1}
 build=${BUILD_DIR:-"$root/build-release"}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -64,6 +66,7 @@ env -i PATH="$PATH" \
   CERTCTL_SERVER_HOST=127.0.0.1 \
   CERTCTL_SERVER_PORT="$port" \
   CERTCTL_SERVER_THREADS="$server_threads" \
+  CERTCTL_SERVER_WORKER_THREADS="$worker_threads" \
   CERTCTL_SERVER_TLS_CERT_PATH="$work/pki/tls.crt" \
   CERTCTL_SERVER_TLS_KEY_PATH="$work/pki/tls.key" \
   CERTCTL_SERVER_TLS_MIN_VERSION=1.3 \
@@ -121,7 +124,7 @@ one() {  # label, then estd-bench arguments
 
 {
   echo "estd benchmark $stamp  (host $(hostname), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
-  echo "estd: $server_threads threads, TLS 1.3, ECDSA P-256 CA and server key; estd-bench: $client_threads thread(s); ${duration}s per run"
+  echo "estd: $server_threads I/O threads, $worker_threads worker threads (0 = default), TLS 1.3, ECDSA P-256 CA and server key; estd-bench: $client_threads thread(s); ${duration}s per run"
   printf '%-34s %5s %9s %8s %8s %8s %8s %7s %9s %6s %7s\n' scenario conc 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' errors 'srv ms/rq' 'RSS MB' 'cli cpu%'
 } | tee "$table_file"
 

@@ -130,9 +130,10 @@ int serve() {
     router.trust_proxies(std::move(*proxies));
     estd::app::OperatorServices operator_services(cfg, runtime.issuers, *inventory, est, counters);
     operator_services.mount(router);
-    estd::net::Server server(cfg.listener, [&router](const auto& req, const auto& conn) {
-        return router.handle(req, conn);
-    });
+    estd::net::Server server(
+        cfg.listener,
+        [&router](const auto& req, const auto& conn) { return router.handle(req, conn); },
+        estd::http::Router::answers_at_once);
     // SIGHUP re-reads the mTLS trust bundles; a bad one keeps the old anchors.
     server.on_reload([&est] { est.reload_trust_bundles("SIGHUP"); });
     if (auto opened = server.open(); !opened) {

@@ -43,6 +43,8 @@ ListenerConfig load_listener(const Reader& reader) {
     listener.tls_min_version = load_tls_min_version(reader);
     listener.threads =
         static_cast<unsigned>(reader.whole_number("CERTCTL_SERVER_THREADS", 0, 0, kMaxThreads));
+    listener.worker_threads = static_cast<unsigned>(
+        reader.whole_number("CERTCTL_SERVER_WORKER_THREADS", 0, 0, kMaxThreads));
     listener.max_header_bytes = reader.whole_number(
         "CERTCTL_SERVER_MAX_HEADER_BYTES", listener.max_header_bytes, 1, std::uint64_t{1} << 24);
     listener.max_body_bytes = reader.whole_number(

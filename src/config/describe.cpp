@@ -42,7 +42,10 @@ void describe_listener(std::ostream& out, const ListenerConfig& listener) {
         << "  key: " << listener.tls_key_path << "\n"
         << "  threads: "
         << (listener.threads == 0 ? std::string("one per core") : std::to_string(listener.threads))
-        << "\n"
+        << " for I/O, "
+        << (listener.worker_threads == 0 ? std::string("4 per I/O thread")
+                                         : std::to_string(listener.worker_threads))
+        << " for requests that may wait\n"
         << "  max connections: " << listener.max_connections << "\n"
         << "  max header bytes: " << listener.max_header_bytes
         << ", max body bytes: " << listener.max_body_bytes << "\n"

@@ -1,6 +1,6 @@
 #include "estd/http/router.hpp"
 
-#include <array>
+#include <cstdint>
 #include <vector>
 
 #include <fmt/format.h>
@@ -30,13 +30,9 @@ std::vector<std::string_view> split_segments(std::string_view path) {
 }
 
 std::string new_request_id() {
-    std::array<unsigned char, 8> random{};
-    RAND_bytes(random.data(), static_cast<int>(random.size()));
-    std::string id;
-    for (unsigned char byte : random) {
-        id += fmt::format("{:02x}", byte);
-    }
-    return id;
+    std::uint64_t random = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&random), sizeof random);
+    return fmt::format("{:016x}", random);
 }
 
 // Every X-Forwarded-For field of the request as one list (RFC 9110 §5.3).
@@ -86,6 +82,22 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path) {
     }
     route.operation = *op;
     return Result<est::EstRoute>(std::move(route));
+}
+
+bool Router::answers_at_once(const net::Request& req) {
+    if (req.method() != boost::beast::http::verb::get &&
+        req.method() != boost::beast::http::verb::head) {
+        return false;
+    }
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/healthz") {
+        return true;
+    }
+    const auto route = parse_est_path(path);
+    return route && *route && (*route)->family == est::RouteFamily::est &&
+           ((*route)->operation == est::Operation::cacerts ||
+            (*route)->operation == est::Operation::csrattrs);
 }
 
 Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {

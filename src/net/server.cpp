@@ -18,6 +18,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include "connection_registry.hpp"
@@ -47,6 +48,13 @@ unsigned thread_count(unsigned configured) {
         return configured;
     }
     return std::max(1U, std::thread::hardware_concurrency());
+}
+
+// Workers spend much of a request waiting (a commit's fdatasync, an HSM), and
+// requests waiting together share one commit: several per core keep the
+// cores busy meanwhile.
+unsigned worker_count(unsigned configured, unsigned io_threads) {
+    return configured != 0 ? configured : 4 * io_threads;
 }
 
 // Zero would make every read time out at once; a listener without timeouts
@@ -81,11 +89,13 @@ Result<tcp::endpoint> resolve_listen_endpoint(const std::string& host, std::uint
 
 class Server::Impl {
   public:
-    Impl(const config::ListenerConfig& listener, Handler handler)
+    Impl(const config::ListenerConfig& listener, Handler handler, AnswersAtOnce answers_at_once)
         : listener_(listener),
           handler_(std::move(handler)),
+          answers_at_once_(std::move(answers_at_once)),
           threads_(thread_count(listener.threads)),
           ioc_(static_cast<int>(threads_)),
+          workers_(worker_count(listener.worker_threads, threads_)),
           control_(asio::make_strand(ioc_)),
           acceptor_(control_),
           signals_(control_),
@@ -120,6 +130,7 @@ class Server::Impl {
     // declared after them so it (and any session it still holds) goes first.
     config::ListenerConfig listener_;
     Handler handler_;
+    AnswersAtOnce answers_at_once_;
     SessionSettings settings_;
     std::function<void()> reload_hook_;
     std::unique_ptr<asio::ssl::context> tls_;
@@ -128,6 +139,9 @@ class Server::Impl {
     unsigned threads_;
 
     asio::io_context ioc_;
+    // After ioc_: joined (and any queued request dropped) before the
+    // io_context its sessions belong to goes.
+    asio::thread_pool workers_;
     // Serialises the acceptor, the signal set and the drain timer.
     asio::strand<asio::io_context::executor_type> control_;
     tcp::acceptor acceptor_;
@@ -183,9 +197,10 @@ Status Server::Impl::open() {
     port_ = acceptor_.local_endpoint(ec).port();
     tls_ = std::move(tls).value();
     opened_ = true;
-    spdlog::info("net: listening on {} (TLS {}+, {} thread(s))", host_port(listener_.host, port_),
+    spdlog::info("net: listening on {} (TLS {}+, {} I/O thread(s), {} worker(s))",
+                 host_port(listener_.host, port_),
                  listener_.tls_min_version == config::TlsMinVersion::tls1_2 ? "1.2" : "1.3",
-                 threads_);
+                 threads_, worker_count(listener_.worker_threads, threads_));
     return Ok{};
 }
 
@@ -221,6 +236,7 @@ void Server::Impl::run() {
     for (auto& worker : workers) {
         worker.join();
     }
+    workers_.join();  // a request abandoned by the drain still finishes its handler
     spdlog::info("net: stopped");
 }
 
@@ -320,8 +336,10 @@ void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket so
         reject(socket);
     } else {
         try {
-            std::make_shared<Session>(std::move(socket), tls_->native_handle(), settings_, handler_,
-                                      registry_, stopping_)
+            std::make_shared<Session>(
+                std::move(socket), tls_->native_handle(), settings_,
+                RequestHandling{handler_, answers_at_once_, workers_.get_executor()}, registry_,
+                stopping_)
                 ->start();
         } catch (const std::exception& e) {
             spdlog::error("net: cannot start a session: {}", e.what());
@@ -388,8 +406,9 @@ void Server::Impl::poll_drain() {
     ioc_.stop();
 }
 
-Server::Server(const config::ListenerConfig& listener, Handler handler)
-    : impl_(std::make_unique<Impl>(listener, std::move(handler))) {
+Server::Server(const config::ListenerConfig& listener, Handler handler,
+               AnswersAtOnce answers_at_once)
+    : impl_(std::make_unique<Impl>(listener, std::move(handler), std::move(answers_at_once))) {
 }
 
 Server::~Server() = default;

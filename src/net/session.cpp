@@ -71,11 +71,11 @@ bool is_routine_disconnect(const beast::error_code& ec) {
 }  // namespace
 
 Session::Session(tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& settings,
-                 const Handler& handler, ConnectionRegistry& registry,
+                 RequestHandling handling, ConnectionRegistry& registry,
                  const std::atomic<bool>& server_stopping)
     : stream_(std::move(socket), tls),
       settings_(settings),
-      handler_(handler),
+      handling_(std::move(handling)),
       registry_(registry),
       server_stopping_(server_stopping),
       peer_address_(peer_address_of(stream_.socket())) {
@@ -247,10 +247,28 @@ void Session::handle_request() {
     state_ = State::responding;
     ++requests_served_;
     registry_.count_request();
-    const Request request = parser_->release();
+    Request request = parser_->release();
     parser_.reset();
 
-    Response response = call_handler(request);
+    if (handling_.answers_at_once && handling_.answers_at_once(request)) {
+        Response response = call_handler(request);
+        respond(request, std::move(response));
+        return;
+    }
+    // The answer comes back to the strand; the tracked executor keeps the
+    // io_context running until it has.
+    auto strand = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
+    asio::post(handling_.workers, [self = shared_from_this(), request = std::move(request),
+                                   strand = std::move(strand)]() mutable {
+        Response response = self->call_handler(request);
+        asio::post(strand,
+                   [self, request = std::move(request), response = std::move(response)]() mutable {
+                       self->respond(request, std::move(response));
+                   });
+    });
+}
+
+void Session::respond(const Request& request, Response response) {
     const bool keep_alive = request.keep_alive() && !should_close() &&
                             !http::token_list{response[http::field::connection]}.exists("close");
     response.version(request.version());
@@ -263,7 +281,7 @@ void Session::handle_request() {
 Response Session::call_handler(const Request& request) {
     try {
         Response response =
-            handler_(request, ConnectionInfo{peer_address_, stream_.native_handle()});
+            handling_.handler(request, ConnectionInfo{peer_address_, stream_.native_handle()});
         if (request.method() == http::verb::head) {
             // The header describes the body a GET would get; none is sent.
             if (!response.has_content_length()) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
@@ -28,15 +29,24 @@ struct SessionSettings {
     std::chrono::steady_clock::duration linger_timeout{};  // waiting for the peer's close
 };
 
+// Who answers a request, and on which threads (see AnswersAtOnce).
+struct RequestHandling {
+    const Handler& handler;
+    const AnswersAtOnce& answers_at_once;
+    boost::asio::thread_pool::executor_type workers;
+};
+
 // One TLS connection: handshake, then read request → call handler → write
 // response, until the peer or the server closes. Every step runs on the
-// connection's strand; the object lives as long as an operation holds it.
+// connection's strand, except a handler sent to the worker pool, during
+// which the connection does nothing else; the object lives as long as an
+// operation holds it.
 class Session : public std::enable_shared_from_this<Session> {
   public:
     // `socket` must be bound to its own strand. Everything passed by
     // reference must outlive the io_context the socket belongs to.
     Session(boost::asio::ip::tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& settings,
-            const Handler& handler, ConnectionRegistry& registry,
+            RequestHandling handling, ConnectionRegistry& registry,
             const std::atomic<bool>& server_stopping);
     ~Session();
     Session(const Session&) = delete;
@@ -63,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle_request();
     Response call_handler(const Request& request);
+    void respond(const Request& request, Response response);
     void reject(boost::beast::http::status status, std::string reason);
     void send(Response response, bool keep_alive);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
@@ -74,7 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     TlsStream stream_;
     const SessionSettings& settings_;
-    const Handler& handler_;
+    RequestHandling handling_;
     ConnectionRegistry& registry_;
     const std::atomic<bool>& server_stopping_;
     std::string peer_address_;

@@ -145,6 +145,8 @@ class RawConnection {
 struct HandlerState {
     std::atomic<bool> slow_started{false};
     std::atomic<int> calls{0};
+    std::atomic<bool> waiting{false};
+    std::atomic<bool> released{false};
 };
 
 // Echoes what the handler saw, one line per request.
@@ -157,6 +159,21 @@ Handler echo_handler(std::shared_ptr<HandlerState> state) {
         if (request.target() == "/slow") {
             state->slow_started = true;
             std::this_thread::sleep_for(1500ms);
+        }
+        // /wait holds its thread until some .../release request arrives (or
+        // 10 s pass) and says which happened.
+        if (request.target().ends_with("/release")) {
+            state->released = true;
+        }
+        if (request.target() == "/wait") {
+            state->waiting = true;
+            const auto give_up = Clock::now() + 10s;
+            while (!state->released && Clock::now() < give_up) {
+                std::this_thread::sleep_for(10ms);
+            }
+            Response response{http::status::ok, request.version()};
+            response.body() = state->released ? "released\n" : "never released\n";
+            return response;
         }
         const bool presented =
             info.ssl != nullptr && SSL_get0_peer_certificate(info.ssl) != nullptr;
@@ -240,8 +257,10 @@ class NetServerTest : public ::testing::Test {
         return config;
     }
 
-    void start(const ListenerConfig& config, std::function<void()> reload_hook = {}) {
-        server_ = std::make_unique<Server>(config, echo_handler(state_));
+    void start(const ListenerConfig& config, std::function<void()> reload_hook = {},
+               estd::net::AnswersAtOnce answers_at_once = {}) {
+        server_ =
+            std::make_unique<Server>(config, echo_handler(state_), std::move(answers_at_once));
         if (reload_hook) {
             server_->on_reload(std::move(reload_hook));
         }
@@ -263,6 +282,18 @@ class NetServerTest : public ::testing::Test {
         }
         runner_.get();
         return true;
+    }
+
+    // Sends /wait, then `target` while it waits: the wait must end because
+    // `target` was served, not by giving up.
+    void expect_wait_released_by(const std::string& target) {
+        auto waiting =
+            std::async(std::launch::async, [this] { return run_command(curl(url("/wait"))); });
+        ASSERT_TRUE(eventually([&] { return state_->waiting.load(); }, 10s));
+        const auto release = run_command(curl(url(target)));
+        EXPECT_NE(release.output.find("target=" + target), std::string::npos) << release.output;
+        ASSERT_EQ(waiting.wait_for(20s), std::future_status::ready);
+        EXPECT_EQ(waiting.get().output, "released\n");
     }
 
     std::string url(const std::string& target) const {
@@ -566,6 +597,28 @@ TEST_F(NetServerTest, StopLetsInFlightRequestFinishAndRefusesNewConnections) {
     runner_.get();
     EXPECT_LT(Clock::now() - stop_called, 8s);  // drained, not timed out
     EXPECT_EQ(server_->stats().active_connections, 0U);
+}
+
+// One I/O thread: a handler that waits must not keep it from serving the
+// request that ends the wait.
+TEST_F(NetServerTest, AWaitingHandlerDoesNotHoldUpOtherConnections) {
+    auto config = listener();
+    config.threads = 1;
+    config.worker_threads = 2;
+    ASSERT_NO_FATAL_FAILURE(start(config));
+    expect_wait_released_by("/release");
+}
+
+// The only worker is busy: a request the policy answers at once is served
+// on the I/O thread all the same.
+TEST_F(NetServerTest, RequestsAnsweredAtOnceDoNotQueueForAWorker) {
+    auto config = listener();
+    config.threads = 1;
+    config.worker_threads = 1;
+    ASSERT_NO_FATAL_FAILURE(start(config, {}, [](const Request& request) {
+        return request.target().starts_with("/at-once/");
+    }));
+    expect_wait_released_by("/at-once/release");
 }
 
 TEST_F(NetServerTest, ManyConcurrentClients) {

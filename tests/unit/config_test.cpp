@@ -269,6 +269,7 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
         {"CERTCTL_SERVER_PORT", "0"},
         {"CERTCTL_SERVER_TLS_MIN_VERSION", "1.2"},
         {"CERTCTL_SERVER_THREADS", "4"},
+        {"CERTCTL_SERVER_WORKER_THREADS", "32"},
         {"CERTCTL_SERVER_MAX_HEADER_BYTES", "8192"},
         {"CERTCTL_SERVER_MAX_BODY_BYTES", "65536"},
         {"CERTCTL_SERVER_READ_TIMEOUT", "10s"},
@@ -289,6 +290,7 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
     EXPECT_EQ(cfg.listener.port, 0);
     EXPECT_EQ(cfg.listener.tls_min_version, TlsMinVersion::tls1_2);
     EXPECT_EQ(cfg.listener.threads, 4u);
+    EXPECT_EQ(cfg.listener.worker_threads, 32u);
     EXPECT_EQ(cfg.listener.max_header_bytes, 8192u);
     EXPECT_EQ(cfg.listener.max_body_bytes, 65536u);
     EXPECT_EQ(cfg.listener.read_timeout, 10s);
@@ -311,6 +313,7 @@ TEST_F(ConfigTest, RefusesBadListenerValuesNamingTheVariable) {
         {"CERTCTL_SERVER_PORT", "https"},
         {"CERTCTL_SERVER_TLS_MIN_VERSION", "1.1"},
         {"CERTCTL_SERVER_THREADS", "-2"},
+        {"CERTCTL_SERVER_WORKER_THREADS", "2000"},
         {"CERTCTL_SERVER_MAX_BODY_BYTES", "0"},
         {"CERTCTL_SERVER_READ_TIMEOUT", "soon"},
         {"CERTCTL_SERVER_IDLE_TIMEOUT", "0s"},

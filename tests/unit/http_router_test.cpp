@@ -42,5 +42,28 @@ TEST(HttpRouterTest, OtherPathsAreNotEst) {
     EXPECT_FALSE(parse_est_path("/api/v1/audit").has_value());
 }
 
+net::Request request(boost::beast::http::verb method, const char* target) {
+    return net::Request{method, target, 11};
+}
+
+TEST(HttpRouterTest, OnlyRequestsAnsweredFromMemoryRunOnTheIoThread) {
+    using boost::beast::http::verb;
+    for (const char* target :
+         {"/healthz", "/.well-known/est/cacerts", "/.well-known/est/corp/cacerts?x=1",
+          "/.well-known/est/corp/csrattrs"}) {
+        EXPECT_TRUE(Router::answers_at_once(request(verb::get, target))) << target;
+        EXPECT_TRUE(Router::answers_at_once(request(verb::head, target))) << target;
+    }
+    for (const char* target :
+         {"/.well-known/est/corp/simpleenroll", "/.well-known/est/corp/serverkeygen",
+          "/.well-known/est-mtls/corp/cacerts", "/readyz", "/api/v1/audit",
+          "/.well-known/pki/ocsp/MEow", "/.well-known/est/corp/nosuch"}) {
+        EXPECT_FALSE(Router::answers_at_once(request(verb::get, target))) << target;
+    }
+    EXPECT_FALSE(Router::answers_at_once(request(verb::post, "/.well-known/est/corp/cacerts")));
+    EXPECT_FALSE(
+        Router::answers_at_once(request(verb::post, "/.well-known/est/corp/simpleenroll")));
+}
+
 }  // namespace
 }  // namespace estd::http

@@ -26,6 +26,11 @@ class Router {
     Router(est::EstService& est, ReadinessProbe ready);
 
     net::Response handle(const net::Request& req, const net::ConnectionInfo& conn);
+    // For net::Server: requests answered from memory, without waiting on the
+    // store or a signer — /healthz, and GET or HEAD of cacerts and csrattrs
+    // on /.well-known/est/ (their audit row is queued, not waited for).
+    // /readyz asks the issuers; est-mtls reads the store for revocation.
+    static bool answers_at_once(const net::Request& req);
 
     // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client.
     // Set before serving; by default no peer is believed.

@@ -17,6 +17,11 @@ namespace estd::net {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using Handler = std::function<Response(const Request&, const ConnectionInfo&)>;
+// True for a request the handler answers without waiting (from memory): it
+// is handled on the I/O thread that read it. Any other request (one that
+// waits for a store commit, a signer or a query) runs on the worker pool, so
+// I/O threads never wait. Unset: every request goes to the pool.
+using AnswersAtOnce = std::function<bool(const Request&)>;
 
 // A snapshot of the listener's counters, e.g. for a metrics endpoint.
 struct ServerStats {
@@ -28,10 +33,12 @@ struct ServerStats {
 };
 
 // The HTTPS listener: one io_context on N threads, one session per
-// connection, bounded sizes and times, graceful stop.
+// connection, a worker pool for requests that may wait, bounded sizes and
+// times, graceful stop.
 class Server {
   public:
-    Server(const config::ListenerConfig& listener, Handler handler);
+    Server(const config::ListenerConfig& listener, Handler handler,
+           AnswersAtOnce answers_at_once = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
