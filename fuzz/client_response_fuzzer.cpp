@@ -2,7 +2,8 @@
 // by Beast (estctl's body limit), then every EST answer reader on it:
 // cacerts/enroll (base64 or PEM certs-only PKCS#7), csrattrs, serverkeygen
 // multipart (PKCS#8 or EnvelopedData, decrypted with the CSR's key), error
-// text, and the multipart and Content-Type parsers on their own.
+// text, the multipart and Content-Type parsers on their own, and
+// estd-bench's reading of the certificates' keys.
 #include "estd/client/encoding.hpp"
 #include "estd/client/est_client.hpp"
 #include "estd/client/https_client.hpp"
@@ -61,5 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)estd::client::enroll_from_response(*response, "simpleenroll", sent_csr());
     read_serverkeygen(*response);
     read_parts(*response);
+    if (auto der = estd::client::decode_payload(response->body, "answer")) {
+        (void)estd::pki::certs_only_public_key_infos(*der);
+    }
     return 0;
 }

@@ -3,45 +3,17 @@
 #include <climits>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/provider.h>
 
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/certificate_builder.hpp"
 #include "estd/pki/openssl_error.hpp"
+#include "key_deferring_context.hpp"
 
 namespace estd::pki {
 
 namespace {
 
 using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
-using LibraryContextPtr = OpenSslPtr<OSSL_LIB_CTX, OSSL_LIB_CTX_free>;
-
-void unload_provider(OSSL_PROVIDER* provider) {
-    OSSL_PROVIDER_unload(provider);
-}
-using ProviderPtr = OpenSslPtr<OSSL_PROVIDER, unload_provider>;
-
-// OpenSSL 3.0 decodes a request's public key while it parses the request,
-// through its decoder framework: ~1 M instructions, more than verifying the
-// signature (docs/performance.md). Parsed in a library context that holds
-// only the null provider, the key finds no decoder and stays undecoded; it
-// is then built from its bytes (public_key_of).
-struct KeyDeferringContext {
-    KeyDeferringContext() {
-        if (context && !provider) {
-            context.reset();  // requests are then parsed as usual
-        }
-        ERR_clear_error();
-    }
-    LibraryContextPtr context{OSSL_LIB_CTX_new()};
-    // After the context: unloaded before the context is freed.
-    ProviderPtr provider{context ? OSSL_PROVIDER_load(context.get(), "null") : nullptr};
-};
-
-OSSL_LIB_CTX* key_deferring_context() {
-    static const KeyDeferringContext deferring;
-    return deferring.context.get();
-}
 
 EvpPkeyPtr curve_parameters(const char* group) {
     EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -171,6 +143,7 @@ Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
     if (der.size() > static_cast<std::size_t>(LONG_MAX)) {
         return Error::bad_request("CSR is too large");
     }
+    // The key stays undecoded (key_deferring_context); public_key_of builds it.
     const unsigned char* cursor = der.data();
     X509ReqPtr req(reinterpret_cast<X509_REQ*>(
         ASN1_item_d2i_ex(nullptr, &cursor, static_cast<long>(der.size()), ASN1_ITEM_rptr(X509_REQ),

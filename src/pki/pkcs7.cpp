@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 
 #include "estd/pki/openssl_error.hpp"
+#include "key_deferring_context.hpp"
 
 namespace estd::pki {
 
@@ -34,12 +35,17 @@ Result<Bytes> certs_only_der(const std::vector<X509*>& certs) {
     return der;
 }
 
-Result<std::vector<X509Ptr>> parse_certs_only_der(std::span<const std::uint8_t> der) {
+namespace {
+
+// The certificates of a certs-only structure, parsed in `context` (null: the
+// default one).
+Result<Pkcs7Ptr> parse_certs_only(std::span<const std::uint8_t> der, OSSL_LIB_CTX* context) {
     if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
         return Error::bad_request("certs-only structure is empty or too large");
     }
     const unsigned char* cursor = der.data();
-    const Pkcs7Ptr p7(d2i_PKCS7(nullptr, &cursor, static_cast<long>(der.size())));
+    Pkcs7Ptr p7(reinterpret_cast<PKCS7*>(ASN1_item_d2i_ex(
+        nullptr, &cursor, static_cast<long>(der.size()), ASN1_ITEM_rptr(PKCS7), context, nullptr)));
     if (!p7) {
         ERR_clear_error();
         return Error::bad_request("certs-only structure is not valid DER (truncated or garbage)");
@@ -50,15 +56,45 @@ Result<std::vector<X509Ptr>> parse_certs_only_der(std::span<const std::uint8_t> 
     if (!PKCS7_type_is_signed(p7.get()) || p7->d.sign == nullptr) {
         return Error::bad_request("certs-only structure is not a SignedData");
     }
-    const STACK_OF(X509)* stack = p7->d.sign->cert;
+    if (sk_X509_num(p7->d.sign->cert) <= 0) {
+        return Error::bad_request("certs-only structure carries no certificate");
+    }
+    return p7;
+}
+
+}  // namespace
+
+Result<std::vector<X509Ptr>> parse_certs_only_der(std::span<const std::uint8_t> der) {
+    auto p7 = parse_certs_only(der, nullptr);
+    if (!p7) {
+        return std::move(p7).take_error();
+    }
+    const STACK_OF(X509)* stack = (*p7)->d.sign->cert;
     std::vector<X509Ptr> certs;
     for (int i = 0; i < sk_X509_num(stack); ++i) {
         certs.push_back(share(sk_X509_value(stack, i)));
     }
-    if (certs.empty()) {
-        return Error::bad_request("certs-only structure carries no certificate");
-    }
     return certs;
+}
+
+Result<std::vector<Bytes>> certs_only_public_key_infos(std::span<const std::uint8_t> der) {
+    auto p7 = parse_certs_only(der, key_deferring_context());
+    if (!p7) {
+        return std::move(p7).take_error();
+    }
+    const STACK_OF(X509)* stack = (*p7)->d.sign->cert;
+    std::vector<Bytes> infos;
+    for (int i = 0; i < sk_X509_num(stack); ++i) {
+        unsigned char* encoded = nullptr;
+        const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(sk_X509_value(stack, i)), &encoded);
+        const OpenSslBuffer<unsigned char> owned(encoded);
+        if (length <= 0) {
+            ERR_clear_error();
+            return Error::bad_request("a certificate's public key cannot be encoded");
+        }
+        infos.emplace_back(encoded, encoded + length);
+    }
+    return infos;
 }
 
 }  // namespace estd::pki

@@ -2,12 +2,20 @@
 // concurrency), so the load generator does not rot. The full benchmark is
 // bench/run.sh and stays out of CI (docs/performance.md).
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/core_names.h>
 
+#include "estd/net/server.hpp"
+#include "estd/pki/base64.hpp"
+#include "estd/pki/csr.hpp"
+#include "estd/pki/pkcs7.hpp"
 #include "support/daemon.hpp"
+#include "support/test_pki.hpp"
 
 namespace estd::testing {
 namespace {
@@ -96,6 +104,115 @@ TEST_F(BenchSmokeTest, RsaCsrsAndWrongPasswordAreCountedByKind) {
 TEST_F(BenchSmokeTest, IdleConnectionsAreHeld) {
     const auto r = bench("--idle-connections 50 -c 8 --hold 0");
     EXPECT_EQ(r.value("open", 0), 50) << r.dump(2);
+}
+
+// An enrollment stand-in whose answers the test builds: estd-bench must
+// count a certificate for another key as key_mismatch, and accept the CSR's
+// own key encoded another way (a compressed point) than the CSR had it.
+class BenchAnswerCheckTest : public ::testing::Test {
+  protected:
+    enum class Answer { another_key, compressed_point };
+
+    void SetUp() override {
+        dir_ = make_temp_dir("estd-bench-answers");
+        make_dev_pki(dir_ / "pki", "answers");
+        ca_key_ = test::make_ec_key();
+        ca_ = test::make_self_signed_ca("Stand-in CA", ca_key_.get());
+    }
+    void TearDown() override {
+        if (server_) {
+            server_->stop();
+            ASSERT_EQ(runner_.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+        }
+        fs::remove_all(dir_);
+    }
+
+    void start(Answer answer) {
+        config::ListenerConfig listener;
+        listener.port = 0;
+        listener.threads = 1;
+        listener.tls_cert_path = (dir_ / "pki/tls.crt").string();
+        listener.tls_key_path = (dir_ / "pki/tls.key").string();
+        server_ = std::make_unique<net::Server>(
+            listener, [this, answer](const net::Request& request, const net::ConnectionInfo&) {
+                return respond(request, answer);
+            });
+        const auto opened = server_->open();
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        runner_ = std::async(std::launch::async, [server = server_.get()] { server->run(); });
+    }
+
+    static pki::Bytes der_of(const X509_PUBKEY* info) {
+        unsigned char* der = nullptr;
+        const int length = i2d_X509_PUBKEY(info, &der);
+        const pki::OpenSslBuffer<unsigned char> owned(der);
+        return length > 0 ? pki::Bytes(der, der + length) : pki::Bytes{};
+    }
+
+    net::Response respond(const net::Request& request, Answer answer) {
+        namespace http = boost::beast::http;
+        net::Response response{http::status::bad_request, request.version()};
+        const auto der = pki::base64_decode_lenient(request.body());
+        if (!der) {
+            return response;
+        }
+        auto csr = pki::Csr::from_der(*der);
+        if (!csr) {
+            return response;
+        }
+        auto key = test::make_ec_key();
+        if (answer == Answer::compressed_point) {
+            key.reset(EVP_PKEY_dup(csr->public_key()));
+            EVP_PKEY_set_utf8_string_param(key.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                           "compressed");
+        }
+        test::CaOptions leaf;
+        leaf.ca = false;
+        const auto cert =
+            test::make_certificate("stand-in", key.get(), ca_.get(), ca_key_.get(), leaf);
+        if (der_of(X509_get_X509_PUBKEY(cert.get())) ==
+            der_of(X509_REQ_get_X509_PUBKEY(csr->get()))) {
+            response.result(http::status::internal_server_error);  // the test would prove nothing
+            return response;
+        }
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "application/pkcs7-mime");
+        response.body() = pki::base64_encode_lines(*pki::certs_only_der({cert.get()}));
+        response.prepare_payload();
+        return response;
+    }
+
+    CommandResult bench() {
+        return run_command(
+            std::string(ESTD_BENCH_BINARY) + " --url https://127.0.0.1:" +
+            std::to_string(server_->port()) + " --cacert '" + (dir_ / "pki/root-ca.crt").string() +
+            "' --json --scenario enroll-keepalive --profile anon -n 4 --pool-size 2");
+    }
+
+    fs::path dir_;
+    pki::EvpPkeyPtr ca_key_;
+    pki::X509Ptr ca_;
+    std::unique_ptr<net::Server> server_;
+    std::future<void> runner_;
+};
+
+TEST_F(BenchAnswerCheckTest, CertificateForAnotherKeyIsAKeyMismatch) {
+    start(Answer::another_key);
+    const auto result = bench();
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    const auto r = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(r.is_discarded()) << result.output;
+    EXPECT_EQ(r["errors"].value("key_mismatch", 0), 4) << r.dump(2);
+    EXPECT_EQ(r.value("requests_ok", -1), 0) << r.dump(2);
+}
+
+TEST_F(BenchAnswerCheckTest, SameKeyEncodedAnotherWayMatches) {
+    start(Answer::compressed_point);
+    const auto result = bench();
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const auto r = nlohmann::json::parse(result.output, nullptr, false);
+    ASSERT_FALSE(r.is_discarded()) << result.output;
+    EXPECT_EQ(r.value("requests_ok", 0), 4) << r.dump(2);
 }
 
 #else

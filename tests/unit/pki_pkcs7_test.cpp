@@ -39,6 +39,27 @@ TEST_F(PkiPkcs7, RoundTripsCertificatesInOrder) {
     EXPECT_EQ(X509_cmp((*certs)[1].get(), root.get()), 0);
 }
 
+Bytes public_key_info(EVP_PKEY* key) {
+    unsigned char* der = nullptr;
+    const int length = i2d_PUBKEY(key, &der);
+    const OpenSslBuffer<unsigned char> owned(der);
+    return length > 0 ? Bytes(der, der + length) : Bytes{};
+}
+
+TEST_F(PkiPkcs7, ReadsEachCertificatesPublicKeyInfoInOrder) {
+    const auto rsa_key = test::make_rsa_key();
+    const auto rsa_leaf =
+        test::make_intermediate("PKCS7 RSA", rsa_key.get(), root.get(), root_key.get());
+    const auto der = certs_only_der({intermediate.get(), rsa_leaf.get(), root.get()});
+    ASSERT_TRUE(der.ok()) << der.error().message;
+    const auto infos = certs_only_public_key_infos(*der);
+    ASSERT_TRUE(infos.ok()) << infos.error().message;
+    ASSERT_EQ(infos->size(), 3U);
+    EXPECT_EQ((*infos)[0], public_key_info(intermediate_key.get()));
+    EXPECT_EQ((*infos)[1], public_key_info(rsa_key.get()));
+    EXPECT_EQ((*infos)[2], public_key_info(root_key.get()));
+}
+
 TEST_F(PkiPkcs7, IsSignedDataWithNoSignersAndDetachedDataContent) {
     const auto der = certs_only_der({root.get()});
     ASSERT_TRUE(der.ok());
@@ -67,6 +88,11 @@ TEST_F(PkiPkcs7, ParseRefusesGarbageTruncationAndTrailingData) {
     const Bytes garbage{1, 2, 3, 4, 5};
     EXPECT_FALSE(parse_certs_only_der(garbage).ok());
     EXPECT_FALSE(parse_certs_only_der({}).ok());
+    using Input = std::span<const std::uint8_t>;
+    for (const Input bad :
+         {Input(*der).first(der->size() - 1), Input(trailing), Input(garbage), Input{}}) {
+        EXPECT_FALSE(certs_only_public_key_infos(bad).ok());
+    }
 }
 
 TEST_F(PkiPkcs7, OpensslCliPrintsTheCertificates) {
