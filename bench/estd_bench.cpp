@@ -295,14 +295,12 @@ std::optional<std::vector<PoolEntry>> make_pool(const std::string& key_type, uns
             error = "CSR: " + der.error().message;
             return std::nullopt;
         }
-        unsigned char* info = nullptr;
-        const int info_length = i2d_PUBKEY(key->get(), &info);
-        const estd::pki::OpenSslBuffer<unsigned char> owned(info);
-        if (info_length <= 0) {
+        auto public_key_info = estd::pki::public_key_info_der(key->get());
+        if (public_key_info.empty()) {
             error = "cannot encode a CSR's public key";
             return std::nullopt;
         }
-        pool.push_back({base64_one_line(*der), std::move(*key), Bytes(info, info + info_length)});
+        pool.push_back({base64_one_line(*der), std::move(*key), std::move(public_key_info)});
     }
     return pool;
 }

@@ -38,13 +38,8 @@ std::string fingerprint(X509* cert) {
 std::string public_key_hash(X509* cert) {
     // The SubjectPublicKeyInfo as the certificate carries it: i2d_PUBKEY on
     // the decoded key would run it through the OpenSSL 3 encoder.
-    unsigned char* raw = nullptr;
-    const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &raw);
-    if (length <= 0) {
-        return {};
-    }
-    const pki::OpenSslBuffer<unsigned char> der(raw);
-    return sha256_hex(der.get(), static_cast<std::size_t>(length));
+    const auto der = pki::public_key_info_der(X509_get_X509_PUBKEY(cert));
+    return der.empty() ? std::string{} : sha256_hex(der.data(), der.size());
 }
 
 // How the caller authenticated, as far as the record needs to say.

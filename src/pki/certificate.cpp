@@ -138,6 +138,16 @@ std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
     return system_clock::time_point{instant};
 }
 
+// Takes an i2d_* result: its buffer is freed, its bytes copied.
+Bytes owned_der(unsigned char* der, int length) {
+    const OpenSslBuffer<unsigned char> owned(der);
+    if (length <= 0) {
+        ERR_clear_error();
+        return {};
+    }
+    return Bytes(der, der + length);
+}
+
 }  // namespace
 
 Result<std::vector<X509Ptr>> parse_certificates_pem(std::string_view pem) {
@@ -345,6 +355,18 @@ bool same_public_key(EVP_PKEY* a, EVP_PKEY* b) {
     const bool same = EVP_PKEY_eq(a, b) == 1;
     ERR_clear_error();  // a type mismatch leaves an error behind
     return same;
+}
+
+Bytes public_key_info_der(const X509_PUBKEY* info) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509_PUBKEY(info, &der);
+    return owned_der(der, length);
+}
+
+Bytes public_key_info_der(const EVP_PKEY* key) {
+    unsigned char* der = nullptr;
+    const int length = i2d_PUBKEY(key, &der);
+    return owned_der(der, length);
 }
 
 std::string chain_position(std::size_t index) {

@@ -67,14 +67,10 @@ EvpPkeyPtr ec_public_key(EVP_PKEY* curve, const unsigned char* point, int length
 
 // Any key shape, through the library's decoder (as d2i_X509_REQ would).
 EvpPkeyPtr decoded_public_key(const X509_PUBKEY* info) {
-    unsigned char* der = nullptr;
-    const int length = i2d_X509_PUBKEY(info, &der);
-    const OpenSslBuffer<unsigned char> owned(der);
-    if (length <= 0) {
-        return {};
-    }
-    const unsigned char* cursor = der;
-    return EvpPkeyPtr(d2i_PUBKEY(nullptr, &cursor, length));
+    const Bytes der = public_key_info_der(info);
+    const unsigned char* cursor = der.data();
+    return der.empty() ? EvpPkeyPtr{}
+                       : EvpPkeyPtr(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
 }
 
 // The key a SubjectPublicKeyInfo carries: named-curve EC and RSA keys

@@ -3,6 +3,7 @@
 #include <climits>
 #include <openssl/err.h>
 
+#include "estd/pki/certificate.hpp"
 #include "estd/pki/openssl_error.hpp"
 #include "key_deferring_context.hpp"
 
@@ -85,14 +86,10 @@ Result<std::vector<Bytes>> certs_only_public_key_infos(std::span<const std::uint
     const STACK_OF(X509)* stack = (*p7)->d.sign->cert;
     std::vector<Bytes> infos;
     for (int i = 0; i < sk_X509_num(stack); ++i) {
-        unsigned char* encoded = nullptr;
-        const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(sk_X509_value(stack, i)), &encoded);
-        const OpenSslBuffer<unsigned char> owned(encoded);
-        if (length <= 0) {
-            ERR_clear_error();
+        infos.push_back(public_key_info_der(X509_get_X509_PUBKEY(sk_X509_value(stack, i))));
+        if (infos.back().empty()) {
             return Error::bad_request("a certificate's public key cannot be encoded");
         }
-        infos.emplace_back(encoded, encoded + length);
     }
     return infos;
 }

@@ -12,6 +12,7 @@
 
 #include "estd/net/server.hpp"
 #include "estd/pki/base64.hpp"
+#include "estd/pki/certificate.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/pki/pkcs7.hpp"
 #include "support/daemon.hpp"
@@ -142,13 +143,6 @@ class BenchAnswerCheckTest : public ::testing::Test {
         runner_ = std::async(std::launch::async, [server = server_.get()] { server->run(); });
     }
 
-    static pki::Bytes der_of(const X509_PUBKEY* info) {
-        unsigned char* der = nullptr;
-        const int length = i2d_X509_PUBKEY(info, &der);
-        const pki::OpenSslBuffer<unsigned char> owned(der);
-        return length > 0 ? pki::Bytes(der, der + length) : pki::Bytes{};
-    }
-
     net::Response respond(const net::Request& request, Answer answer) {
         namespace http = boost::beast::http;
         net::Response response{http::status::bad_request, request.version()};
@@ -170,8 +164,8 @@ class BenchAnswerCheckTest : public ::testing::Test {
         leaf.ca = false;
         const auto cert =
             test::make_certificate("stand-in", key.get(), ca_.get(), ca_key_.get(), leaf);
-        if (der_of(X509_get_X509_PUBKEY(cert.get())) ==
-            der_of(X509_REQ_get_X509_PUBKEY(csr->get()))) {
+        if (pki::public_key_info_der(X509_get_X509_PUBKEY(cert.get())) ==
+            pki::public_key_info_der(X509_REQ_get_X509_PUBKEY(csr->get()))) {
             response.result(http::status::internal_server_error);  // the test would prove nothing
             return response;
         }

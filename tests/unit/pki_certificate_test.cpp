@@ -188,5 +188,16 @@ TEST(PkiCertificate, SamePublicKeyComparesPublicHalves) {
     EXPECT_FALSE(same_public_key(nullptr, key.get()));
 }
 
+TEST(PkiCertificate, PublicKeyInfoAsCarriedEqualsTheKeysEncoding) {
+    for (const auto& key :
+         {test::make_ec_key(), test::make_ec_key("P-384"), test::make_rsa_key()}) {
+        const auto ca = test::make_self_signed_ca("Key info", key.get());
+        const Bytes carried = public_key_info_der(X509_get_X509_PUBKEY(ca.get()));
+        EXPECT_FALSE(carried.empty());
+        EXPECT_EQ(carried, public_key_info_der(key.get()));
+    }
+    EXPECT_TRUE(public_key_info_der(static_cast<const X509_PUBKEY*>(nullptr)).empty());
+}
+
 }  // namespace
 }  // namespace estd::pki

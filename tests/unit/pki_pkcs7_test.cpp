@@ -39,13 +39,6 @@ TEST_F(PkiPkcs7, RoundTripsCertificatesInOrder) {
     EXPECT_EQ(X509_cmp((*certs)[1].get(), root.get()), 0);
 }
 
-Bytes public_key_info(EVP_PKEY* key) {
-    unsigned char* der = nullptr;
-    const int length = i2d_PUBKEY(key, &der);
-    const OpenSslBuffer<unsigned char> owned(der);
-    return length > 0 ? Bytes(der, der + length) : Bytes{};
-}
-
 TEST_F(PkiPkcs7, ReadsEachCertificatesPublicKeyInfoInOrder) {
     const auto rsa_key = test::make_rsa_key();
     const auto rsa_leaf =
@@ -55,9 +48,9 @@ TEST_F(PkiPkcs7, ReadsEachCertificatesPublicKeyInfoInOrder) {
     const auto infos = certs_only_public_key_infos(*der);
     ASSERT_TRUE(infos.ok()) << infos.error().message;
     ASSERT_EQ(infos->size(), 3U);
-    EXPECT_EQ((*infos)[0], public_key_info(intermediate_key.get()));
-    EXPECT_EQ((*infos)[1], public_key_info(rsa_key.get()));
-    EXPECT_EQ((*infos)[2], public_key_info(root_key.get()));
+    EXPECT_EQ((*infos)[0], public_key_info_der(intermediate_key.get()));
+    EXPECT_EQ((*infos)[1], public_key_info_der(rsa_key.get()));
+    EXPECT_EQ((*infos)[2], public_key_info_der(root_key.get()));
 }
 
 TEST_F(PkiPkcs7, IsSignedDataWithNoSignersAndDetachedDataContent) {

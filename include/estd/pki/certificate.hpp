@@ -43,4 +43,10 @@ std::vector<std::string> subject_alt_names(X509* cert);
 // True when `key` is the public half of / equal to the key in `cert`.
 bool same_public_key(EVP_PKEY* a, EVP_PKEY* b);
 
+// A SubjectPublicKeyInfo in DER; empty when it cannot be encoded. From an
+// X509_PUBKEY as parsed (no key decoded or encoded), or from a key (through
+// OpenSSL's encoder).
+Bytes public_key_info_der(const X509_PUBKEY* info);
+Bytes public_key_info_der(const EVP_PKEY* key);
+
 }  // namespace estd::pki
