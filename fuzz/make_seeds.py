@@ -8,8 +8,10 @@ requests, certs-only PKCS#7, a serverkeygen multipart answer, an env file.
 import base64
 import datetime
 import pathlib
+import urllib.parse
 
 from cryptography import x509
+from cryptography.x509 import ocsp
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -82,6 +84,38 @@ def http_response(status, reason, content_type, body):
     return "\r\n".join(head) + "\r\n\r\n" + body
 
 
+def write_operator_seeds(plain_csr):
+    """The operator API (the fuzzer's keys) and the CRL/OCSP routes, each
+    after an enrollment so the store has a certificate to list or revoke."""
+    enroll = http_request("POST", "/.well-known/est/simpleenroll", b64_lines(plain_csr),
+                          ["Content-Type: application/pkcs10"])
+    admin = "Authorization: Bearer fuzz-admin-key"
+    reader = "Authorization: Bearer fuzz-reader-key"
+    json_type = "Content-Type: application/json"
+    write("operator_api", "operator_enroll_then_list",
+          enroll + http_request("GET", "/api/v1/est/certificates?limit=5&include=pem&issuer_id=iss-local",
+                                headers=[reader]))
+    write("operator_api", "operator_enroll_then_bulk_revoke",
+          enroll + http_request("POST", "/api/v1/est/certificates/bulk-revoke",
+                                '{"common_name":"device-1","reason":"keyCompromise"}',
+                                [admin, json_type])
+          + http_request("GET", "/.well-known/pki/crls/iss-local.crl"))
+    write("operator_api", "operator_audit_profiles_reload",
+          http_request("GET", "/api/v1/audit?limit=3&action_prefix=est_", headers=[admin])
+          + http_request("GET", "/api/v1/admin/est/profiles", headers=[admin])
+          + http_request("POST", "/api/v1/admin/est/reload-trust", '{"path_id":"fleet"}',
+                         [admin, json_type]))
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate(ca_key, "Seed CA", ca=True)
+    leaf = certificate(ec.generate_private_key(ec.SECP256R1()), "device-1", ca_key, "Seed CA")
+    ocsp_request = (ocsp.OCSPRequestBuilder().add_certificate(leaf, ca, hashes.SHA1()).build()
+                    .public_bytes(serialization.Encoding.DER))
+    write("operator_api", "pki_ca_and_ocsp_get",
+          http_request("GET", "/.well-known/pki/certs/iss-local.crt")
+          + http_request("GET", "/.well-known/pki/ocsp/"
+                         + urllib.parse.quote(base64.b64encode(ocsp_request).decode(), safe="")))
+
+
 def main():
     device_key = ec.generate_private_key(ec.SECP256R1())
     plain = csr(device_key, "device-1", sans=["device-1.example.com"])
@@ -122,6 +156,7 @@ def main():
           + f"{len(b64_lines(bound)):x}\r\n{b64_lines(bound)}\r\n0\r\n\r\n")
     write("http_router", "pipelined_healthz_mtls",
           http_request("GET", "/healthz") + http_request("GET", "/.well-known/est-mtls/fleet/cacerts"))
+    write_operator_seeds(plain)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = certificate(ca_key, "Seed CA", ca=True)

@@ -1,0 +1,206 @@
+#include "support/router_fixture.hpp"
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+
+#include "estd/audit/audit_log.hpp"
+#include "estd/audit/counters.hpp"
+#include "estd/audit/fan_out.hpp"
+#include "estd/auth/client_address.hpp"
+#include "estd/config/config.hpp"
+#include "estd/core/parse_message.hpp"
+#include "estd/est/est_profile.hpp"
+#include "estd/est/est_service.hpp"
+#include "estd/http/admin_api.hpp"
+#include "estd/http/pki_routes.hpp"
+#include "estd/http/router.hpp"
+#include "estd/pki/certificate.hpp"
+#include "estd/policy/certificate_profile.hpp"
+#include "estd/revocation/crl_publisher.hpp"
+#include "estd/revocation/ocsp_responder.hpp"
+#include "estd/store/sqlite_store.hpp"
+#include "support/fuzz_support.hpp"
+#include "support/profiles.hpp"
+
+namespace estd::fuzz {
+
+namespace {
+
+namespace beast_http = boost::beast::http;
+using config::EstProfileConfig;
+
+// Without a store, audit events are produced and formatted by the service;
+// where they go is not under test.
+class DiscardingSink final : public audit::AuditSink {
+  public:
+    Status record(const audit::AuditEvent& /*event*/) override { return Ok{}; }
+};
+
+EstProfileConfig profile_config(const std::string& path_id) {
+    EstProfileConfig cfg;
+    cfg.name = path_id.empty() ? "legacy" : path_id;
+    cfg.path_id = path_id;
+    cfg.env_prefix = "CERTCTL_EST_PROFILE_" + cfg.name + "_";
+    return cfg;
+}
+
+std::shared_ptr<const policy::CertificateProfile> ec_keygen_profile() {
+    auto cfg = open_certificate_profile();
+    cfg.id = "cp-ec";
+    // serverkeygen generates the first allowed kind: EC keeps each run fast.
+    cfg.allowed_key_algorithms = std::vector<config::KeyAlgorithm>{
+        {config::KeyAlgorithm::Type::ec_p256, 0}, {config::KeyAlgorithm::Type::ed25519, 0}};
+    return std::make_shared<const policy::CertificateProfile>(std::move(cfg));
+}
+
+std::vector<est::EstProfile> make_profiles() {
+    auto& pki = test_pki();
+    const auto ec_profile = ec_keygen_profile();
+    const auto strict =
+        std::make_shared<const policy::CertificateProfile>(strict_certificate_profile());
+
+    std::vector<std::pair<EstProfileConfig, est::EstProfileBindings>> wanted;
+    auto legacy = profile_config("");
+    wanted.push_back({legacy, {ec_profile, "https://est.example.com"}});
+    auto corp = profile_config("corp");
+    corp.auth_basic = true;
+    corp.enrollment_password = "fuzz-password";
+    corp.serverkeygen_enabled = true;
+    wanted.push_back({corp, {ec_profile, {}}});
+    auto plain_keys = profile_config("plain");
+    plain_keys.serverkeygen_enabled = true;
+    plain_keys.serverkeygen_key_encryption = config::ServerKeygenEncryption::none;
+    plain_keys.rate_limit_per_principal_24h = 5;
+    wanted.push_back({plain_keys, {ec_profile, {}}});
+    auto fleet = profile_config("fleet");
+    fleet.mtls_enabled = true;
+    fleet.auth_mtls = true;
+    fleet.mtls_trust_bundle_path = pki.ca_cert_path;
+    wanted.push_back({fleet, {strict, {}}});
+    auto bound = profile_config("bound");
+    bound.channel_binding_required = true;
+    wanted.push_back({bound, {strict, {}}});
+
+    std::vector<est::EstProfile> profiles;
+    for (const auto& [cfg, bindings] : wanted) {
+        auto made = est::make_est_profile(cfg, *pki.issuer, bindings);
+        if (!made) {
+            throw std::runtime_error("fuzz profile " + cfg.name + ": " + made.error().message);
+        }
+        profiles.push_back(std::move(made).value());
+    }
+    return profiles;
+}
+
+// Parses one request from the front of `rest`. Consumed bytes are removed
+// from `rest`; nullopt when no complete request could be read.
+std::optional<net::Request> next_request(std::string_view& rest) {
+    beast_http::request_parser<beast_http::string_body> parser;
+    // What the listener uses by default (config::ListenerConfig).
+    parser.header_limit(static_cast<std::uint32_t>(config::ListenerConfig{}.max_header_bytes));
+    parser.body_limit(static_cast<std::uint64_t>(config::ListenerConfig{}.max_body_bytes));
+    if (!parse_message(parser, rest)) {
+        return std::nullopt;
+    }
+    return parser.release();
+}
+
+}  // namespace
+
+struct RouterFixture::Parts {
+    test::TempDir data;
+    DiscardingSink discarding;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<audit::StoreAuditSink> store_audit;
+    std::unique_ptr<audit::ProfileCounters> counters;
+    std::unique_ptr<est::EstService> service;
+    std::unique_ptr<revocation::CrlPublisher> crls;
+    std::unique_ptr<revocation::OcspResponder> ocsp;
+    std::unique_ptr<http::PkiRoutes> pki_routes;
+    std::unique_ptr<http::AdminApi> admin;
+    std::unique_ptr<http::Router> router;
+
+    void open_store() {
+        auto opened = store::open_sqlite_store(data.path() / "estd.db");
+        if (!opened) {
+            throw std::runtime_error("fuzz store: " + opened.error().message);
+        }
+        store = std::move(*opened);
+        store_audit = std::make_unique<audit::StoreAuditSink>(*store);
+    }
+
+    // As the daemon mounts them (app/operator_services.cpp).
+    void mount_operator_routes() {
+        auto& pki = test_pki();
+        const std::vector<issuer::Issuer*> issuers{pki.issuer.get()};
+        crls = std::make_unique<revocation::CrlPublisher>(issuers, *store, std::chrono::hours(1));
+        ocsp = std::make_unique<revocation::OcspResponder>(issuers, *store, std::chrono::hours(1));
+        const auto ca_der = pki::certificate_der(pki.issuer->ca_certificate());
+        pki_routes = std::make_unique<http::PkiRoutes>(
+            *crls, *ocsp,
+            http::PkiRoutes::CaCertificates{
+                {pki.issuer->id(), std::string(ca_der.begin(), ca_der.end())}});
+        http::AdminApi::Dependencies deps;
+        deps.keys = {{"fuzz-admin", kAdminKey, true}, {"fuzz-reader", kReaderKey, false}};
+        deps.store = store.get();
+        deps.est = service.get();
+        deps.counters = counters.get();
+        deps.audit = store_audit.get();
+        deps.crls = crls.get();
+        admin = std::make_unique<http::AdminApi>(std::move(deps));
+        router->mount_admin_api(*admin);
+        router->mount_pki_routes(*pki_routes);
+    }
+};
+
+RouterFixture::RouterFixture(Routes routes) : parts_(std::make_unique<Parts>()) {
+    auto& p = *parts_;
+    const bool operator_routes = routes == Routes::with_operator_routes;
+    if (operator_routes) {
+        p.open_store();
+    }
+    auto profiles = make_profiles();
+    std::vector<std::string> names;
+    for (const auto& profile : profiles) {
+        names.push_back(profile.name());
+    }
+    p.counters = std::make_unique<audit::ProfileCounters>(names);
+    audit::AuditSink& sink = operator_routes ? static_cast<audit::AuditSink&>(*p.store_audit)
+                                             : static_cast<audit::AuditSink&>(p.discarding);
+    p.service = std::make_unique<est::EstService>(std::move(profiles), sink, *p.counters,
+                                                  std::chrono::hours(24));
+    if (operator_routes) {
+        p.service->use_store(*p.store);
+    }
+    p.router = std::make_unique<http::Router>(*p.service, [] { return true; });
+    auto proxies = auth::TrustedProxies::parse({"192.0.2.0/24", "2001:db8::/32"});
+    if (!proxies) {
+        throw std::runtime_error("fuzz proxies: " + proxies.error().message);
+    }
+    p.router->trust_proxies(std::move(proxies).value());
+    if (operator_routes) {
+        p.mount_operator_routes();
+    }
+}
+
+RouterFixture::~RouterFixture() = default;
+
+void RouterFixture::serve(std::string_view input) {
+    const net::ConnectionInfo conn{"192.0.2.7", tls_connection(TLS1_3_VERSION).server.get()};
+    // A few pipelined requests, so one can change what the next one meets.
+    for (int i = 0; i < 4 && !input.empty(); ++i) {
+        const auto request = next_request(input);
+        if (!request) {
+            break;
+        }
+        const auto response = parts_->router->handle(*request, conn);
+        (void)response.result_int();
+    }
+}
+
+}  // namespace estd::fuzz
