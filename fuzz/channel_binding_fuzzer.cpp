@@ -52,16 +52,11 @@ std::optional<Bytes> with_binding(const Bytes& der, Slot slot, const Bytes& bind
             : X509_REQ_add1_attr_by_NID(req.get(), NID_pkcs9_challengePassword, MBSTRING_UTF8,
                                         reinterpret_cast<const unsigned char*>(password.data()),
                                         static_cast<int>(password.size()));
-    unsigned char* out = nullptr;
-    const int length = added == 1 && X509_REQ_sign(req.get(), key, EVP_sha256()) > 0
-                           ? i2d_X509_REQ(req.get(), &out)
-                           : 0;
-    const estd::pki::OpenSslBuffer<unsigned char> owned(out);
-    if (length <= 0) {
+    if (added != 1) {
         ERR_clear_error();
         return std::nullopt;
     }
-    return Bytes(out, out + length);
+    return estd::fuzz::signed_request_der(req.get(), key);
 }
 
 // A CSR that carries exactly `ssl`'s binding must pass on `ssl`.

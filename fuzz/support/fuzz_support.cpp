@@ -91,18 +91,22 @@ TestPki& test_pki() {
 std::optional<pki::Bytes> resigned_csr(std::span<const std::uint8_t> der, EVP_PKEY* key) {
     const unsigned char* cursor = der.data();
     pki::X509ReqPtr req(d2i_X509_REQ(nullptr, &cursor, static_cast<long>(der.size())));
-    if (!req) {
+    if (!req || X509_REQ_set_pubkey(req.get(), key) != 1) {
         ERR_clear_error();
         return std::nullopt;
     }
+    return signed_request_der(req.get(), key);
+}
+
+std::optional<pki::Bytes> signed_request_der(X509_REQ* req, EVP_PKEY* key) {
     // Ed25519 signs without a separate digest.
     const EVP_MD* digest = EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
-    if (X509_REQ_set_pubkey(req.get(), key) != 1 || X509_REQ_sign(req.get(), key, digest) <= 0) {
+    if (X509_REQ_sign(req, key, digest) <= 0) {
         ERR_clear_error();
         return std::nullopt;
     }
     unsigned char* out = nullptr;
-    const int length = i2d_X509_REQ(req.get(), &out);
+    const int length = i2d_X509_REQ(req, &out);
     if (length <= 0) {
         ERR_clear_error();
         return std::nullopt;

@@ -49,6 +49,8 @@ TestPki& test_pki();
 // it, so that everything after the proof-of-possession check sees the
 // mutated content. nullopt when `der` is not an X509_REQ at all.
 std::optional<pki::Bytes> resigned_csr(std::span<const std::uint8_t> der, EVP_PKEY* key);
+// `req` signed by `key` (its public key left as it is), DER encoded.
+std::optional<pki::Bytes> signed_request_der(X509_REQ* req, EVP_PKEY* key);
 
 using SslPtr = pki::OpenSslPtr<SSL, SSL_free>;
 
