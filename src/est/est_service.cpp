@@ -11,6 +11,7 @@
 #include "estd/est/wire.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
+#include "estd/pki/crl.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/policy/key_algorithm.hpp"
 
@@ -93,8 +94,7 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
 
     Result<Outcome> outcome = dispatch(*profile, req, conn, ctx, route);
     if (auto audited = record(*profile, ctx, route.operation, outcome); !audited) {
-        // Fail closed: the certificate (already in the store) is withheld.
-        outcome = std::move(audited).take_error();
+        outcome = withhold(*profile, outcome->serial, std::move(audited).take_error());
         (void)record(*profile, ctx, route.operation, outcome);
     }
     if (!outcome) {
@@ -368,10 +368,9 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
     if (!written) {
         spdlog::error("audit: {}", written.error().message);
         if (outcome && is_enrollment(op)) {
-            // Not counted as a success: the caller turns it into a failure.
+            // Not counted as a success: the caller withholds the certificate.
             return Error{503, std::string(failure_code(op)),
-                         "the certificate was issued but is withheld: its audit record could "
-                         "not be written to the audit log; try again later"};
+                         "its audit record could not be written to the audit log"};
         }
     }
     counters_.increment(event.profile, event.action);
@@ -379,6 +378,33 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
         counters_.increment(event.profile, event.operation_action);
     }
     return Ok{};
+}
+
+// Fail closed: the certificate is not delivered. Its row is already committed,
+// so it is revoked there too: no client holds it, and the inventory and OCSP
+// must not show it as good.
+Error EstService::withhold(const EstProfile& profile, const std::string& serial, Error why) const {
+    const std::string& issuer_id = profile.config.issuer_id;
+    bool revoked = false;
+    std::string not_revoked;
+    if (store_ != nullptr) {
+        store::RevocationRequest request;
+        request.criteria.issuer_id = issuer_id;
+        request.criteria.serials = {serial};
+        request.reason = pki::kCrlReasonCessationOfOperation;
+        request.actor = std::string(kWithheldActor);
+        request.revoked_at = std::chrono::system_clock::now();
+        auto done = store_->revoke(request);
+        revoked = done && !done->empty();
+        if (!done) {
+            not_revoked = " (could not be revoked: " + done.error().message + ")";
+        }
+    }
+    spdlog::error("certificate {} of issuer {} withheld{}{}: {}", serial, issuer_id,
+                  revoked ? " and revoked" : "", not_revoked, why.message);
+    why.message = "the certificate (serial " + serial + ") was issued but is withheld" +
+                  (revoked ? " and revoked" : "") + ": " + why.message + "; try again later";
+    return why;
 }
 
 }  // namespace estd::est

@@ -1,8 +1,9 @@
 // A full disk under the audit log or the store fails enrollments closed:
-// 503 naming what failed, no certificate without its record, estd stays up
-// and serves again once space returns. Real write failures without root:
-// the audit log is a symlink to /dev/full (ENOSPC on every write); the store
-// runs under a lowered RLIMIT_FSIZE (EFBIG), lifted again with prlimit.
+// 503 naming what failed, no certificate without its record (one withheld
+// for want of its audit line is revoked), estd stays up and serves again once
+// space returns. Real write failures without root: the audit log is a
+// symlink to /dev/full (ENOSPC on every write); the store runs under a
+// lowered RLIMIT_FSIZE (EFBIG), lifted again with prlimit.
 
 #include <chrono>
 #include <filesystem>
@@ -84,17 +85,18 @@ class FailClosedTest : public ::testing::Test {
         return answer;
     }
 
-    // Certificates estd has recorded.
-    std::size_t recorded() {
+    // Certificates estd has recorded, as the operator API lists them.
+    nlohmann::json listed(const std::string& query = "") {
         const auto out =
             sh("curl -s --max-time 10 --cacert pki/root-ca.crt -H 'Authorization: "
                "Bearer " +
                std::string(kAdminKey) + "' 'https://127.0.0.1:" + std::to_string(daemon_.port()) +
-               "/api/v1/est/certificates?limit=500'");
+               "/api/v1/est/certificates?limit=500" + query + "'");
         const auto answer = nlohmann::json::parse(out, nullptr, false);
         EXPECT_TRUE(answer.is_object()) << out;
-        return answer.is_object() ? answer["certificates"].size() : 0;
+        return answer.is_object() ? answer["certificates"] : nlohmann::json::array();
     }
+    std::size_t recorded() { return listed().size(); }
 
     std::uintmax_t size_of(const char* rel) const {
         std::error_code ec;
@@ -121,6 +123,14 @@ TEST_F(FailClosedTest, AuditLogOnAFullDiskWithholdsTheCertificate) {
                  std::to_string(daemon_.port()) + "/.well-known/est/cacerts"),
               "200");
     EXPECT_NE(daemon_.log().find("No space left on device"), std::string::npos);
+    // The three were signed and recorded but no client has them: revoked.
+    EXPECT_TRUE(listed("&status=active").empty());
+    const auto revoked = listed("&status=revoked");
+    ASSERT_EQ(revoked.size(), 3U) << revoked.dump();
+    for (const auto& cert : revoked) {
+        EXPECT_EQ(cert["revocation"]["reason"], "cessationOfOperation") << cert.dump();
+        EXPECT_EQ(cert["revocation"]["revoked_by"], "estd: withheld, audit record not written");
+    }
 }
 
 TEST_F(FailClosedTest, StoreOnAFullDiskFailsClosedAndRecovers) {

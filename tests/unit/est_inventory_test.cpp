@@ -7,6 +7,7 @@
 #include "estd/http/router.hpp"
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/pki/base64.hpp"
+#include "estd/pki/crl.hpp"
 #include "estd/store/sqlite_store.hpp"
 #include "support/test_pki.hpp"
 
@@ -35,12 +36,18 @@ class FullDiskSink final : public audit::AuditSink {
     std::vector<audit::AuditEvent> events;
 };
 
-// The real store, except that certificate writes fail (disk full).
+// The real store, except that certificate writes (or revocations) fail: disk
+// full.
 class FullDiskStore final : public store::Store {
   public:
-    explicit FullDiskStore(store::Store& inner) : inner_(inner) {}
-    Status add_certificate(const store::CertificateRecord&) override {
-        return Error::internal("store: database or disk is full");
+    enum class Failing { certificate_writes, revocations };
+    explicit FullDiskStore(store::Store& inner, Failing failing = Failing::certificate_writes)
+        : inner_(inner), failing_(failing) {}
+    Status add_certificate(const store::CertificateRecord& r) override {
+        if (failing_ == Failing::certificate_writes) {
+            return Error::internal("store: database or disk is full");
+        }
+        return inner_.add_certificate(r);
     }
     Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
         const std::string& fingerprint) override {
@@ -55,6 +62,9 @@ class FullDiskStore final : public store::Store {
     }
     Result<std::vector<store::RevokedCertificate>> revoke(
         const store::RevocationRequest& r) override {
+        if (failing_ == Failing::revocations) {
+            return Error::internal("store: database or disk is full");
+        }
         return inner_.revoke(r);
     }
     Result<std::vector<store::CrlEntry>> crl_entries(const std::string& issuer_id,
@@ -82,6 +92,7 @@ class FullDiskStore final : public store::Store {
 
   private:
     store::Store& inner_;
+    Failing failing_;
 };
 
 class EstInventoryTest : public ::testing::Test {
@@ -112,6 +123,20 @@ class EstInventoryTest : public ::testing::Test {
         counters_ = std::make_unique<audit::ProfileCounters>(std::vector<std::string>{"iot"});
         service_ = std::make_unique<EstService>(std::move(profiles), sink_, *counters_,
                                                 std::chrono::hours(24));
+    }
+
+    // The service again, auditing to `sink` and recording in `store`.
+    void serve_with(audit::AuditSink& sink, store::Store& store) {
+        config::EstProfileConfig cfg;
+        cfg.name = cfg.path_id = "iot";
+        cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
+        auto made = make_est_profile(cfg, *issuer_);
+        ASSERT_TRUE(made) << made.error().message;
+        std::vector<EstProfile> profiles;
+        profiles.push_back(std::move(*made));
+        service_ = std::make_unique<EstService>(std::move(profiles), sink, *counters_,
+                                                std::chrono::hours(24));
+        service_->use_store(store);
     }
 
     net::Response enroll() {
@@ -174,16 +199,7 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
 
 TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     FullDiskSink full;
-    std::vector<EstProfile> profiles;
-    config::EstProfileConfig cfg;
-    cfg.name = cfg.path_id = "iot";
-    cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
-    auto made = make_est_profile(cfg, *issuer_);
-    ASSERT_TRUE(made) << made.error().message;
-    profiles.push_back(std::move(*made));
-    service_ =
-        std::make_unique<EstService>(std::move(profiles), full, *counters_, std::chrono::hours(24));
-    service_->use_store(*store_);
+    serve_with(full, *store_);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
@@ -195,10 +211,36 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     EXPECT_EQ(full.events[1].status, 503);
     EXPECT_EQ(counters_->value("iot", "est_simple_enroll_success"), 0U);
     EXPECT_EQ(counters_->value("iot", "est_simple_enroll_failed"), 1U);
-    // The certificate is in the inventory (it was signed), never delivered.
+    // The certificate was signed and recorded, never delivered: it is revoked,
+    // and the answer and the refusal's audit row name it.
     auto page = store_->list_certificates({});
     ASSERT_TRUE(page);
-    EXPECT_EQ(page->items.size(), 1U);
+    ASSERT_EQ(page->items.size(), 1U);
+    const auto& record = page->items[0];
+    ASSERT_TRUE(record.revocation.has_value());
+    EXPECT_EQ(record.revocation->reason, pki::kCrlReasonCessationOfOperation);
+    EXPECT_EQ(record.revocation->actor, kWithheldActor);
+    EXPECT_NE(
+        res.body().find("serial " + record.serial + ") was issued but is withheld and revoked"),
+        std::string::npos)
+        << res.body();
+    EXPECT_NE(full.events[1].reason.find(record.serial), std::string::npos)
+        << full.events[1].reason;
+}
+
+TEST_F(EstInventoryTest, AWithheldCertificateThatCannotBeRevokedSaysSo) {
+    FullDiskSink full;
+    FullDiskStore no_revocations(*store_, FullDiskStore::Failing::revocations);
+    serve_with(full, no_revocations);
+    const auto res = enroll();
+    EXPECT_EQ(res.result_int(), 503u);
+    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
+    EXPECT_NE(res.body().find("was issued but is withheld: its audit record"), std::string::npos)
+        << res.body();
+    auto page = store_->list_certificates({});
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 1U);
+    EXPECT_FALSE(page->items[0].revocation.has_value());
 }
 
 }  // namespace

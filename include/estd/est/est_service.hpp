@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "estd/audit/audit_log.hpp"
@@ -20,6 +21,10 @@ struct RequestContext {
     std::string request_id;
     std::string client_ip;
 };
+
+// revoked_by of a certificate withheld because its audit record could not be
+// written.
+inline constexpr std::string_view kWithheldActor = "estd: withheld, audit record not written";
 
 // The six EST operations for every configured profile.
 class EstService {
@@ -95,6 +100,9 @@ class EstService {
     // only with its audit line: when that cannot be written, the error.
     Status record(const EstProfile& profile, const RequestContext& ctx, Operation op,
                   const Result<Outcome>& outcome);
+    // The 503 for an enrollment whose audit record failed (`why`); the
+    // certificate `serial` is revoked in the store as kWithheldActor.
+    Error withhold(const EstProfile& profile, const std::string& serial, Error why) const;
     // 401 est_auth_failed_mtls when the store has `cert` revoked.
     Status check_not_revoked(X509* cert) const;
     // The issued certificate's row, durable on return; 503 otherwise.

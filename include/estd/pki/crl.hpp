@@ -15,6 +15,7 @@ namespace estd::pki {
 // RFC 5280 §5.3.1 CRLReason, by its ASN.1 name ("keyCompromise"); nullopt
 // for unknown names and for removeFromCRL, which only a delta CRL may carry.
 std::optional<int> parse_crl_reason(std::string_view name);
+inline constexpr int kCrlReasonCessationOfOperation = 5;
 std::string_view crl_reason_name(int code);
 
 struct CrlEntryInput {
