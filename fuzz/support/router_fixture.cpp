@@ -177,7 +177,7 @@ RouterFixture::RouterFixture(Routes routes) : parts_(std::make_unique<Parts>()) 
     if (operator_routes) {
         p.service->use_store(*p.store);
     }
-    p.router = std::make_unique<http::Router>(*p.service, [] { return true; });
+    p.router = std::make_unique<http::Router>(*p.service, []() -> Status { return Ok{}; });
     auto proxies = auth::TrustedProxies::parse({"192.0.2.0/24", "2001:db8::/32"});
     if (!proxies) {
         throw std::runtime_error("fuzz proxies: " + proxies.error().message);

@@ -10,6 +10,7 @@
 #include "estd/config/config.hpp"
 #include "estd/core/version.hpp"
 #include "estd/est/est_service.hpp"
+#include "estd/http/readiness.hpp"
 #include "estd/http/router.hpp"
 #include "estd/net/server.hpp"
 #include "logging.hpp"
@@ -113,15 +114,13 @@ int serve() {
     estd::est::EstService est(std::move(runtime.profiles), *inventory->audit, counters,
                               cfg.default_certificate_ttl);
     est.use_store(*inventory->store);
-    auto issuers_ready = [&runtime] {
-        for (const auto& issuer : runtime.issuers) {
-            if (!issuer->ready()) {
-                return false;
-            }
-        }
-        return true;
-    };
-    estd::http::Router router(est, issuers_ready);
+    std::vector<const estd::issuer::Issuer*> issuers;
+    for (const auto& issuer : runtime.issuers) {
+        issuers.push_back(issuer.get());
+    }
+    const estd::http::Readiness readiness(std::move(issuers), cfg.data_dir,
+                                          cfg.data_dir_min_free_mib * 1024 * 1024);
+    estd::http::Router router(est, [&readiness] { return readiness.check(); });
     auto proxies = estd::auth::TrustedProxies::parse(cfg.trusted_proxies);
     if (!proxies) {
         spdlog::critical("{}", proxies.error().message);

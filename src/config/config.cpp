@@ -89,7 +89,10 @@ std::string load_public_base_url(const Reader& reader) {
 }
 
 void load_process_settings(const Reader& reader, Config& config) {
+    constexpr std::uint64_t kMaxDataDirMinFreeMib = std::uint64_t{1} << 30;  // 1 PiB
     config.data_dir = reader.text("CERTCTL_DATA_DIR", config.data_dir);
+    config.data_dir_min_free_mib = reader.whole_number(
+        "CERTCTL_DATA_DIR_MIN_FREE_MIB", config.data_dir_min_free_mib, 0, kMaxDataDirMinFreeMib);
     config.log_level = reader.one_of("CERTCTL_LOG_LEVEL", config.log_level,
                                      {"trace", "debug", "info", "warn", "error"});
     config.log_format = reader.one_of("CERTCTL_LOG_FORMAT", "text", {"text", "json"}) == "json"

@@ -72,7 +72,11 @@ void describe_operator_settings(std::ostream& out, const Config& config) {
 }
 
 void describe_process(std::ostream& out, const Config& config) {
-    out << "data dir: " << config.data_dir << "\n"
+    out << "data dir: " << config.data_dir << " (/readyz wants "
+        << (config.data_dir_min_free_mib == 0
+                ? std::string("no free space reserve")
+                : std::to_string(config.data_dir_min_free_mib) + " MiB available")
+        << ")\n"
         << "log: " << config.log_level << " ("
         << (config.log_format == LogFormat::json ? "json" : "text") << ")\n"
         << "public base URL: "

@@ -111,8 +111,9 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         return text_response(req, 200, "ok");
     }
     if (path == "/readyz") {
-        return ready_() ? text_response(req, 200, "ready")
-                        : text_response(req, 503, "not ready: an issuer cannot sign");
+        const auto ready = ready_();
+        return ready ? text_response(req, 200, "ready")
+                     : text_response(req, 503, "not ready: " + ready.error().message);
     }
     if (auto route = parse_est_path(path)) {
         if (!*route) {

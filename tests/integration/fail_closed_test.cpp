@@ -1,9 +1,10 @@
 // A full disk under the audit log or the store fails enrollments closed:
 // 503 naming what failed, no certificate without its record (one withheld
 // for want of its audit line is revoked), estd stays up and serves again once
-// space returns. Real write failures without root: the audit log is a
-// symlink to /dev/full (ENOSPC on every write); the store runs under a
-// lowered RLIMIT_FSIZE (EFBIG), lifted again with prlimit.
+// space returns; /readyz says 503 before the disk is full. Real write
+// failures without root: the audit log is a symlink to /dev/full (ENOSPC on
+// every write); the store runs under a lowered RLIMIT_FSIZE (EFBIG), lifted
+// again with prlimit.
 
 #include <chrono>
 #include <filesystem>
@@ -131,6 +132,29 @@ TEST_F(FailClosedTest, AuditLogOnAFullDiskWithholdsTheCertificate) {
         EXPECT_EQ(cert["revocation"]["reason"], "cessationOfOperation") << cert.dump();
         EXPECT_EQ(cert["revocation"]["revoked_by"], "estd: withheld, audit record not written");
     }
+}
+
+TEST_F(FailClosedTest, ReadinessFailsWhileTheDataDirectoryIsUnderItsReserve) {
+    auto short_of_space = env();
+    short_of_space["CERTCTL_DATA_DIR_MIN_FREE_MIB"] = "1073741824";  // 1 PiB
+    ASSERT_TRUE(daemon_.start(short_of_space)) << daemon_.log();
+    const auto readyz = [this] {
+        return sh(
+            "curl -s --max-time 5 --cacert pki/root-ca.crt -w ' %{http_code}' "
+            "https://127.0.0.1:" +
+            std::to_string(daemon_.port()) + "/readyz");
+    };
+    const auto answer = readyz();
+    EXPECT_NE(answer.find("not ready: the data directory "), std::string::npos) << answer;
+    EXPECT_NE(answer.find("MiB available, under the 1073741824 MiB kept free"), std::string::npos)
+        << answer;
+    EXPECT_EQ(answer.substr(answer.size() - 4), " 503") << answer;
+    // Readiness steers the load balancer; what still fits is still served.
+    EXPECT_EQ(enroll().status, "200");
+
+    ASSERT_EQ(daemon_.stop(), 0);
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    EXPECT_EQ(readyz(), "ready\n 200");
 }
 
 TEST_F(FailClosedTest, StoreOnAFullDiskFailsClosedAndRecovers) {

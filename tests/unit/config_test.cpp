@@ -276,6 +276,7 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
         {"CERTCTL_SERVER_IDLE_TIMEOUT", "2m"},
         {"CERTCTL_SERVER_MAX_CONNECTIONS", "100"},
         {"CERTCTL_DATA_DIR", "/var/lib/estd"},
+        {"CERTCTL_DATA_DIR_MIN_FREE_MIB", "512"},
         {"CERTCTL_LOG_LEVEL", "DEBUG"},
         {"CERTCTL_LOG_FORMAT", "json"},
         {"CERTCTL_CRL_GENERATION_INTERVAL", "30m"},
@@ -298,6 +299,7 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
     EXPECT_EQ(cfg.listener.max_connections, 100u);
     EXPECT_EQ(cfg.listener.tls_cert_path, path("tls.crt"));
     EXPECT_EQ(cfg.data_dir, "/var/lib/estd");
+    EXPECT_EQ(cfg.data_dir_min_free_mib, 512u);
     EXPECT_EQ(cfg.log_level, "debug");
     EXPECT_EQ(cfg.log_format, LogFormat::json);
     EXPECT_EQ(cfg.crl_generation_interval, 1800s);
@@ -318,6 +320,7 @@ TEST_F(ConfigTest, RefusesBadListenerValuesNamingTheVariable) {
         {"CERTCTL_SERVER_READ_TIMEOUT", "soon"},
         {"CERTCTL_SERVER_IDLE_TIMEOUT", "0s"},
         {"CERTCTL_SERVER_MAX_CONNECTIONS", "many"},
+        {"CERTCTL_DATA_DIR_MIN_FREE_MIB", "64M"},
         {"CERTCTL_LOG_LEVEL", "verbose"},
         {"CERTCTL_LOG_FORMAT", "xml"},
         {"CERTCTL_CRL_GENERATION_INTERVAL", "1w"},

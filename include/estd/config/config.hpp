@@ -134,6 +134,9 @@ struct EstProfileConfig {
 struct Config {
     bool est_enabled = false;
     std::string data_dir = "./data";
+    // /readyz answers 503 when the data directory's filesystem has less
+    // available (0: not checked).
+    std::uint64_t data_dir_min_free_mib = 64;
     std::string log_level = "info";
     LogFormat log_format = LogFormat::text;
     ListenerConfig listener;

@@ -22,14 +22,16 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path);
 // Entry point for every request: health endpoints and EST.
 class Router {
   public:
-    using ReadinessProbe = std::function<bool()>;
+    // Ok, or why /readyz answers 503.
+    using ReadinessProbe = std::function<Status()>;
     Router(est::EstService& est, ReadinessProbe ready);
 
     net::Response handle(const net::Request& req, const net::ConnectionInfo& conn);
     // For net::Server: requests answered from memory, without waiting on the
     // store or a signer — /healthz, and GET or HEAD of cacerts and csrattrs
     // on /.well-known/est/ (their audit row is queued, not waited for).
-    // /readyz asks the issuers; est-mtls reads the store for revocation.
+    // /readyz asks the issuers and the disk; est-mtls reads the store for
+    // revocation.
     static bool answers_at_once(const net::Request& req);
 
     // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client.
