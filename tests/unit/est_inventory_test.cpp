@@ -111,7 +111,12 @@ class EstInventoryTest : public ::testing::Test {
         auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
         ASSERT_TRUE(opened) << opened.error().message;
         store_ = std::move(*opened);
+        counters_ = std::make_unique<audit::ProfileCounters>(std::vector<std::string>{"iot"});
+        audit_to(sink_);
+    }
 
+    // The service, with profile "iot", auditing to `sink`.
+    void audit_to(audit::AuditSink& sink) {
         config::EstProfileConfig cfg;
         cfg.name = cfg.path_id = "iot";
         cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
@@ -120,23 +125,8 @@ class EstInventoryTest : public ::testing::Test {
         ASSERT_TRUE(made) << made.error().message;
         std::vector<EstProfile> profiles;
         profiles.push_back(std::move(*made));
-        counters_ = std::make_unique<audit::ProfileCounters>(std::vector<std::string>{"iot"});
-        service_ = std::make_unique<EstService>(std::move(profiles), sink_, *counters_,
-                                                std::chrono::hours(24));
-    }
-
-    // The service again, auditing to `sink` and recording in `store`.
-    void serve_with(audit::AuditSink& sink, store::Store& store) {
-        config::EstProfileConfig cfg;
-        cfg.name = cfg.path_id = "iot";
-        cfg.env_prefix = "CERTCTL_EST_PROFILE_IOT_";
-        auto made = make_est_profile(cfg, *issuer_);
-        ASSERT_TRUE(made) << made.error().message;
-        std::vector<EstProfile> profiles;
-        profiles.push_back(std::move(*made));
         service_ = std::make_unique<EstService>(std::move(profiles), sink, *counters_,
                                                 std::chrono::hours(24));
-        service_->use_store(store);
     }
 
     net::Response enroll() {
@@ -199,7 +189,8 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
 
 TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     FullDiskSink full;
-    serve_with(full, *store_);
+    audit_to(full);
+    service_->use_store(*store_);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
@@ -231,7 +222,8 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
 TEST_F(EstInventoryTest, AWithheldCertificateThatCannotBeRevokedSaysSo) {
     FullDiskSink full;
     FullDiskStore no_revocations(*store_, FullDiskStore::Failing::revocations);
-    serve_with(full, no_revocations);
+    audit_to(full);
+    service_->use_store(no_revocations);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
