@@ -133,8 +133,17 @@ int serve() {
         cfg.listener,
         [&router](const auto& req, const auto& conn) { return router.handle(req, conn); },
         estd::http::Router::answers_at_once);
-    // SIGHUP re-reads the mTLS trust bundles; a bad one keeps the old anchors.
-    server.on_reload([&est] { est.reload_trust_bundles("SIGHUP"); });
+    // SIGHUP re-reads the mTLS trust bundles (a bad one keeps the old
+    // anchors) and reopens the audit log, which may have been rotated.
+    server.on_reload([&est, &audit_file = **audit_log] {
+        est.reload_trust_bundles("SIGHUP");
+        if (auto reopened = audit_file.reopen(); !reopened) {
+            spdlog::error("SIGHUP: {}; audit lines still go to the file opened before",
+                          reopened.error().message);
+        } else {
+            spdlog::info("SIGHUP: audit log {} reopened", audit_file.path().string());
+        }
+    });
     if (auto opened = server.open(); !opened) {
         spdlog::critical("{}", opened.error().message);
         return kExitRuntimeFailure;

@@ -13,6 +13,15 @@
 namespace estd::audit {
 namespace {
 
+Result<int> open_for_append(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return Error::internal("cannot open audit log " + path.string() + ": " +
+                               std::strerror(errno));
+    }
+    return fd;
+}
+
 void put_if_set(nlohmann::json& out, const char* key, const std::string& value) {
     if (!value.empty()) {
         out[key] = value;
@@ -42,16 +51,26 @@ std::string to_json_line(const AuditEvent& event) {
 }
 
 Result<std::unique_ptr<AuditLogFile>> AuditLogFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return Error::internal("cannot open audit log " + path.string() + ": " +
-                               std::strerror(errno));
+    auto fd = open_for_append(path);
+    if (!fd) {
+        return std::move(fd).take_error();
     }
-    return std::make_unique<AuditLogFile>(Passkey{}, fd);
+    return std::make_unique<AuditLogFile>(Passkey{}, path, *fd);
 }
 
 AuditLogFile::~AuditLogFile() {
     ::close(fd_);
+}
+
+Status AuditLogFile::reopen() {
+    auto fd = open_for_append(path_);
+    if (!fd) {
+        return std::move(fd).take_error();
+    }
+    std::lock_guard lock(mutex_);
+    ::close(fd_);
+    fd_ = *fd;
+    return Ok{};
 }
 
 Status AuditLogFile::record(const AuditEvent& event) {

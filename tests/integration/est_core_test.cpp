@@ -1,6 +1,10 @@
 // The daemon end to end: real estd process, real curl and openssl clients.
+#include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -145,6 +149,36 @@ TEST_F(EstCoreTest, RoutesStatusCodes) {
     EXPECT_EQ(status("-H 'Content-Type: application/pkcs10' --data-binary 'not base64 !!'",
                      "/.well-known/est/simpleenroll"),
               "400");
+}
+
+// logrotate's default (move the file aside, then SIGHUP): the next lines go
+// to a new audit.log, none is lost or written to both.
+TEST_F(EstCoreTest, SighupReopensARotatedAuditLog) {
+    ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
+    const auto cacerts = [&] {
+        return sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() + " " + host() +
+                  "/.well-known/est/cacerts");
+    };
+    const auto lines_in = [&](const char* name) {
+        const auto text = read_file(dir_ / "data" / name);
+        return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    };
+    ASSERT_EQ(cacerts(), "200");
+    fs::rename(dir_ / "data/audit.log", dir_ / "data/audit.log.1");
+    ASSERT_EQ(cacerts(), "200");  // still into the file estd has open
+    daemon_.send_signal(SIGHUP);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (daemon_.log().find("SIGHUP: audit log ") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_NE(daemon_.log().find("SIGHUP: audit log "), std::string::npos) << daemon_.log();
+    ASSERT_EQ(cacerts(), "200");
+    ASSERT_EQ(cacerts(), "200");
+    EXPECT_EQ(lines_in("audit.log.1"), 2U);
+    EXPECT_EQ(lines_in("audit.log"), 2U);
+    EXPECT_NE(read_file(dir_ / "data/audit.log").find("\"action\":\"est_cacerts_success\""),
+              std::string::npos);
 }
 
 }  // namespace

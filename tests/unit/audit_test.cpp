@@ -1,9 +1,15 @@
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
+#include "support/test_pki.hpp"
 
 namespace estd::audit {
 namespace {
@@ -54,6 +60,60 @@ TEST(AuditTest, AWriteOnAFullDiskIsAnError) {
     ASSERT_FALSE(written);
     EXPECT_NE(written.error().message.find("No space left on device"), std::string::npos)
         << written.error().message;
+}
+
+AuditEvent event_with_request_id(const std::string& request_id) {
+    AuditEvent event;
+    event.action = std::string(codes::kSimpleEnrollSuccess);
+    event.request_id = request_id;
+    return event;
+}
+
+// The request ids of the lines in `path`, in order.
+std::vector<std::string> request_ids_in(const std::filesystem::path& path) {
+    std::ifstream lines(path);
+    std::vector<std::string> ids;
+    for (std::string line; std::getline(lines, line);) {
+        ids.push_back(nlohmann::json::parse(line)["request_id"]);
+    }
+    return ids;
+}
+
+// logrotate's default: move the file aside, then signal the daemon.
+TEST(AuditTest, ReopenStartsANewFileWhereTheRotatedOneWas) {
+    test::TempDir dir;
+    const auto path = dir.path() / "audit.log";
+    auto log = AuditLogFile::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    ASSERT_TRUE((*log)->record(event_with_request_id("before")));
+    std::filesystem::rename(path, dir.path() / "audit.log.1");
+    ASSERT_TRUE((*log)->record(event_with_request_id("rotated, not yet reopened")));
+    ASSERT_TRUE((*log)->reopen());
+    ASSERT_TRUE((*log)->record(event_with_request_id("after")));
+
+    EXPECT_EQ(request_ids_in(dir.path() / "audit.log.1"),
+              (std::vector<std::string>{"before", "rotated, not yet reopened"}));
+    EXPECT_EQ(request_ids_in(path), std::vector<std::string>{"after"});
+    struct stat info {};
+    ASSERT_EQ(::stat(path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600U);
+}
+
+TEST(AuditTest, AReopenThatFailsKeepsTheFileInUse) {
+    test::TempDir dir;
+    const auto path = dir.path() / "audit.log";
+    auto log = AuditLogFile::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    std::filesystem::rename(path, dir.path() / "audit.log.1");
+    std::filesystem::create_directory(path);  // nothing can be opened for writing there
+    const auto reopened = (*log)->reopen();
+    ASSERT_FALSE(reopened);
+    EXPECT_NE(reopened.error().message.find("cannot open audit log " + path.string()),
+              std::string::npos)
+        << reopened.error().message;
+    ASSERT_TRUE((*log)->record(event_with_request_id("still written")));
+    EXPECT_EQ(request_ids_in(dir.path() / "audit.log.1"),
+              std::vector<std::string>{"still written"});
 }
 
 }  // namespace

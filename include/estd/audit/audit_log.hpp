@@ -24,13 +24,19 @@ class AuditLogFile final : public AuditSink {
   public:
     static Result<std::unique_ptr<AuditLogFile>> open(const std::filesystem::path& path);
     struct Passkey {};  // only open() constructs
-    AuditLogFile(Passkey, int fd) : fd_(fd) {}
+    AuditLogFile(Passkey, std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
     ~AuditLogFile() override;
     AuditLogFile(const AuditLogFile&) = delete;
     AuditLogFile& operator=(const AuditLogFile&) = delete;
     Status record(const AuditEvent& event) override;
+    // Opens the path again, for log rotation: after the file was moved aside,
+    // the next line starts a new file there. On failure the current file
+    // stays in use and the error says why.
+    Status reopen();
+    const std::filesystem::path& path() const { return path_; }
 
   private:
+    const std::filesystem::path path_;
     std::mutex mutex_;
     int fd_;
 };
