@@ -100,11 +100,12 @@ def write_operator_seeds(plain_csr):
                                 '{"common_name":"device-1","reason":"keyCompromise"}',
                                 [admin, json_type])
           + http_request("GET", "/.well-known/pki/crls/iss-local.crl"))
-    write("operator_api", "operator_audit_profiles_reload",
+    write("operator_api", "operator_audit_profiles_reload_metrics",
           http_request("GET", "/api/v1/audit?limit=3&action_prefix=est_", headers=[admin])
           + http_request("GET", "/api/v1/admin/est/profiles", headers=[admin])
           + http_request("POST", "/api/v1/admin/est/reload-trust", '{"path_id":"fleet"}',
-                         [admin, json_type]))
+                         [admin, json_type])
+          + http_request("GET", "/api/v1/metrics", headers=[reader]))
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = certificate(ca_key, "Seed CA", ca=True)
     leaf = certificate(ec.generate_private_key(ec.SECP256R1()), "device-1", ca_key, "Seed CA")

@@ -10,7 +10,10 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3
+  prometheus-cpp-dev
   curl ccache
+  # tests: the reference Python client parses estd's /api/v1/metrics
+  python3 python3-prometheus-client
   libp11-dev libp11-kit-dev softhsm2 opensc
   testssl.sh
   # fuzz/run.sh: libFuzzer targets built with clang

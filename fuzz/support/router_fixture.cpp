@@ -17,6 +17,7 @@
 #include "estd/est/est_profile.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/router.hpp"
 #include "estd/pki/certificate.hpp"
@@ -122,6 +123,7 @@ struct RouterFixture::Parts {
     std::unique_ptr<revocation::CrlPublisher> crls;
     std::unique_ptr<revocation::OcspResponder> ocsp;
     std::unique_ptr<http::PkiRoutes> pki_routes;
+    std::unique_ptr<http::MetricsCollector> metrics;
     std::unique_ptr<http::AdminApi> admin;
     std::unique_ptr<http::Router> router;
 
@@ -152,6 +154,9 @@ struct RouterFixture::Parts {
         deps.counters = counters.get();
         deps.audit = store_audit.get();
         deps.crls = crls.get();
+        metrics = std::make_unique<http::MetricsCollector>(
+            http::MetricsCollector::Sources{counters.get(), {pki.issuer.get()}, data.path()});
+        deps.metrics = metrics.get();
         admin = std::make_unique<http::AdminApi>(std::move(deps));
         router->mount_admin_api(*admin);
         router->mount_pki_routes(*pki_routes);

@@ -144,6 +144,7 @@ int serve() {
             spdlog::info("SIGHUP: audit log {} reopened", audit_file.path().string());
         }
     });
+    operator_services.observe_server(server);
     if (auto opened = server.open(); !opened) {
         spdlog::critical("{}", opened.error().message);
         return kExitRuntimeFailure;

@@ -70,6 +70,13 @@ OperatorServices::OperatorServices(const config::Config& cfg,
     deps.audit = inventory.audit.get();
     deps.crls = crls_.get();
     deps.reload_trust = trust_reloader(est);
+    http::MetricsCollector::Sources sources;
+    sources.counters = &counters;
+    const auto borrowed = borrow(issuers);
+    sources.issuers.assign(borrowed.begin(), borrowed.end());
+    sources.data_dir = cfg.data_dir;
+    metrics_ = std::make_unique<http::MetricsCollector>(std::move(sources));
+    deps.metrics = metrics_.get();
     admin_ = std::make_unique<http::AdminApi>(std::move(deps));
     if (cfg.api_keys.empty()) {
         spdlog::warn("CERTCTL_API_KEYS_NAMED is empty: every operator API call is refused (401)");
@@ -94,6 +101,10 @@ OperatorServices::~OperatorServices() {
 void OperatorServices::mount(http::Router& router) {
     router.mount_admin_api(*admin_);
     router.mount_pki_routes(*pki_);
+}
+
+void OperatorServices::observe_server(const net::Server& server) {
+    metrics_->observe_server([&server] { return server.stats(); });
 }
 
 void OperatorServices::start() {

@@ -12,6 +12,7 @@
 #include "estd/config/config.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/router.hpp"
 #include "estd/issuer/issuer.hpp"
@@ -40,6 +41,8 @@ class OperatorServices {
     ~OperatorServices();
 
     void mount(http::Router& router);
+    // The listener whose counts the metrics report; before serving.
+    void observe_server(const net::Server& server);
     // Builds the CRLs, then starts their refresh and the expiry scans.
     void start();
     void stop();
@@ -48,6 +51,7 @@ class OperatorServices {
     std::unique_ptr<revocation::CrlPublisher> crls_;
     std::unique_ptr<revocation::OcspResponder> ocsp_;
     std::unique_ptr<http::PkiRoutes> pki_;
+    std::unique_ptr<http::MetricsCollector> metrics_;
     std::unique_ptr<http::AdminApi> admin_;
     std::unique_ptr<notify::ExpiryNotifier> notifier_;
 };

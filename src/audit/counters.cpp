@@ -33,6 +33,14 @@ std::uint64_t ProfileCounters::value(std::string_view profile, std::string_view 
     return cell == grid->second.end() ? 0 : cell->second->load(std::memory_order_relaxed);
 }
 
+std::vector<std::string> ProfileCounters::profiles() const {
+    std::vector<std::string> names;
+    for (const auto& [name, grid] : grids_) {
+        names.push_back(name);
+    }
+    return names;
+}
+
 std::map<std::string, std::uint64_t> ProfileCounters::snapshot(std::string_view profile) const {
     std::map<std::string, std::uint64_t> out;
     auto grid = grids_.find(profile);

@@ -11,6 +11,7 @@
 #include "estd/audit/audit_codes.hpp"
 #include "estd/core/time_format.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/metrics.hpp"
 #include "estd/http/query.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
@@ -357,13 +358,14 @@ net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInf
         bool admin;
         net::Response (AdminApi::*handler)(const Call&);
     };
-    static constexpr std::array<Endpoint, 5> kEndpoints = {{
+    static constexpr std::array<Endpoint, 6> kEndpoints = {{
         {beast_http::verb::get, "/api/v1/admin/est/profiles", true, &AdminApi::profiles},
         {beast_http::verb::post, "/api/v1/admin/est/reload-trust", true, &AdminApi::reload_trust},
         {beast_http::verb::post, "/api/v1/est/certificates/bulk-revoke", true,
          &AdminApi::bulk_revoke},
         {beast_http::verb::get, "/api/v1/est/certificates", false, &AdminApi::certificates},
         {beast_http::verb::get, "/api/v1/audit", true, &AdminApi::audit_events},
+        {beast_http::verb::get, "/api/v1/metrics", false, &AdminApi::metrics},
     }};
     const Endpoint* endpoint = nullptr;
     for (const auto& candidate : kEndpoints) {
@@ -607,6 +609,14 @@ net::Response AdminApi::audit_events(const Call& call) {
     answer["next_cursor"] =
         page->next_cursor ? json(std::to_string(*page->next_cursor)) : json(nullptr);
     return json_response(call.req, 200, answer);
+}
+
+net::Response AdminApi::metrics(const Call& call) {
+    if (deps_.metrics == nullptr) {
+        return json_error(call.req, 404, "metrics are not available in this build");
+    }
+    return make_response(call.req, 200, kPrometheusTextContentType,
+                         prometheus_text(*deps_.metrics));
 }
 
 }  // namespace estd::http

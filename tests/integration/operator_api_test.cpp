@@ -3,6 +3,7 @@
 // kill -9 during enrollments, and the expiry webhook.
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -320,6 +321,46 @@ TEST_F(OperatorApiTest, GuideBulkRevokeTakesEffectInCrlOcspAndRenewalAtOnce) {
     EXPECT_EQ(sh(reload + kViewerKey + "'"), "403");
     EXPECT_EQ(sh(reload + kAdminKey + "'"), "200");
     EXPECT_EQ(sh(reload + kAdminKey + "' -d '{\"path_id\":\"nosuch\"}'"), "404");
+}
+
+// Prometheus' own Python client parses the exposition; the counters move.
+TEST_F(OperatorApiTest, MetricsAreReadableByThePrometheusClient) {
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    enroll("iot", "m1");
+    const std::string metrics = "https://" + host() + "/api/v1/metrics";
+    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt " + metrics),
+              "401");
+    sh("curl -sSf --cacert pki/root-ca.crt -D metrics.head -o metrics.txt -H 'Authorization: "
+       "Bearer " +
+       std::string(kViewerKey) + "' " + metrics);
+    EXPECT_NE(read_file(dir_ / "metrics.head")
+                  .find("Content-Type: text/plain; version=0.0.4; charset=utf-8"),
+              std::string::npos)
+        << read_file(dir_ / "metrics.head");
+    // One "name label=value,... value" line per sample, labels sorted.
+    std::ofstream(dir_ / "samples.py") << R"(
+from prometheus_client.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(open("metrics.txt").read()):
+    for s in family.samples:
+        labels = ",".join(k + "=" + v for k, v in sorted(s.labels.items()))
+        print(s.name, labels, s.value)
+)";
+    // Debian's python3, which has the packaged client.
+    const auto samples = sh("/usr/bin/python3 samples.py");
+    const auto has = [&](const std::string& line) {
+        return ("\n" + samples).find("\n" + line + "\n") != std::string::npos;
+    };
+    EXPECT_TRUE(has("estd_est_audit_events_total action=est_simple_enroll_success,profile=iot 1.0"))
+        << samples;
+    EXPECT_TRUE(
+        has("estd_est_audit_events_total action=est_simple_enroll_success,profile=corp 0.0"))
+        << samples;
+    EXPECT_TRUE(has("estd_issuer_ready issuer=iss-local 1.0")) << samples;
+    for (const char* name : {"estd_connections_open", "estd_connections_accepted_total",
+                             "estd_http_requests_total", "estd_data_dir_available_bytes"}) {
+        EXPECT_NE(samples.find(std::string("\n") + name + "  "), std::string::npos) << name << "\n"
+                                                                                    << samples;
+    }
 }
 
 TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceived) {

@@ -19,6 +19,8 @@ class ProfileCounters {
 
     void increment(std::string_view profile, std::string_view code);
     std::uint64_t value(std::string_view profile, std::string_view code) const;
+    // The profiles, in name order.
+    std::vector<std::string> profiles() const;
     // code -> count for one profile (every counted code, zeros included).
     std::map<std::string, std::uint64_t> snapshot(std::string_view profile) const;
 

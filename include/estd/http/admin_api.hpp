@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/collectable.h>
+
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
@@ -30,7 +32,8 @@ using TrustReloader = std::function<std::vector<TrustReloadOutcome>(
 
 // The operator API under /api/v1/, on the EST listener. Every call needs a
 // Bearer key (401 without a known one); admin endpoints need an admin key
-// (403 otherwise). Bodies are JSON, answers are JSON.
+// (403 otherwise). Bodies are JSON, answers are JSON, but for the metrics
+// in Prometheus' text format.
 class AdminApi {
   public:
     struct Dependencies {
@@ -40,7 +43,8 @@ class AdminApi {
         audit::ProfileCounters* counters = nullptr;
         audit::AuditSink* audit = nullptr;
         revocation::CrlPublisher* crls = nullptr;
-        TrustReloader reload_trust;  // empty: reload is not available
+        TrustReloader reload_trust;                        // empty: reload is not available
+        const prometheus::Collectable* metrics = nullptr;  // null: no /api/v1/metrics
     };
 
     explicit AdminApi(Dependencies deps);
@@ -66,6 +70,7 @@ class AdminApi {
     net::Response bulk_revoke(const Call& call);
     net::Response certificates(const Call& call);
     net::Response audit_events(const Call& call);
+    net::Response metrics(const Call& call);
 
     Dependencies deps_;
     ApiKeyAuthenticator keys_;
