@@ -101,6 +101,7 @@ OperatorServices::~OperatorServices() {
 void OperatorServices::mount(http::Router& router) {
     router.mount_admin_api(*admin_);
     router.mount_pki_routes(*pki_);
+    router.time_est_requests(*metrics_);
 }
 
 void OperatorServices::observe_server(const net::Server& server) {

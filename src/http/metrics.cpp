@@ -52,10 +52,28 @@ void add_server_families(std::vector<MetricFamily>& out, const net::ServerStats&
 }  // namespace
 
 MetricsCollector::MetricsCollector(Sources sources) : sources_(std::move(sources)) {
+    auto& family = prometheus::BuildHistogram()
+                       .Name("estd_est_request_duration_seconds")
+                       .Help("time to handle an EST request, from its headers to its response")
+                       .Register(registry_);
+    const prometheus::Histogram::BucketBoundaries buckets{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    for (std::size_t i = 0; i < kOperations; ++i) {
+        const auto op = static_cast<est::Operation>(i);
+        est_seconds_[i] =
+            &family.Add({{"operation", std::string(est::operation_name(op))}}, buckets);
+    }
+}
+
+void MetricsCollector::observe_est(est::Operation op, std::chrono::steady_clock::duration took) {
+    const auto index = static_cast<std::size_t>(op);
+    if (index < kOperations) {
+        est_seconds_[index]->Observe(std::chrono::duration<double>(took).count());
+    }
 }
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
-    std::vector<MetricFamily> out;
+    std::vector<MetricFamily> out = registry_.Collect();
     out.push_back(family("estd_build_info", "estd's version", MetricType::Gauge,
                          {sample(MetricType::Gauge, 1, {{"version", kVersion}})}));
 

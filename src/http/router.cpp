@@ -1,5 +1,6 @@
 #include "estd/http/router.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -122,7 +123,12 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         est::RequestContext ctx{
             new_request_id(),
             auth::client_address(conn.peer_address, forwarded_for(req), proxies_)};
+        const auto started = std::chrono::steady_clock::now();
         auto res = est_.handle(req, conn, ctx, route->value());
+        if (metrics_ != nullptr) {
+            metrics_->observe_est(route->value().operation,
+                                  std::chrono::steady_clock::now() - started);
+        }
         res.set("X-Request-Id", ctx.request_id);
         return res;
     }

@@ -356,6 +356,8 @@ for family in text_string_to_metric_families(open("metrics.txt").read()):
         has("estd_est_audit_events_total action=est_simple_enroll_success,profile=corp 0.0"))
         << samples;
     EXPECT_TRUE(has("estd_issuer_ready issuer=iss-local 1.0")) << samples;
+    EXPECT_TRUE(has("estd_est_request_duration_seconds_count operation=simpleenroll 1.0"))
+        << samples;
     for (const char* name : {"estd_connections_open", "estd_connections_accepted_total",
                              "estd_http_requests_total", "estd_data_dir_available_bytes"}) {
         EXPECT_NE(samples.find(std::string("\n") + name + "  "), std::string::npos) << name << "\n"

@@ -78,6 +78,32 @@ TEST(Metrics, ReportsCountersListenerIssuersAndDisk) {
     EXPECT_TRUE(has_line(prometheus_text(metrics), "estd_http_requests_total 98"));
 }
 
+TEST(Metrics, EstRequestTimesGoToAHistogramPerOperation) {
+    audit::ProfileCounters counters({"corp"});
+    MetricsCollector metrics({&counters, {}, {}});
+    using std::chrono::microseconds;
+    metrics.observe_est(est::Operation::simpleenroll, microseconds(800));
+    metrics.observe_est(est::Operation::simpleenroll, microseconds(3000));
+    metrics.observe_est(est::Operation::cacerts, microseconds(100));
+
+    const std::string text = prometheus_text(metrics);
+    const std::string enroll =
+        "estd_est_request_duration_seconds_bucket{operation=\"simpleenroll\",";
+    EXPECT_TRUE(has_line(text, "# TYPE estd_est_request_duration_seconds histogram")) << text;
+    EXPECT_TRUE(has_line(text, enroll + "le=\"0.0005\"} 0")) << text;
+    EXPECT_TRUE(has_line(text, enroll + "le=\"0.001\"} 1")) << text;
+    EXPECT_TRUE(has_line(text, enroll + "le=\"0.005\"} 2")) << text;
+    EXPECT_TRUE(has_line(text, enroll + "le=\"+Inf\"} 2")) << text;
+    EXPECT_TRUE(
+        has_line(text, "estd_est_request_duration_seconds_count{operation=\"simpleenroll\"} 2"))
+        << text;
+    EXPECT_TRUE(has_line(text, "estd_est_request_duration_seconds_count{operation=\"cacerts\"} 1"))
+        << text;
+    // Every operation has its series from the start.
+    EXPECT_TRUE(has_line(text, "estd_est_request_duration_seconds_count{operation=\"fullcmc\"} 0"))
+        << text;
+}
+
 TEST(Metrics, WithoutAListenerOrADataDirectoryThoseFamiliesAreLeftOut) {
     audit::ProfileCounters counters({"corp"});
     MetricsCollector metrics({&counters, {}, "/nonexistent/estd-data"});

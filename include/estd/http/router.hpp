@@ -9,6 +9,7 @@
 #include "estd/est/est_service.hpp"
 #include "estd/est/operation.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/net/server.hpp"
 
@@ -41,6 +42,8 @@ class Router {
     // before serving; unset, those paths are 404.
     void mount_admin_api(AdminApi& api) { admin_ = &api; }
     void mount_pki_routes(PkiRoutes& pki) { pki_ = &pki; }
+    // Each EST request's handling time goes to `metrics`. Set before serving.
+    void time_est_requests(MetricsCollector& metrics) { metrics_ = &metrics; }
 
   private:
     est::EstService& est_;
@@ -48,6 +51,7 @@ class Router {
     auth::TrustedProxies proxies_;
     AdminApi* admin_ = nullptr;
     PkiRoutes* pki_ = nullptr;
+    MetricsCollector* metrics_ = nullptr;
 };
 
 }  // namespace estd::http
