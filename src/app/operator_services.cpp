@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "estd/config/env_parsing.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/store/sqlite_store.hpp"
 
@@ -34,7 +35,9 @@ http::TrustReloader trust_reloader(est::EstService& est) {
 
 Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& audit_file) {
     const auto path = std::filesystem::path(cfg.data_dir) / "estd.db";
-    auto opened = store::open_sqlite_store(path);
+    store::SqliteOptions options;
+    options.audit_retention = cfg.audit_retention;
+    auto opened = store::open_sqlite_store(path, options);
     if (!opened) {
         return std::move(opened).take_error();
     }
@@ -43,8 +46,11 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
     inventory.store_audit = std::make_unique<audit::StoreAuditSink>(*inventory.store);
     inventory.audit = std::make_unique<audit::FanOutSink>(
         std::vector<audit::AuditSink*>{&audit_file, inventory.store_audit.get()});
-    spdlog::info("store: {} (SQLite, WAL, schema {})", path.string(),
-                 store::sqlite_schema_version());
+    spdlog::info("store: {} (SQLite, WAL, schema {}; audit rows {})", path.string(),
+                 store::sqlite_schema_version(),
+                 cfg.audit_retention
+                     ? "deleted after " + config::env::format_duration(*cfg.audit_retention)
+                     : std::string("kept"));
     return inventory;
 }
 

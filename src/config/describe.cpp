@@ -59,7 +59,11 @@ void describe_operator_settings(std::ostream& out, const Config& config) {
     for (const auto& key : config.api_keys) {
         keys.push_back(key.name + (key.admin ? " (admin)" : ""));
     }
-    out << "store: " << config.data_dir << "/estd.db (embedded SQLite)\n"
+    out << "store: " << config.data_dir << "/estd.db (embedded SQLite; audit rows "
+        << (config.audit_retention
+                ? "deleted after " + env::format_duration(*config.audit_retention)
+                : std::string("kept"))
+        << ")\n"
         << "operator API keys: " << list_or(keys, "none (the operator API answers 401)") << "\n"
         << "expiry webhook: "
         << (config.webhook.url.empty()

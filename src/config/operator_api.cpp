@@ -97,6 +97,21 @@ void load_webhook(const Reader& reader, Config& config) {
     }
 }
 
+// Unset (or blank) keeps the store's audit rows; the audit log file is
+// rotated outside estd either way.
+void load_audit_retention(const Reader& reader, Config& config) {
+    constexpr const char* kName = "CERTCTL_AUDIT_RETENTION";
+    const auto retention = reader.duration(kName, std::chrono::seconds{0});
+    if (retention.count() == 0) {
+        return;
+    }
+    config.audit_retention = retention;
+    if (retention < std::chrono::hours(24)) {
+        reader.warning(std::string(kName) + "=" + env::format_duration(retention) +
+                       " keeps the store's audit rows for less than a day");
+    }
+}
+
 void load_database_url(const Reader& reader) {
     constexpr const char* kName = "CERTCTL_DATABASE_URL";
     if (reader.has(kName)) {
@@ -117,6 +132,7 @@ void load_operator_settings(const Reader& reader, Config& config) {
     config.api_keys = std::move(parsed.keys);
     load_webhook(reader, config);
     load_database_url(reader);
+    load_audit_retention(reader, config);
 }
 
 }  // namespace detail

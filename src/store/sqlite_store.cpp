@@ -5,12 +5,15 @@
 #include "estd/store/sqlite_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <fcntl.h>
 #include <mutex>
+#include <optional>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "group_commit.hpp"
 #include "migrations.hpp"
@@ -195,11 +198,16 @@ Status create_private_file(const std::string& path) {
 
 class SqliteStore final : public Store {
   public:
-    SqliteStore(std::unique_ptr<GroupCommitWriter> writer, std::vector<sqlite::DbPtr> readers)
-        : writer_(std::move(writer)) {
+    SqliteStore(std::unique_ptr<GroupCommitWriter> writer, std::vector<sqlite::DbPtr> readers,
+                const SqliteOptions& options)
+        : writer_(std::move(writer)),
+          audit_retention_(options.audit_retention),
+          audit_prune_every_(std::max<std::size_t>(options.audit_prune_every, 1)),
+          audit_prune_batch_(std::max<std::size_t>(options.audit_prune_batch, 1)) {
         for (auto& reader : readers) {
             readers_.add(std::move(reader));
         }
+        prune_audit();
     }
 
     Status add_certificate(const CertificateRecord& r) override {
@@ -224,19 +232,13 @@ class SqliteStore final : public Store {
             r.der,
         };
         return writer_->run([this, args = std::move(args)](sqlite3* db) -> Status {
-            auto stmt = writer_statements_.prepare(
+            return run_cached(
                 db,
                 "INSERT INTO certificates (issuer_id, serial, fingerprint, source, est_profile, "
                 "profile_id, subject, common_name, subject_alt_names, not_before, not_after, "
                 "public_key_sha256, auth_mode, source_ip, request_id, issued_at, der) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            if (!stmt) {
-                return std::move(stmt).take_error();
-            }
-            if (auto bound = stmt->bind_all(args); !bound) {
-                return bound;
-            }
-            return stmt->run();
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                args);
         });
     }
 
@@ -337,20 +339,17 @@ class SqliteStore final : public Store {
             unix_millis(time), e.action,  e.operation_action, e.profile,
             e.source_ip,       e.subject, e.serial,           e.issuer_id,
             e.request_id,      e.actor,   e.reason,           static_cast<std::int64_t>(e.status)};
-        return writer_->post([this, args = std::move(args)](sqlite3* db) -> Status {
-            auto stmt = writer_statements_.prepare(
-                db,
-                "INSERT INTO audit_events (time_ms, action, operation_action, "
-                "profile, source_ip, subject, serial, issuer_id, request_id, actor, "
-                "reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            if (!stmt) {
-                return std::move(stmt).take_error();
-            }
-            if (auto bound = stmt->bind_all(args); !bound) {
-                return bound;
-            }
-            return stmt->run();
+        auto posted = writer_->post([this, args = std::move(args)](sqlite3* db) -> Status {
+            return run_cached(db,
+                              "INSERT INTO audit_events (time_ms, action, operation_action, "
+                              "profile, source_ip, subject, serial, issuer_id, request_id, actor, "
+                              "reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              args);
         });
+        if (posted && ++audit_appended_ % audit_prune_every_ == 0) {
+            prune_audit();
+        }
+        return posted;
     }
 
     Result<AuditPage> list_audit(const AuditQuery& query) override {
@@ -454,6 +453,46 @@ class SqliteStore final : public Store {
     Status flush() override { return writer_->flush(); }
 
   private:
+    // On the writer thread: `sql` prepared once, bound to `args`, run.
+    Status run_cached(sqlite3* db, const std::string& sql, const std::vector<Value>& args) {
+        auto stmt = writer_statements_.prepare(db, sql);
+        if (!stmt) {
+            return std::move(stmt).take_error();
+        }
+        if (auto bound = stmt->bind_all(args); !bound) {
+            return bound;
+        }
+        return stmt->run();
+    }
+
+    // Queues one pass that deletes up to audit_prune_batch_ of the oldest
+    // rows older than the retention. Rows are taken in id (append) order up
+    // to the first one still within it, so the pass reads only what it
+    // deletes, and a row is never deleted before an older-appended one.
+    void prune_audit() {
+        if (!audit_retention_) {
+            return;
+        }
+        const std::vector<Value> args{
+            unix_millis(std::chrono::system_clock::now() - *audit_retention_),
+            static_cast<std::int64_t>(audit_prune_batch_)};
+        auto posted = writer_->post([this, args](sqlite3* db) -> Status {
+            auto pruned = run_cached(
+                db,
+                "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE id < "
+                "COALESCE((SELECT id FROM audit_events WHERE time_ms >= ?1 ORDER BY id LIMIT 1), "
+                "(SELECT MAX(id) + 1 FROM audit_events)) ORDER BY id LIMIT ?2)",
+                args);
+            if (!pruned) {
+                spdlog::error("store: expired audit rows not deleted: {}", pruned.error().message);
+            }
+            return pruned;
+        });
+        if (!posted) {
+            spdlog::warn("store: expired audit rows not deleted now: {}", posted.error().message);
+        }
+    }
+
     template <class OnRow>
     static Status each_row(sqlite3* db, const std::string& sql, const std::vector<Value>& args,
                            OnRow&& on_row) {
@@ -500,6 +539,10 @@ class SqliteStore final : public Store {
     sqlite::StatementCache writer_statements_;
     std::unique_ptr<GroupCommitWriter> writer_;
     ReaderPool readers_;
+    const std::optional<std::chrono::seconds> audit_retention_;
+    const std::size_t audit_prune_every_;
+    const std::size_t audit_prune_batch_;
+    std::atomic<std::size_t> audit_appended_{0};
 };
 
 }  // namespace
@@ -558,7 +601,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
     auto writer = std::make_unique<GroupCommitWriter>(std::move(*writer_db),
                                                       options.max_queued_writes, options.max_batch);
     return std::unique_ptr<Store>(
-        std::make_unique<SqliteStore>(std::move(writer), std::move(readers)));
+        std::make_unique<SqliteStore>(std::move(writer), std::move(readers), options));
 }
 
 }  // namespace estd::store

@@ -2,6 +2,7 @@
 // CRL and OCSP right after it, a revoked certificate refused at renewal,
 // kill -9 during enrollments, and the expiry webhook.
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -363,6 +364,24 @@ for family in text_string_to_metric_families(open("metrics.txt").read()):
         EXPECT_NE(samples.find(std::string("\n") + name + "  "), std::string::npos) << name << "\n"
                                                                                     << samples;
     }
+}
+
+TEST_F(OperatorApiTest, AuditRowsPastTheRetentionAreDeletedWhenEstdStarts) {
+    ASSERT_TRUE(daemon_.start(env())) << daemon_.log();
+    enroll("iot", "kept-a-while");
+    const std::string enrolled = "/api/v1/audit?action_prefix=est_simple_enroll_success";
+    ASSERT_EQ(api_get(enrolled)["events"].size(), 1U);
+    ASSERT_EQ(daemon_.stop(), 0);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    auto short_retention = env();
+    short_retention["CERTCTL_AUDIT_RETENTION"] = "2s";
+    ASSERT_TRUE(daemon_.start(short_retention)) << daemon_.log();
+    EXPECT_NE(daemon_.log().find("audit rows deleted after 2s"), std::string::npos)
+        << daemon_.log();
+    EXPECT_TRUE(api_get(enrolled)["events"].empty()) << api_get(enrolled);
+    // The certificate itself is inventory, not audit: it stays.
+    EXPECT_EQ(listed_serials().size(), 1U);
 }
 
 TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceived) {

@@ -309,6 +309,33 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
     EXPECT_EQ(cfg.default_certificate_ttl, std::chrono::seconds(90 * 86400));
 }
 
+TEST_F(ConfigTest, AuditRetentionIsOptInAndWarnsWhenShort) {
+    auto result = load(legacy_env());
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_FALSE(result.config->audit_retention);
+
+    auto env = legacy_env();
+    env["CERTCTL_AUDIT_RETENTION"] = "400d";
+    result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_EQ(result.config->audit_retention, std::chrono::seconds(400 * 86400));
+
+    env["CERTCTL_AUDIT_RETENTION"] = "2h";
+    result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_EQ(result.config->audit_retention, std::chrono::seconds(7200));
+    bool warned = false;
+    for (const auto& warning : result.warnings) {
+        warned = warned || warning.find("CERTCTL_AUDIT_RETENTION=2h") != std::string::npos;
+    }
+    EXPECT_TRUE(warned);
+
+    for (const char* bad : {"forever", "0s", "-1d"}) {
+        env["CERTCTL_AUDIT_RETENTION"] = bad;
+        EXPECT_TRUE(one_problem_naming(load(env), {"CERTCTL_AUDIT_RETENTION"})) << bad;
+    }
+}
+
 TEST_F(ConfigTest, RefusesBadListenerValuesNamingTheVariable) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"CERTCTL_SERVER_PORT", "65536"},

@@ -43,8 +43,8 @@ CertificateRecord make_record(int n, const std::string& profile_id = "cp-iot",
 
 class StoreTest : public ::testing::Test {
   protected:
-    std::unique_ptr<Store> open() {
-        auto store = open_sqlite_store(dir.path() / "estd.db");
+    std::unique_ptr<Store> open(const SqliteOptions& options = {}) {
+        auto store = open_sqlite_store(dir.path() / "estd.db", options);
         EXPECT_TRUE(store) << (store ? "" : store.error().message);
         return store ? std::move(*store) : nullptr;
     }
@@ -282,6 +282,66 @@ TEST_F(StoreTest, AuditRowsFilterOnEitherActionPrefix) {
     page = store->list_audit(paged);
     ASSERT_TRUE(page);
     EXPECT_EQ(page->items.size(), 1U);
+}
+
+// The request ids of the stored audit rows, oldest first.
+std::vector<std::string> audit_request_ids(Store& store) {
+    EXPECT_TRUE(store.flush());
+    AuditQuery query;
+    query.limit = kMaxPageSize;
+    auto page = store.list_audit(query);
+    EXPECT_TRUE(page);
+    std::vector<std::string> ids;
+    for (const auto& record : page ? page->items : std::vector<AuditRecord>{}) {
+        ids.insert(ids.begin(), record.event.request_id);
+    }
+    return ids;
+}
+
+audit::AuditEvent audit_event(const std::string& request_id) {
+    audit::AuditEvent event;
+    event.action = "est_cacerts_success";
+    event.request_id = request_id;
+    return event;
+}
+
+TEST_F(StoreTest, AuditRowsOlderThanTheRetentionAreDeletedAsNewOnesArrive) {
+    const auto now = std::chrono::system_clock::now();
+    SqliteOptions options;
+    options.audit_retention = std::chrono::hours(1);
+    options.audit_prune_every = 4;
+    options.audit_prune_batch = 3;
+    auto store = open(options);
+    ASSERT_TRUE(store);
+    for (const auto* id : {"old1", "old2", "old3", "old4", "old5"}) {
+        ASSERT_TRUE(store->append_audit(audit_event(id), now - std::chrono::hours(2)));
+    }
+    // The 4th append queued a pass: at most 3 rows, the oldest first.
+    EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"old4", "old5"}));
+    for (const auto* id : {"new1", "new2", "new3"}) {
+        ASSERT_TRUE(store->append_audit(audit_event(id), now));
+    }
+    // The 8th: the rest of the expired rows, none of the new ones.
+    EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"new1", "new2", "new3"}));
+}
+
+TEST_F(StoreTest, AuditRowsAreKeptWithoutARetentionAndPrunedWhenTheStoreOpensWithOne) {
+    const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(24 * 400);
+    SqliteOptions keep;
+    keep.audit_prune_every = 1;
+    {
+        auto store = open(keep);
+        ASSERT_TRUE(store);
+        for (const auto* id : {"a", "b", "c"}) {
+            ASSERT_TRUE(store->append_audit(audit_event(id), long_ago));
+        }
+        EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"a", "b", "c"}));
+    }
+    SqliteOptions prune = keep;
+    prune.audit_retention = std::chrono::hours(24 * 365);
+    auto store = open(prune);
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(audit_request_ids(*store).empty());
 }
 
 TEST_F(StoreTest, ExpiryNoticesArePendingUntilDelivered) {

@@ -154,6 +154,8 @@ struct Config {
 
     std::vector<ApiKey> api_keys;
     WebhookConfig webhook;
+    // The store deletes audit rows older than this; unset keeps them.
+    std::optional<std::chrono::seconds> audit_retention;
 
     const IssuerConfig* find_issuer(const std::string& id) const;
     const CertificateProfileConfig* find_certificate_profile(const std::string& id) const;
