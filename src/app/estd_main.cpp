@@ -10,7 +10,6 @@
 #include "estd/config/config.hpp"
 #include "estd/core/version.hpp"
 #include "estd/est/est_service.hpp"
-#include "estd/http/readiness.hpp"
 #include "estd/http/router.hpp"
 #include "estd/net/server.hpp"
 #include "logging.hpp"
@@ -114,20 +113,14 @@ int serve() {
     estd::est::EstService est(std::move(runtime.profiles), *inventory->audit, counters,
                               cfg.default_certificate_ttl);
     est.use_store(*inventory->store);
-    std::vector<const estd::issuer::Issuer*> issuers;
-    for (const auto& issuer : runtime.issuers) {
-        issuers.push_back(issuer.get());
-    }
-    const estd::http::Readiness readiness(std::move(issuers), cfg.data_dir,
-                                          cfg.data_dir_min_free_mib * 1024 * 1024);
-    estd::http::Router router(est, [&readiness] { return readiness.check(); });
+    estd::app::OperatorServices operator_services(cfg, runtime.issuers, *inventory, est, counters);
+    estd::http::Router router(est, [&operator_services] { return operator_services.ready(); });
     auto proxies = estd::auth::TrustedProxies::parse(cfg.trusted_proxies);
     if (!proxies) {
         spdlog::critical("{}", proxies.error().message);
         return kExitConfigProblem;
     }
     router.trust_proxies(std::move(*proxies));
-    estd::app::OperatorServices operator_services(cfg, runtime.issuers, *inventory, est, counters);
     operator_services.mount(router);
     estd::net::Server server(
         cfg.listener,

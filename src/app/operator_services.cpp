@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "estd/config/env_parsing.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/store/sqlite_store.hpp"
 
@@ -47,10 +46,7 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
     inventory.audit = std::make_unique<audit::FanOutSink>(
         std::vector<audit::AuditSink*>{&audit_file, inventory.store_audit.get()});
     spdlog::info("store: {} (SQLite, WAL, schema {}; audit rows {})", path.string(),
-                 store::sqlite_schema_version(),
-                 cfg.audit_retention
-                     ? "deleted after " + config::env::format_duration(*cfg.audit_retention)
-                     : std::string("kept"));
+                 store::sqlite_schema_version(), config::describe_audit_retention(cfg));
     return inventory;
 }
 
@@ -58,9 +54,10 @@ OperatorServices::OperatorServices(const config::Config& cfg,
                                    const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
                                    Inventory& inventory, est::EstService& est,
                                    audit::ProfileCounters& counters) {
-    crls_ = std::make_unique<revocation::CrlPublisher>(borrow(issuers), *inventory.store,
+    const auto borrowed = borrow(issuers);
+    crls_ = std::make_unique<revocation::CrlPublisher>(borrowed, *inventory.store,
                                                        cfg.crl_generation_interval);
-    ocsp_ = std::make_unique<revocation::OcspResponder>(borrow(issuers), *inventory.store,
+    ocsp_ = std::make_unique<revocation::OcspResponder>(borrowed, *inventory.store,
                                                         cfg.crl_generation_interval);
     http::PkiRoutes::CaCertificates ca_certificates;
     for (const auto& issuer : issuers) {
@@ -76,12 +73,11 @@ OperatorServices::OperatorServices(const config::Config& cfg,
     deps.audit = inventory.audit.get();
     deps.crls = crls_.get();
     deps.reload_trust = trust_reloader(est);
-    http::MetricsCollector::Sources sources;
-    sources.counters = &counters;
-    const auto borrowed = borrow(issuers);
-    sources.issuers.assign(borrowed.begin(), borrowed.end());
-    sources.data_dir = cfg.data_dir;
-    metrics_ = std::make_unique<http::MetricsCollector>(std::move(sources));
+    const std::vector<const issuer::Issuer*> observed(borrowed.begin(), borrowed.end());
+    readiness_ = std::make_unique<http::Readiness>(observed, cfg.data_dir,
+                                                   cfg.data_dir_min_free_mib * 1024 * 1024);
+    metrics_ = std::make_unique<http::MetricsCollector>(
+        http::MetricsCollector::Sources{&counters, observed, cfg.data_dir});
     deps.metrics = metrics_.get();
     admin_ = std::make_unique<http::AdminApi>(std::move(deps));
     if (cfg.api_keys.empty()) {

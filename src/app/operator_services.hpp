@@ -1,7 +1,7 @@
 #pragma once
 
-// The store and what hangs off it: audit rows, CRLs, OCSP, the operator API
-// and expiry notifications, assembled for `estd serve`.
+// The store and what hangs off it: audit rows, CRLs, OCSP, the operator API,
+// metrics, readiness and expiry notifications, assembled for `estd serve`.
 
 #include <memory>
 #include <vector>
@@ -14,6 +14,7 @@
 #include "estd/http/admin_api.hpp"
 #include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
+#include "estd/http/readiness.hpp"
 #include "estd/http/router.hpp"
 #include "estd/issuer/issuer.hpp"
 #include "estd/notify/expiry_notifier.hpp"
@@ -43,6 +44,8 @@ class OperatorServices {
     void mount(http::Router& router);
     // The listener whose counts the metrics report; before serving.
     void observe_server(const net::Server& server);
+    // What /readyz answers: the issuers and the data directory's free space.
+    Status ready() const { return readiness_->check(); }
     // Builds the CRLs, then starts their refresh and the expiry scans.
     void start();
     void stop();
@@ -51,6 +54,7 @@ class OperatorServices {
     std::unique_ptr<revocation::CrlPublisher> crls_;
     std::unique_ptr<revocation::OcspResponder> ocsp_;
     std::unique_ptr<http::PkiRoutes> pki_;
+    std::unique_ptr<http::Readiness> readiness_;
     std::unique_ptr<http::MetricsCollector> metrics_;
     std::unique_ptr<http::AdminApi> admin_;
     std::unique_ptr<notify::ExpiryNotifier> notifier_;

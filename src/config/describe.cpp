@@ -60,10 +60,7 @@ void describe_operator_settings(std::ostream& out, const Config& config) {
         keys.push_back(key.name + (key.admin ? " (admin)" : ""));
     }
     out << "store: " << config.data_dir << "/estd.db (embedded SQLite; audit rows "
-        << (config.audit_retention
-                ? "deleted after " + env::format_duration(*config.audit_retention)
-                : std::string("kept"))
-        << ")\n"
+        << describe_audit_retention(config) << ")\n"
         << "operator API keys: " << list_or(keys, "none (the operator API answers 401)") << "\n"
         << "expiry webhook: "
         << (config.webhook.url.empty()
@@ -181,6 +178,11 @@ void describe_certificate_profile(std::ostream& out, const CertificateProfileCon
 }
 
 }  // namespace
+
+std::string describe_audit_retention(const Config& config) {
+    return config.audit_retention ? "deleted after " + env::format_duration(*config.audit_retention)
+                                  : std::string("kept");
+}
 
 std::string describe(const Config& config) {
     std::ostringstream out;

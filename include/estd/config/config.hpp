@@ -175,5 +175,7 @@ LoadResult load(const Environment& env);
 // The resolved configuration as `estd check-config` prints it: listener, data
 // directory, issuers, EST profiles. Secrets are reported as "set"/"not set".
 std::string describe(const Config& config);
+// What becomes of the store's audit rows: "kept" or "deleted after 400d".
+std::string describe_audit_retention(const Config& config);
 
 }  // namespace estd::config
