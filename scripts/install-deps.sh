@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libsqlite3-dev sqlite3
+  # PostgreSQL store: estd links libpq; tests run throwaway servers (tests/support/postgres.cpp)
+  libpq-dev postgresql
   prometheus-cpp-dev
   curl ccache
   # tests: the reference Python client parses estd's /api/v1/metrics

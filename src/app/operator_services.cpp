@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "estd/pki/certificate.hpp"
+#include "estd/store/postgres_store.hpp"
 #include "estd/store/sqlite_store.hpp"
 
 namespace estd::app {
@@ -32,11 +33,25 @@ http::TrustReloader trust_reloader(est::EstService& est) {
 
 }  // namespace
 
-Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& audit_file) {
-    const auto path = std::filesystem::path(cfg.data_dir) / "estd.db";
+namespace {
+
+Result<std::unique_ptr<store::Store>> open_store(const config::Config& cfg) {
+    store::AuditRetention retention;
+    retention.retention = cfg.audit_retention;
+    if (!cfg.database_url.empty()) {
+        store::PostgresOptions options;
+        options.audit = retention;
+        return store::open_postgres_store(cfg.database_url, options);
+    }
     store::SqliteOptions options;
-    options.audit_retention = cfg.audit_retention;
-    auto opened = store::open_sqlite_store(path, options);
+    options.audit = retention;
+    return store::open_sqlite_store(std::filesystem::path(cfg.data_dir) / "estd.db", options);
+}
+
+}  // namespace
+
+Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& audit_file) {
+    auto opened = open_store(cfg);
     if (!opened) {
         return std::move(opened).take_error();
     }
@@ -45,8 +60,10 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
     inventory.store_audit = std::make_unique<audit::StoreAuditSink>(*inventory.store);
     inventory.audit = std::make_unique<audit::FanOutSink>(
         std::vector<audit::AuditSink*>{&audit_file, inventory.store_audit.get()});
-    spdlog::info("store: {} (SQLite, WAL, schema {}; audit rows {})", path.string(),
-                 store::sqlite_schema_version(), config::describe_audit_retention(cfg));
+    spdlog::info("store: {}, schema {}; audit rows {}", config::describe_store(cfg),
+                 cfg.database_url.empty() ? store::sqlite_schema_version()
+                                          : store::postgres_schema_version(),
+                 config::describe_audit_retention(cfg));
     return inventory;
 }
 
@@ -74,7 +91,7 @@ OperatorServices::OperatorServices(const config::Config& cfg,
     deps.crls = crls_.get();
     deps.reload_trust = trust_reloader(est);
     const std::vector<const issuer::Issuer*> observed(borrowed.begin(), borrowed.end());
-    readiness_ = std::make_unique<http::Readiness>(observed, cfg.data_dir,
+    readiness_ = std::make_unique<http::Readiness>(observed, inventory.store.get(), cfg.data_dir,
                                                    cfg.data_dir_min_free_mib * 1024 * 1024);
     metrics_ = std::make_unique<http::MetricsCollector>(
         http::MetricsCollector::Sources{&counters, observed, cfg.data_dir});

@@ -4,6 +4,7 @@
 
 #include "estd/config/config.hpp"
 #include "estd/config/env_parsing.hpp"
+#include "estd/store/postgres_store.hpp"
 
 namespace estd::config {
 namespace {
@@ -59,7 +60,7 @@ void describe_operator_settings(std::ostream& out, const Config& config) {
     for (const auto& key : config.api_keys) {
         keys.push_back(key.name + (key.admin ? " (admin)" : ""));
     }
-    out << "store: " << config.data_dir << "/estd.db (embedded SQLite; audit rows "
+    out << "store: " << describe_store(config) << " (audit rows "
         << describe_audit_retention(config) << ")\n"
         << "operator API keys: " << list_or(keys, "none (the operator API answers 401)") << "\n"
         << "expiry webhook: "
@@ -182,6 +183,13 @@ void describe_certificate_profile(std::ostream& out, const CertificateProfileCon
 std::string describe_audit_retention(const Config& config) {
     return config.audit_retention ? "deleted after " + env::format_duration(*config.audit_retention)
                                   : std::string("kept");
+}
+
+std::string describe_store(const Config& config) {
+    if (config.database_url.empty()) {
+        return config.data_dir + "/estd.db (embedded SQLite)";
+    }
+    return "PostgreSQL " + store::describe_postgres_url(config.database_url).value_or("?");
 }
 
 std::string describe(const Config& config) {

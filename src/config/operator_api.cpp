@@ -5,6 +5,7 @@
 
 #include "estd/config/api_keys.hpp"
 #include "estd/config/env_parsing.hpp"
+#include "estd/store/postgres_store.hpp"
 #include "loader.hpp"
 
 namespace estd::config {
@@ -112,13 +113,14 @@ void load_audit_retention(const Reader& reader, Config& config) {
     }
 }
 
-void load_database_url(const Reader& reader) {
+void load_database_url(const Reader& reader, Config& config) {
     constexpr const char* kName = "CERTCTL_DATABASE_URL";
-    if (reader.has(kName)) {
-        // The value is not repeated: a URL may carry a password.
+    config.database_url = env::trim(reader.secret(kName));
+    // The value is never repeated: it may carry a password.
+    if (!config.database_url.empty() && !store::describe_postgres_url(config.database_url)) {
         reader.problem(std::string(kName) +
-                       " is set, but this estd has only the embedded store: leave it empty to "
-                       "keep the store in CERTCTL_DATA_DIR");
+                       " is not a PostgreSQL URL (postgresql://user@host/db) or connection "
+                       "string (host=... dbname=...) that libpq can parse");
     }
 }
 
@@ -131,7 +133,7 @@ void load_operator_settings(const Reader& reader, Config& config) {
     }
     config.api_keys = std::move(parsed.keys);
     load_webhook(reader, config);
-    load_database_url(reader);
+    load_database_url(reader, config);
     load_audit_retention(reader, config);
 }
 

@@ -14,9 +14,10 @@ Error not_ready(std::string why) {
 
 }  // namespace
 
-Readiness::Readiness(std::vector<const issuer::Issuer*> issuers, std::filesystem::path data_dir,
-                     std::uint64_t min_free_bytes)
+Readiness::Readiness(std::vector<const issuer::Issuer*> issuers, store::Store* store,
+                     std::filesystem::path data_dir, std::uint64_t min_free_bytes)
     : issuers_(std::move(issuers)),
+      store_(store),
       data_dir_(std::move(data_dir)),
       min_free_bytes_(min_free_bytes) {
 }
@@ -25,6 +26,11 @@ Status Readiness::check() const {
     for (const auto* issuer : issuers_) {
         if (!issuer->ready()) {
             return not_ready("issuer " + issuer->id() + " cannot sign");
+        }
+    }
+    if (store_ != nullptr) {
+        if (auto answered = store_->reachable(); !answered) {
+            return not_ready("the store cannot be reached: " + answered.error().message);
         }
     }
     if (min_free_bytes_ == 0) {

@@ -1,5 +1,8 @@
 #include "estd/revocation/crl_publisher.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "estd/pki/crl.hpp"
@@ -7,8 +10,12 @@
 namespace estd::revocation {
 
 CrlPublisher::CrlPublisher(std::vector<issuer::Issuer*> issuers, store::Store& store,
-                           std::chrono::seconds interval)
-    : issuers_(std::move(issuers)), store_(store), interval_(interval) {
+                           std::chrono::seconds interval, std::chrono::milliseconds check_every)
+    : issuers_(std::move(issuers)),
+      store_(store),
+      interval_(interval),
+      check_every_(std::clamp<std::chrono::milliseconds>(check_every, std::chrono::milliseconds(1),
+                                                         interval)) {
 }
 
 CrlPublisher::~CrlPublisher() {
@@ -32,11 +39,44 @@ void CrlPublisher::stop() {
 }
 
 void CrlPublisher::loop() {
+    auto next_full_build = std::chrono::steady_clock::now() + interval_;
     std::unique_lock lock(thread_mutex_);
-    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    while (!wake_.wait_for(lock, check_every_, [this] { return stopping_; })) {
         lock.unlock();
-        regenerate_all();
+        if (std::chrono::steady_clock::now() >= next_full_build) {
+            regenerate_all();
+            next_full_build = std::chrono::steady_clock::now() + interval_;
+        } else {
+            regenerate_changed();
+        }
         lock.lock();
+    }
+}
+
+// Issuers without a CRL yet (one that could not sign) wait for the full
+// rebuild rather than failing, and logging it, every check.
+void CrlPublisher::regenerate_changed() {
+    for (auto* issuer : issuers_) {
+        std::optional<std::uint64_t> built;
+        {
+            std::lock_guard lock(build_mutex_);
+            if (const auto found = built_revoked_count_.find(issuer->id());
+                found != built_revoked_count_.end()) {
+                built = found->second;
+            }
+        }
+        if (!built) {
+            continue;
+        }
+        const auto now_revoked = store_.revoked_count(issuer->id());
+        if (!now_revoked || *now_revoked == *built) {
+            continue;  // unchanged, or unknown until the store answers again
+        }
+        spdlog::info("CRL for issuer {}: {} new revocation(s) in the store, rebuilding",
+                     issuer->id(), *now_revoked - *built);
+        if (auto rebuilt = regenerate(issuer->id()); !rebuilt) {
+            spdlog::error("CRL for issuer {}: {}", issuer->id(), rebuilt.error().message);
+        }
     }
 }
 
@@ -69,6 +109,12 @@ Status CrlPublisher::regenerate(const std::string& issuer_id) {
     }
     std::lock_guard build(build_mutex_);
     const auto now = std::chrono::system_clock::now();
+    // Read before the entries: a revocation in between makes the next check
+    // rebuild, never a CRL that looks current without it.
+    auto revoked_count = store_.revoked_count(issuer_id);
+    if (!revoked_count) {
+        return std::move(revoked_count).take_error();
+    }
     auto entries = store_.crl_entries(issuer_id, now);
     if (!entries) {
         return std::move(entries).take_error();
@@ -100,6 +146,7 @@ Status CrlPublisher::regenerate(const std::string& issuer_id) {
         std::lock_guard lock(cache_mutex_);
         cache_[issuer_id] = std::move(der);
     }
+    built_revoked_count_[issuer_id] = *revoked_count;
     spdlog::debug("CRL for issuer {}: number {}, {} revoked", issuer_id, content.number,
                   content.revoked.size());
     return Ok{};

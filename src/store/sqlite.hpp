@@ -14,6 +14,7 @@
 
 #include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
+#include "sql_query.hpp"
 
 namespace estd::store::sqlite {
 
@@ -26,9 +27,7 @@ struct StmtFinalizer {
     void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 };
 
-// A bound parameter: text, integer, blob or NULL.
-struct Null {};
-using Value = std::variant<Null, std::string, std::int64_t, pki::Bytes>;
+using Value = SqlValue;
 
 Error db_error(sqlite3* db, std::string_view what);
 

@@ -1,6 +1,7 @@
 // Issue 5 end to end: the operator API's bulk revoke as the guide writes it,
 // CRL and OCSP right after it, a revoked certificate refused at renewal,
-// kill -9 during enrollments, and the expiry webhook.
+// kill -9 during enrollments, and the expiry webhook; two estd sharing one
+// PostgreSQL database.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -22,6 +23,7 @@
 
 #include "estd/notify/webhook_client.hpp"
 #include "support/daemon.hpp"
+#include "support/postgres.hpp"
 
 namespace estd::testing {
 namespace {
@@ -159,25 +161,36 @@ class OperatorApiTest : public ::testing::Test {
     CommandResult sh_result(const std::string& command) {
         return run_command("cd '" + dir_.string() + "' && " + command + " 2>&1");
     }
-    std::string host() const { return "127.0.0.1:" + std::to_string(daemon_.port()); }
+    std::string host() const { return host_of(daemon_); }
+    static std::string host_of(const Daemon& daemon) {
+        return "127.0.0.1:" + std::to_string(daemon.port());
+    }
 
     // Enrolls `name` on `profile` with a fresh key; returns its serial
     // (lower-case hex) and leaves name.key / name.crt.
     std::string enroll(const std::string& profile, const std::string& name) {
+        return enroll_at(daemon_, profile, name);
+    }
+    std::string enroll_at(const Daemon& daemon, const std::string& profile,
+                          const std::string& name) {
         sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
         sh("openssl req -new -key " + name + ".key -subj '/CN=" + name + "' -outform DER | " +
            "base64 -w0 > " + name + ".b64");
         sh("curl -sSf --cacert pki/root-ca.crt -H 'Content-Type: application/pkcs10' "
            "--data-binary @" +
-           name + ".b64 https://" + host() + "/.well-known/est/" + profile +
+           name + ".b64 https://" + host_of(daemon) + "/.well-known/est/" + profile +
            "/simpleenroll | base64 -d | openssl pkcs7 -inform DER -print_certs > " + name + ".crt");
         auto serial = sh("openssl x509 -in " + name + ".crt -noout -serial");
         return lower(
             serial.substr(serial.find('=') + 1, serial.find_last_not_of("\n") - serial.find('=')));
     }
     json api_get(const std::string& path, const std::string& key = kAdminKey) {
+        return api_get_at(daemon_, path, key);
+    }
+    json api_get_at(const Daemon& daemon, const std::string& path,
+                    const std::string& key = kAdminKey) {
         auto text = sh("curl -sS --cacert pki/root-ca.crt -H 'Authorization: Bearer " + key +
-                       "' 'https://" + host() + path + "'");
+                       "' 'https://" + host_of(daemon) + path + "'");
         return json::parse(text, nullptr, false);
     }
     std::set<std::string> listed_serials() {
@@ -382,6 +395,92 @@ TEST_F(OperatorApiTest, AuditRowsPastTheRetentionAreDeletedWhenEstdStarts) {
     EXPECT_TRUE(api_get(enrolled)["events"].empty()) << api_get(enrolled);
     // The certificate itself is inventory, not audit: it stays.
     EXPECT_EQ(listed_serials().size(), 1U);
+}
+
+// Replicas behind a load balancer: one inventory, revocations seen by both
+// (OCSP at once, the other's CRL at its next check), CRL numbers never
+// repeated, and an estd that loses its database says so on /readyz and
+// refuses enrollments until the database is back.
+TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
+    ESTD_REQUIRE_POSTGRES();
+    PostgresServer postgres(dir_ / "postgres");
+    auto shared = env();
+    shared["CERTCTL_DATABASE_URL"] = postgres.create_database("estd");
+    const auto check = Daemon::run_once(shared, "check-config");
+    EXPECT_NE(check.output.find(
+                  "store: PostgreSQL estd@127.0.0.1:" + std::to_string(postgres.port()) + "/estd"),
+              std::string::npos)
+        << check.output;
+    ASSERT_TRUE(daemon_.start(shared)) << daemon_.log();
+    Daemon other;
+    auto other_env = shared;
+    other_env["CERTCTL_DATA_DIR"] = (dir_ / "data-other").string();
+    ASSERT_TRUE(other.start(other_env)) << other.log();
+
+    const auto here = enroll("iot", "here");
+    const auto there = enroll_at(other, "iot", "there");
+    EXPECT_EQ(listed_serials(), (std::set<std::string>{here, there}));
+
+    const auto revoked = json::parse(
+        sh("curl -sS -X POST -H 'Content-Type: application/json' -H 'Authorization: Bearer " +
+           std::string(kAdminKey) + "' --cacert pki/root-ca.crt https://" + host_of(other) +
+           "/api/v1/est/certificates/bulk-revoke -d '{\"reason\":\"keyCompromise\","
+           "\"serials\":[\"" +
+           here + "\"]}'"),
+        nullptr, false);
+    EXPECT_EQ(revoked["revoked_count"], 1) << revoked;
+    const auto ocsp =
+        sh("openssl ocsp -issuer pki/ca.crt -cert here.crt -CAfile chain.pem -url "
+           "https://" +
+           host() + "/.well-known/pki/ocsp 2>&1");
+    EXPECT_NE(ocsp.find("here.crt: revoked"), std::string::npos) << ocsp;
+    const auto crl_from = [&](const Daemon& daemon, const std::string& file) {
+        sh("curl -sSf --cacert pki/root-ca.crt -o " + file + " https://" + host_of(daemon) +
+           "/.well-known/pki/crls/iss-local.crl");
+        return lower(sh("openssl crl -inform DER -in " + file + " -noout -text"));
+    };
+    std::string crl_here = crl_from(daemon_, "here.crl");
+    for (int i = 0; i < 60 && crl_here.find(here) == std::string::npos; ++i) {
+        std::this_thread::sleep_for(250ms);
+        crl_here = crl_from(daemon_, "here.crl");
+    }
+    EXPECT_NE(crl_here.find(here), std::string::npos) << crl_here;
+    EXPECT_NE(crl_from(other, "there.crl").find(here), std::string::npos);
+    EXPECT_NE(sh("openssl crl -inform DER -in here.crl -noout -crlnumber"),
+              sh("openssl crl -inform DER -in there.crl -noout -crlnumber"));
+    const auto audit = api_get("/api/v1/audit?action_prefix=est_bulk_revoke");
+    ASSERT_EQ(audit["events"].size(), 1U) << audit;
+    EXPECT_EQ(audit["events"][0]["actor"], "ops");
+
+    // The database refuses connections: not ready, no certificate.
+    const std::string ready =
+        "curl -sS -w '\\n%{http_code}' --cacert pki/root-ca.crt https://" + host() + "/readyz";
+    EXPECT_EQ(sh(ready).substr(sh(ready).size() - 3), "200");
+    const auto cut = postgres.psql(
+        "postgres",
+        "ALTER DATABASE estd ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM "
+        "pg_stat_activity WHERE datname = 'estd'");
+    ASSERT_EQ(cut.exit_code, 0) << cut.output;
+    const auto unready = sh(ready);
+    EXPECT_EQ(unready.substr(unready.size() - 3), "503") << unready;
+    EXPECT_NE(unready.find("the store cannot be reached"), std::string::npos) << unready;
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out down.key && openssl req -new -key "
+       "down.key -subj /CN=down -outform DER | base64 -w0 > down.b64");
+    const auto refused =
+        sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt -H "
+           "'Content-Type: application/pkcs10' --data-binary @down.b64 https://" +
+           host() + "/.well-known/est/iot/simpleenroll");
+    EXPECT_EQ(refused, "503");
+
+    // Back: the same estd serves again without a restart.
+    const auto restored = postgres.psql("postgres", "ALTER DATABASE estd ALLOW_CONNECTIONS true");
+    ASSERT_EQ(restored.exit_code, 0) << restored.output;
+    EXPECT_EQ(sh(ready).substr(sh(ready).size() - 3), "200");
+    const auto after = enroll("iot", "after");
+    EXPECT_EQ(listed_serials().count(after), 1U);
+    EXPECT_EQ(daemon_.log().find(PostgresServer::kPassword), std::string::npos);
+    EXPECT_EQ(other.log().find(PostgresServer::kPassword), std::string::npos);
+    EXPECT_EQ(other.stop(), 0);
 }
 
 TEST_F(OperatorApiTest, KillNineDuringEnrollmentsLosesNoCertificateAClientReceived) {

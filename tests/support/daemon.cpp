@@ -17,8 +17,6 @@
 #include <vector>
 
 namespace estd::testing {
-namespace {
-
 std::string shell_quote(const std::string& text) {
     std::string out = "'";
     for (char c : text) {
@@ -30,6 +28,8 @@ std::string shell_quote(const std::string& text) {
     }
     return out + "'";
 }
+
+namespace {
 
 struct PipeCloser {
     void operator()(FILE* f) const noexcept { pclose(f); }

@@ -18,6 +18,9 @@ struct CommandResult {
 CommandResult run_command(const std::string& command,
                           std::chrono::seconds timeout = std::chrono::seconds(60));
 
+// `text` as one bash word.
+std::string shell_quote(const std::string& text);
+
 std::filesystem::path make_temp_dir(const std::string& prefix);
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);

@@ -309,6 +309,22 @@ TEST_F(ConfigTest, ListenerAndProcessSettingsAreRead) {
     EXPECT_EQ(cfg.default_certificate_ttl, std::chrono::seconds(90 * 86400));
 }
 
+TEST_F(ConfigTest, ADatabaseUrlMovesTheStoreAndIsDescribedWithoutItsPassword) {
+    auto embedded = load(legacy_env());
+    ASSERT_TRUE(embedded.config);
+    EXPECT_EQ(embedded.config->database_url, "");
+    EXPECT_NE(describe(*embedded.config).find("/estd.db (embedded SQLite)"), std::string::npos);
+
+    auto env = legacy_env();
+    env["CERTCTL_DATABASE_URL"] = " postgres://u:hunter2@db/estd ";
+    auto server = load(env);
+    ASSERT_TRUE(server.config) << server.problems.front();
+    EXPECT_EQ(server.config->database_url, "postgres://u:hunter2@db/estd");
+    const auto described = describe(*server.config);
+    EXPECT_NE(described.find("store: PostgreSQL u@db/estd"), std::string::npos) << described;
+    EXPECT_EQ(described.find("hunter2"), std::string::npos);
+}
+
 TEST_F(ConfigTest, AuditRetentionIsOptInAndWarnsWhenShort) {
     auto result = load(legacy_env());
     ASSERT_TRUE(result.config) << result.problems.front();

@@ -71,6 +71,9 @@ class FullDiskStore final : public store::Store {
                                                      store::TimePoint now) override {
         return inner_.crl_entries(issuer_id, now);
     }
+    Result<std::uint64_t> revoked_count(const std::string& issuer_id) override {
+        return inner_.revoked_count(issuer_id);
+    }
     Result<std::uint64_t> next_crl_number(const std::string& issuer_id) override {
         return inner_.next_crl_number(issuer_id);
     }
@@ -88,6 +91,7 @@ class FullDiskStore final : public store::Store {
                                         int days, store::TimePoint at) override {
         return inner_.mark_expiry_notice_delivered(issuer_id, serial, days, at);
     }
+    Status reachable() override { return inner_.reachable(); }
     Status flush() override { return inner_.flush(); }
 
   private:

@@ -134,10 +134,10 @@ TEST(OperatorConfig, WebhookNeedsASecretAndAnHttpUrl) {
     EXPECT_TRUE(mentions(config::load(env).problems, "CERTCTL_EXPIRY_SCAN_INTERVAL"));
 }
 
-TEST(OperatorConfig, ServerDatabaseUrlIsRefusedWithoutEchoingIt) {
-    config::Environment env{{"CERTCTL_DATABASE_URL", "postgres://u:hunter2@db/estd"}};
+TEST(OperatorConfig, AnUnparsableDatabaseUrlIsRefusedWithoutEchoingIt) {
+    config::Environment env{{"CERTCTL_DATABASE_URL", "postgresql://u:hunter2@%zz/estd"}};
     auto loaded = config::load(env);
-    EXPECT_TRUE(mentions(loaded.problems, "CERTCTL_DATABASE_URL"));
+    EXPECT_TRUE(mentions(loaded.problems, "CERTCTL_DATABASE_URL is not a PostgreSQL URL"));
     EXPECT_FALSE(mentions(loaded.problems, "hunter2"));
 }
 

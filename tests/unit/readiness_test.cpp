@@ -45,7 +45,7 @@ TEST(Readiness, NamesTheIssuerThatCannotSign) {
     test::TempDir dir;
     SwitchableIssuer local("iss-local");
     SwitchableIssuer hsm("iss-hsm");
-    const Readiness readiness({&local, &hsm}, dir.path(), kMiB);
+    const Readiness readiness({&local, &hsm}, nullptr, dir.path(), kMiB);
     EXPECT_TRUE(readiness.check());
     hsm.set_ready(false);
     const auto verdict = readiness.check();
@@ -56,13 +56,13 @@ TEST(Readiness, NamesTheIssuerThatCannotSign) {
 TEST(Readiness, ChecksTheDataDirectorysFilesystem) {
     test::TempDir dir;
     // No filesystem here has a pebibyte available.
-    const auto short_of_space = Readiness({}, dir.path(), std::uint64_t{1} << 50).check();
+    const auto short_of_space = Readiness({}, nullptr, dir.path(), std::uint64_t{1} << 50).check();
     ASSERT_FALSE(short_of_space);
     EXPECT_NE(short_of_space.error().message.find(dir.path().string() + " has "), std::string::npos)
         << short_of_space.error().message;
-    EXPECT_TRUE(Readiness({}, dir.path(), 0).check());
+    EXPECT_TRUE(Readiness({}, nullptr, dir.path(), 0).check());
 
-    const auto missing = Readiness({}, dir.path() / "gone", kMiB).check();
+    const auto missing = Readiness({}, nullptr, dir.path() / "gone", kMiB).check();
     ASSERT_FALSE(missing);
     EXPECT_NE(missing.error().message.find("cannot be examined"), std::string::npos)
         << missing.error().message;

@@ -1,5 +1,7 @@
 // CRLs (content, numbering across restarts) and the OCSP responder's status
 // mapping, against the real store and a CA made in-process.
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
@@ -177,6 +179,38 @@ TEST_F(RevocationTest, CrlNumberOnlyGrowsAcrossRestarts) {
         reopen();
     }
     EXPECT_EQ(last, 6);
+}
+
+// Two publishers on one store stand for two estd sharing a database: a
+// revocation only one of them was told about reaches the other's CRL at its
+// next check, not at its next hourly rebuild.
+TEST_F(RevocationTest, ARevocationRecordedElsewhereIsOnTheCrlAtTheNextCheck) {
+    CrlPublisher here({&ca}, *store, 1h, 50ms);
+    here.start();
+    const auto listed = [&](X509* cert) {
+        X509_REVOKED* entry = nullptr;
+        auto crl = parse_crl(*here.crl(ca.id()));
+        return X509_CRL_get0_by_serial(crl.get(), &entry, X509_get_serialNumber(cert)) == 1;
+    };
+    ASSERT_TRUE(listed(revoked.get()));
+    ASSERT_FALSE(listed(good.get()));
+    const long first = crl_number(parse_crl(*here.crl(ca.id())).get());
+
+    store::RevocationRequest elsewhere;
+    elsewhere.criteria.serials = {pki::serial_hex(good.get())};
+    elsewhere.reason = 4;
+    elsewhere.actor = "ops-on-another-estd";
+    elsewhere.revoked_at = std::chrono::system_clock::now();
+    ASSERT_TRUE(store->revoke(elsewhere));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!listed(good.get()) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_TRUE(listed(good.get()));
+    // Rebuilt once, not at every check.
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(crl_number(parse_crl(*here.crl(ca.id())).get()), first + 1);
+    here.stop();
 }
 
 TEST(OcspMapping, StoreRecordsBecomeOcspStatuses) {

@@ -1,7 +1,12 @@
-// The embedded store: migrations, group commit, filters and pagination,
-// revocation, CRL numbers, audit rows, expiry notices.
+// The inventory on both backends (StoreContract: filters and pagination,
+// revocation, CRL numbers, audit rows and their retention, expiry notices),
+// then what is particular to each: the embedded store's migrations and group
+// commit; the PostgreSQL store's migrations, reconnection and several estd
+// sharing one database.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <thread>
 #include <vector>
@@ -10,7 +15,9 @@
 #include <sqlite3.h>
 
 #include "../src/store/group_commit.hpp"
+#include "estd/store/postgres_store.hpp"
 #include "estd/store/sqlite_store.hpp"
+#include "support/postgres.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::store {
@@ -41,7 +48,7 @@ CertificateRecord make_record(int n, const std::string& profile_id = "cp-iot",
     return r;
 }
 
-class StoreTest : public ::testing::Test {
+class SqliteStoreTest : public ::testing::Test {
   protected:
     std::unique_ptr<Store> open(const SqliteOptions& options = {}) {
         auto store = open_sqlite_store(dir.path() / "estd.db", options);
@@ -51,7 +58,68 @@ class StoreTest : public ::testing::Test {
     test::TempDir dir;
 };
 
-TEST_F(StoreTest, MigratesAFreshDatabaseAndKeepsDataAcrossReopen) {
+// One PostgreSQL server for every test here that needs one; each test takes
+// a database of its own.
+class SharedPostgres {
+  public:
+    static testing::PostgresServer* server() {
+        static SharedPostgres shared;
+        return shared.server_.get();
+    }
+    static std::string new_database() {
+        static std::atomic<int> next{0};
+        return server()->create_database("store_" + std::to_string(++next));
+    }
+
+  private:
+    SharedPostgres() {
+        if (testing::postgres_unavailable_reason().empty()) {
+            server_ = std::make_unique<testing::PostgresServer>(dir_.path());
+        }
+    }
+    test::TempDir dir_;
+    std::unique_ptr<testing::PostgresServer> server_;
+};
+
+enum class Backend { sqlite, postgres };
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+  protected:
+    void SetUp() override {
+        if (GetParam() == Backend::postgres) {
+            ESTD_REQUIRE_POSTGRES();
+            url_ = SharedPostgres::new_database();
+        }
+    }
+
+    // Opening again reopens the same database.
+    std::unique_ptr<Store> open(const AuditRetention& audit = {}) {
+        Result<std::unique_ptr<Store>> store = Error::internal("no backend");
+        if (GetParam() == Backend::sqlite) {
+            SqliteOptions options;
+            options.audit = audit;
+            store = open_sqlite_store(dir_.path() / "estd.db", options);
+        } else {
+            PostgresOptions options;
+            options.audit = audit;
+            store = open_postgres_store(url_, options);
+        }
+        EXPECT_TRUE(store) << (store ? "" : store.error().message);
+        return store ? std::move(*store) : nullptr;
+    }
+
+  private:
+    test::TempDir dir_;
+    std::string url_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
+                         ::testing::Values(Backend::sqlite, Backend::postgres),
+                         [](const auto& param_info) {
+                             return param_info.param == Backend::sqlite ? "sqlite" : "postgres";
+                         });
+
+TEST_F(SqliteStoreTest, MigratesAFreshDatabaseAndKeepsDataAcrossReopen) {
     {
         auto store = open();
         ASSERT_TRUE(store);
@@ -79,7 +147,7 @@ TEST_F(StoreTest, MigratesAFreshDatabaseAndKeepsDataAcrossReopen) {
     EXPECT_EQ((*found)->der.size(), 5U);
 }
 
-TEST_F(StoreTest, RefusesADatabaseFromANewerSchema) {
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
     { ASSERT_TRUE(open()); }
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open((dir.path() / "estd.db").c_str(), &raw), SQLITE_OK);
@@ -91,7 +159,7 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerSchema) {
     EXPECT_NE(store.error().message.find("newer estd"), std::string::npos) << store.error().message;
 }
 
-TEST_F(StoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
+TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
     auto db =
         sqlite::open((dir.path() / "g.db").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ASSERT_TRUE(db);
@@ -120,7 +188,7 @@ TEST_F(StoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
     EXPECT_LT(writer.commits(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
-TEST_F(StoreTest, AFailingWriteInABatchDoesNotTakeTheOthersDown) {
+TEST_P(StoreContract, AFailingWriteDoesNotTakeTheOthersDown) {
     auto store = open();
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->add_certificate(make_record(1)));
@@ -132,7 +200,7 @@ TEST_F(StoreTest, AFailingWriteInABatchDoesNotTakeTheOthersDown) {
     EXPECT_EQ(page->items.size(), 2U);
 }
 
-TEST_F(StoreTest, FiltersAndPaginatesNewestFirst) {
+TEST_P(StoreContract, FiltersAndPaginatesNewestFirst) {
     auto store = open();
     ASSERT_TRUE(store);
     for (int i = 0; i < 7; ++i) {
@@ -167,7 +235,7 @@ TEST_F(StoreTest, FiltersAndPaginatesNewestFirst) {
     EXPECT_EQ(all->items.size(), 7U);
 }
 
-TEST_F(StoreTest, RevokesOnlyWhatMatchesAndOnlyOnce) {
+TEST_P(StoreContract, RevokesOnlyWhatMatchesAndOnlyOnce) {
     auto store = open();
     ASSERT_TRUE(store);
     for (int i = 0; i < 4; ++i) {
@@ -212,7 +280,7 @@ TEST_F(StoreTest, RevokesOnlyWhatMatchesAndOnlyOnce) {
     EXPECT_EQ((*serial)[0].serial, "0a1003");
 }
 
-TEST_F(StoreTest, CrlNumbersOnlyGrowAcrossReopen) {
+TEST_P(StoreContract, CrlNumbersOnlyGrowAcrossReopen) {
     std::uint64_t last = 0;
     for (int round = 0; round < 3; ++round) {
         auto store = open();
@@ -230,7 +298,7 @@ TEST_F(StoreTest, CrlNumbersOnlyGrowAcrossReopen) {
     EXPECT_EQ(last, 9U);
 }
 
-TEST_F(StoreTest, AuditRowsFilterOnEitherActionPrefix) {
+TEST_P(StoreContract, AuditRowsFilterOnEitherActionPrefix) {
     auto store = open();
     ASSERT_TRUE(store);
     const auto now = std::chrono::system_clock::now();
@@ -305,13 +373,13 @@ audit::AuditEvent audit_event(const std::string& request_id) {
     return event;
 }
 
-TEST_F(StoreTest, AuditRowsOlderThanTheRetentionAreDeletedAsNewOnesArrive) {
+TEST_P(StoreContract, AuditRowsOlderThanTheRetentionAreDeletedAsNewOnesArrive) {
     const auto now = std::chrono::system_clock::now();
-    SqliteOptions options;
-    options.audit_retention = std::chrono::hours(1);
-    options.audit_prune_every = 4;
-    options.audit_prune_batch = 3;
-    auto store = open(options);
+    AuditRetention retention;
+    retention.retention = std::chrono::hours(1);
+    retention.prune_every = 4;
+    retention.prune_batch = 3;
+    auto store = open(retention);
     ASSERT_TRUE(store);
     for (const auto* id : {"old1", "old2", "old3", "old4", "old5"}) {
         ASSERT_TRUE(store->append_audit(audit_event(id), now - std::chrono::hours(2)));
@@ -325,10 +393,10 @@ TEST_F(StoreTest, AuditRowsOlderThanTheRetentionAreDeletedAsNewOnesArrive) {
     EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"new1", "new2", "new3"}));
 }
 
-TEST_F(StoreTest, AuditRowsAreKeptWithoutARetentionAndPrunedWhenTheStoreOpensWithOne) {
+TEST_P(StoreContract, AuditRowsAreKeptWithoutARetentionAndPrunedWhenTheStoreOpensWithOne) {
     const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(24 * 400);
-    SqliteOptions keep;
-    keep.audit_prune_every = 1;
+    AuditRetention keep;
+    keep.prune_every = 1;
     {
         auto store = open(keep);
         ASSERT_TRUE(store);
@@ -337,14 +405,14 @@ TEST_F(StoreTest, AuditRowsAreKeptWithoutARetentionAndPrunedWhenTheStoreOpensWit
         }
         EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"a", "b", "c"}));
     }
-    SqliteOptions prune = keep;
-    prune.audit_retention = std::chrono::hours(24 * 365);
+    AuditRetention prune = keep;
+    prune.retention = std::chrono::hours(24 * 365);
     auto store = open(prune);
     ASSERT_TRUE(store);
     EXPECT_TRUE(audit_request_ids(*store).empty());
 }
 
-TEST_F(StoreTest, ExpiryNoticesArePendingUntilDelivered) {
+TEST_P(StoreContract, ExpiryNoticesArePendingUntilDelivered) {
     auto store = open();
     ASSERT_TRUE(store);
     auto soon = make_record(1);
@@ -364,6 +432,126 @@ TEST_F(StoreTest, ExpiryNoticesArePendingUntilDelivered) {
     ASSERT_TRUE(at30 && at7);
     EXPECT_TRUE(at30->empty());
     EXPECT_EQ(at7->size(), 1U);
+}
+
+class PostgresStoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ESTD_REQUIRE_POSTGRES();
+        database_ = "store_pg_" +
+                    std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        url_ = SharedPostgres::server()->create_database(database_);
+    }
+    std::unique_ptr<Store> open(const PostgresOptions& options = {}) {
+        auto store = open_postgres_store(url_, options);
+        EXPECT_TRUE(store) << (store ? "" : store.error().message);
+        return store ? std::move(*store) : nullptr;
+    }
+    std::string psql(const std::string& sql) {
+        auto result = SharedPostgres::server()->psql(database_, sql);
+        EXPECT_EQ(result.exit_code, 0) << result.output;
+        return result.output;
+    }
+
+    std::string database_;
+    std::string url_;
+};
+
+TEST_F(PostgresStoreTest, SeveralEstdStartingTogetherMigrateOnce) {
+    constexpr int kReplicas = 4;
+    std::vector<std::unique_ptr<Store>> stores(kReplicas);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kReplicas; ++i) {
+        threads.emplace_back([&, i] { stores[i] = open(); });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    for (const auto& store : stores) {
+        ASSERT_TRUE(store);
+    }
+    EXPECT_EQ(psql("SELECT version FROM estd_schema"),
+              std::to_string(postgres_schema_version()) + "\n");
+    ASSERT_TRUE(stores[0]->add_certificate(make_record(1)));
+    auto seen = stores[3]->find_certificate("iss-local", "0a1001");
+    ASSERT_TRUE(seen && *seen);
+    EXPECT_EQ((*seen)->der, make_record(1).der);
+}
+
+TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerSchema) {
+    { ASSERT_TRUE(open()); }
+    psql("UPDATE estd_schema SET version = " + std::to_string(postgres_schema_version() + 1));
+    auto store = open_postgres_store(url_);
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().message.find("newer estd"), std::string::npos) << store.error().message;
+}
+
+TEST_F(PostgresStoreTest, ReplicasSharingTheDatabaseNeverRepeatACrlNumber) {
+    auto a = open();
+    auto b = open();
+    ASSERT_TRUE(a && b);
+    std::vector<std::uint64_t> numbers[2];
+    std::thread ta([&] {
+        for (int i = 0; i < 50; ++i) {
+            auto n = a->next_crl_number("iss-local");
+            numbers[0].push_back(n ? *n : 0);
+        }
+    });
+    std::thread tb([&] {
+        for (int i = 0; i < 50; ++i) {
+            auto n = b->next_crl_number("iss-local");
+            numbers[1].push_back(n ? *n : 0);
+        }
+    });
+    ta.join();
+    tb.join();
+    std::set<std::uint64_t> all(numbers[0].begin(), numbers[0].end());
+    all.insert(numbers[1].begin(), numbers[1].end());
+    EXPECT_EQ(all.size(), 100U);
+    EXPECT_EQ(*all.begin(), 1U);
+    EXPECT_EQ(*all.rbegin(), 100U);
+    EXPECT_TRUE(std::is_sorted(numbers[0].begin(), numbers[0].end()));
+}
+
+TEST_F(PostgresStoreTest, AConnectionTheServerDroppedIsReplaced) {
+    PostgresOptions options;
+    options.connections = 1;
+    auto store = open(options);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->add_certificate(make_record(1)));
+    psql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()");
+    EXPECT_TRUE(store->add_certificate(make_record(2)));
+    auto page = store->list_certificates({});
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->items.size(), 2U);
+}
+
+TEST_F(PostgresStoreTest, AnUnreachableServerIsAnErrorThatNamesItButNotThePassword) {
+    PostgresOptions options;
+    options.connect_timeout = std::chrono::seconds(2);
+    auto store = open_postgres_store("postgresql://estd:s3cret-pw@127.0.0.1:1/estd", options);
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().message.find("127.0.0.1"), std::string::npos) << store.error().message;
+    EXPECT_EQ(store.error().message.find("s3cret-pw"), std::string::npos);
+    auto wrong = open_postgres_store(
+        "postgresql://estd:wrong-pw@127.0.0.1:" + std::to_string(SharedPostgres::server()->port()) +
+        "/" + database_);
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("password authentication failed"), std::string::npos)
+        << wrong.error().message;
+    EXPECT_EQ(wrong.error().message.find("wrong-pw"), std::string::npos);
+}
+
+TEST(PostgresUrls, AreDescribedWithoutTheirPassword) {
+    EXPECT_EQ(describe_postgres_url("postgresql://estd:hunter2@db.example:5433/pki"),
+              "estd@db.example:5433/pki");
+    EXPECT_EQ(describe_postgres_url("host=db user=ca password=hunter2 dbname=pki"), "ca@db/pki");
+    EXPECT_EQ(describe_postgres_url("postgresql://db/pki?password=hunter2"), "db/pki");
+    EXPECT_FALSE(describe_postgres_url("postgresql://%zz:hunter2@db"));
+    EXPECT_FALSE(describe_postgres_url("sqlite:///var/lib/estd/estd.db"));
 }
 
 TEST(StoreSerials, AreNormalised) {

@@ -154,6 +154,9 @@ struct Config {
 
     std::vector<ApiKey> api_keys;
     WebhookConfig webhook;
+    // A PostgreSQL URL or connection string (a secret: it may carry the
+    // password); empty keeps the embedded store in data_dir.
+    std::string database_url;
     // The store deletes audit rows older than this; unset keeps them.
     std::optional<std::chrono::seconds> audit_retention;
 
@@ -177,5 +180,8 @@ LoadResult load(const Environment& env);
 std::string describe(const Config& config);
 // What becomes of the store's audit rows: "kept" or "deleted after 400d".
 std::string describe_audit_retention(const Config& config);
+// Where the inventory lives: the embedded file, or the server database
+// without its password.
+std::string describe_store(const Config& config);
 
 }  // namespace estd::config

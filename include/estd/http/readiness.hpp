@@ -6,23 +6,27 @@
 
 #include "estd/core/error.hpp"
 #include "estd/issuer/issuer.hpp"
+#include "estd/store/store.hpp"
 
 namespace estd::http {
 
 // What /readyz answers: Ok, or why this estd should not be sent enrollments
-// now. Every issuer must be able to sign, and the filesystem of the data
-// directory (store and audit log) must keep `min_free_bytes` available: a
+// now. Every issuer must be able to sign, the store must answer (a server
+// database can be unreachable), and the filesystem of the data directory
+// (embedded store and audit log) must keep `min_free_bytes` available: a
 // load balancer then stops routing to an instance before its disk fills and
 // every enrollment fails closed.
 class Readiness {
   public:
-    Readiness(std::vector<const issuer::Issuer*> issuers, std::filesystem::path data_dir,
-              std::uint64_t min_free_bytes);
+    // `store` may be null (not checked).
+    Readiness(std::vector<const issuer::Issuer*> issuers, store::Store* store,
+              std::filesystem::path data_dir, std::uint64_t min_free_bytes);
 
     Status check() const;
 
   private:
     std::vector<const issuer::Issuer*> issuers_;
+    store::Store* store_;
     std::filesystem::path data_dir_;
     std::uint64_t min_free_bytes_;
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,11 +21,14 @@ namespace estd::revocation {
 // memory for /.well-known/pki/crls/<issuer-id>.crl. Rebuilt every
 // `interval` on its own thread and at once when regenerate() is called
 // (after a revocation). Each build takes the next CRL number from the store,
-// so numbers only grow, also across restarts.
+// so numbers only grow, also across restarts. Every `check_every` it also
+// asks the store whether an issuer's revocations grew since its CRL was
+// built (another estd sharing the database revoked), and rebuilds that one.
 class CrlPublisher {
   public:
     CrlPublisher(std::vector<issuer::Issuer*> issuers, store::Store& store,
-                 std::chrono::seconds interval);
+                 std::chrono::seconds interval,
+                 std::chrono::milliseconds check_every = std::chrono::seconds(5));
     ~CrlPublisher();
     CrlPublisher(const CrlPublisher&) = delete;
     CrlPublisher& operator=(const CrlPublisher&) = delete;
@@ -46,13 +50,17 @@ class CrlPublisher {
 
   private:
     void regenerate_all();
+    void regenerate_changed();
     void loop();
 
     std::vector<issuer::Issuer*> issuers_;
     store::Store& store_;
     std::chrono::seconds interval_;
+    std::chrono::milliseconds check_every_;
 
     std::mutex build_mutex_;  // one build at a time: numbers stay in order
+    // store::Store::revoked_count as each issuer's current CRL saw it.
+    std::map<std::string, std::uint64_t> built_revoked_count_;
     mutable std::mutex cache_mutex_;
     std::map<std::string, std::shared_ptr<const pki::Bytes>> cache_;
 

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <optional>
 
 #include "estd/core/error.hpp"
 #include "estd/store/store.hpp"
@@ -19,13 +18,7 @@ struct SqliteOptions {
     std::size_t max_batch = 256;
     std::size_t reader_connections = 4;
     std::chrono::milliseconds busy_timeout{5000};
-    // Audit rows older than this are deleted (unset: kept). The writer does
-    // it in passes of at most audit_prune_batch rows, one when the store
-    // opens and one after every audit_prune_every appended rows, so the
-    // table stops growing without a long pause in the commits.
-    std::optional<std::chrono::seconds> audit_retention;
-    std::size_t audit_prune_every = 1024;
-    std::size_t audit_prune_batch = 2048;
+    AuditRetention audit;
 };
 
 // The schema version this build writes. A database with a newer version is

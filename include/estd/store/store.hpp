@@ -127,6 +127,16 @@ struct AuditPage {
     std::optional<std::int64_t> next_cursor;
 };
 
+// Audit rows older than `retention` are deleted (unset: kept). The store
+// does it in passes of at most `prune_batch` rows, one when it opens and one
+// after every `prune_every` appended rows, so the table stops growing
+// without a long pause in the writes.
+struct AuditRetention {
+    std::optional<std::chrono::seconds> retention;
+    std::size_t prune_every = 1024;
+    std::size_t prune_batch = 2048;
+};
+
 // The inventory behind estd: issued certificates, revocations, audit rows,
 // CRL numbers and delivered notifications. All persistence goes through this
 // interface so a server database can replace the embedded one.
@@ -151,6 +161,11 @@ class Store {
     // Revoked certificates of one issuer that have not expired at `now`.
     virtual Result<std::vector<CrlEntry>> crl_entries(const std::string& issuer_id,
                                                       TimePoint now) = 0;
+    // How many of an issuer's certificates were ever revoked. It only grows
+    // (revocations are final, rows are kept), so a CRL built when it read n
+    // is current for as long as it still reads n: how an estd sharing the
+    // database notices another one's revocations.
+    virtual Result<std::uint64_t> revoked_count(const std::string& issuer_id) = 0;
     // The next CRL number of an issuer: 1, 2, ... never repeating, also
     // across restarts.
     virtual Result<std::uint64_t> next_crl_number(const std::string& issuer_id) = 0;
@@ -167,6 +182,10 @@ class Store {
     virtual Status mark_expiry_notice_delivered(const std::string& issuer_id,
                                                 const std::string& serial, int threshold_days,
                                                 TimePoint delivered_at) = 0;
+
+    // Ok when the store can answer now: always for the embedded one; for a
+    // server database, one round trip (/readyz).
+    virtual Status reachable() = 0;
 
     // Waits until every queued write is durable.
     virtual Status flush() = 0;

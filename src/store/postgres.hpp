@@ -1,0 +1,119 @@
+#pragma once
+
+// Private to src/store: RAII over libpq, a bounded connection pool, and
+// statements run with their parameters (SqlQuery).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <libpq-fe.h>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "estd/core/error.hpp"
+#include "estd/pki/handles.hpp"
+#include "sql_query.hpp"
+
+namespace estd::store::pg {
+
+struct ConnectionCloser {
+    void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
+};
+using ConnectionPtr = std::unique_ptr<PGconn, ConnectionCloser>;
+
+struct ResultClearer {
+    void operator()(PGresult* result) const noexcept { PQclear(result); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultClearer>;
+
+// One row of a result, read as queries::read_* expect.
+class Row {
+  public:
+    Row(const PGresult* result, int row) : result_(result), row_(row) {}
+    std::string text(int column) const;
+    std::int64_t integer(int column) const;
+    pki::Bytes blob(int column) const;  // a bytea column
+    bool is_null(int column) const;
+
+  private:
+    const PGresult* result_;
+    int row_;
+};
+
+// Runs one statement with its parameters (text, except blobs).
+Result<ResultPtr> execute(PGconn* conn, const SqlQuery& query);
+// Runs SQL without parameters (session settings, migrations).
+Status execute(PGconn* conn, const std::string& sql);
+
+struct ConnectSettings {
+    std::string url;
+    std::chrono::seconds connect_timeout{10};
+    // Run on every new connection (SET ...).
+    std::string session_sql;
+};
+
+Result<ConnectionPtr> connect(const ConnectSettings& settings);
+
+// At most `size` connections, opened when first needed. A connection the
+// server dropped is closed and replaced on the next use, so a database
+// restart costs the callers in flight at that moment, not every later one.
+class Pool {
+  public:
+    Pool(ConnectSettings settings, std::size_t size, std::chrono::milliseconds acquire_timeout);
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+
+    // Runs `query` and hands each row to on_row. A statement whose
+    // connection turned out to be lost is run once more on a new one; every
+    // statement here is safe to repeat (a repeated INSERT meets its UNIQUE
+    // key, a revoke skips what is revoked, a CRL number may skip one).
+    template <class OnRow>
+    Status run(const SqlQuery& query, OnRow&& on_row) {
+        for (int attempt = 0;; ++attempt) {
+            auto lease = acquire();
+            if (!lease) {
+                return std::move(lease).take_error();
+            }
+            auto result = execute(lease->get(), query);
+            if (result) {
+                for (int row = 0; row < PQntuples(result->get()); ++row) {
+                    on_row(Row(result->get(), row));
+                }
+                return Ok{};
+            }
+            if (attempt > 0 || PQstatus(lease->get()) != CONNECTION_BAD) {
+                return std::move(result).take_error();
+            }
+        }
+    }
+
+  private:
+    class Lease {
+      public:
+        Lease(Pool& pool, ConnectionPtr conn) : pool_(&pool), conn_(std::move(conn)) {}
+        Lease(Lease&& other) noexcept = default;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        PGconn* get() const { return conn_.get(); }
+
+      private:
+        Pool* pool_;
+        ConnectionPtr conn_;
+    };
+
+    Result<Lease> acquire();
+    void give_back(ConnectionPtr conn);
+
+    const ConnectSettings settings_;
+    const std::size_t size_;
+    const std::chrono::milliseconds acquire_timeout_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<ConnectionPtr> idle_;
+    std::size_t open_ = 0;  // idle, leased or being connected
+};
+
+}  // namespace estd::store::pg

@@ -1,0 +1,254 @@
+// The server store: PostgreSQL through libpq. Every durable write is its own
+// autocommit statement, acknowledged once the server has flushed it
+// (synchronous_commit = on); audit rows go through a second, small pool
+// whose sessions commit asynchronously, as the embedded store queues them.
+// Several estd can share one database: CRL numbers come from one upsert,
+// revocations from one UPDATE, so replicas never hand out a number twice
+// or revoke a certificate twice.
+
+#include "estd/store/postgres_store.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "postgres.hpp"
+#include "sql_store.hpp"
+
+namespace estd::store {
+namespace {
+
+constexpr Dialect kDialect = Dialect::postgres;
+
+// Never edit a released migration: append a new one. The statements mirror
+// the embedded store's schema (src/store/migrations.cpp).
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE certificates (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    issuer_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    est_profile TEXT NOT NULL,
+    profile_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    common_name TEXT NOT NULL,
+    subject_alt_names TEXT NOT NULL,
+    not_before BIGINT NOT NULL,
+    not_after BIGINT NOT NULL,
+    public_key_sha256 TEXT NOT NULL,
+    auth_mode TEXT NOT NULL,
+    source_ip TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    issued_at BIGINT NOT NULL,
+    der BYTEA NOT NULL,
+    revocation_reason INTEGER,
+    revoked_at BIGINT,
+    revoked_by TEXT,
+    UNIQUE (issuer_id, serial)
+);
+CREATE INDEX certificates_profile_id ON certificates (profile_id);
+CREATE INDEX certificates_common_name ON certificates (common_name);
+CREATE INDEX certificates_not_after ON certificates (not_after);
+CREATE INDEX certificates_revoked ON certificates (issuer_id, revoked_at)
+    WHERE revoked_at IS NOT NULL;
+
+CREATE TABLE audit_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    time_ms BIGINT NOT NULL,
+    action TEXT NOT NULL,
+    operation_action TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    source_ip TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    issuer_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    status INTEGER NOT NULL
+);
+CREATE INDEX audit_events_action ON audit_events (action);
+CREATE INDEX audit_events_operation_action ON audit_events (operation_action);
+
+CREATE TABLE crl_numbers (
+    issuer_id TEXT PRIMARY KEY,
+    last_number BIGINT NOT NULL
+);
+
+CREATE TABLE expiry_notices (
+    issuer_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    threshold_days INTEGER NOT NULL,
+    delivered_at BIGINT NOT NULL,
+    PRIMARY KEY (issuer_id, serial, threshold_days)
+);
+)sql",
+};
+
+// Taken for the migration's transaction: "estd" in ASCII, then 1.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(435761734657)";
+
+Result<int> schema_version(PGconn* conn) {
+    std::optional<int> version;
+    auto result = pg::execute(conn, SqlQuery(kDialect, "SELECT version FROM estd_schema"));
+    if (!result) {
+        return std::move(result).take_error();
+    }
+    if (PQntuples(result->get()) == 1) {
+        version = static_cast<int>(pg::Row(result->get(), 0).integer(0));
+    }
+    return version.value_or(0);
+}
+
+Status migrate_locked(PGconn* conn) {
+    if (auto created = pg::execute(conn,
+                                   "CREATE TABLE IF NOT EXISTS estd_schema (version INTEGER NOT "
+                                   "NULL); INSERT INTO estd_schema SELECT 0 WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM estd_schema)");
+        !created) {
+        return created;
+    }
+    auto version = schema_version(conn);
+    if (!version) {
+        return std::move(version).take_error();
+    }
+    if (*version > postgres_schema_version()) {
+        return Error::internal("store: the database has schema version " +
+                               std::to_string(*version) + " but this estd knows only up to " +
+                               std::to_string(postgres_schema_version()) +
+                               ": it was written by a newer estd");
+    }
+    for (int next = *version + 1; next <= postgres_schema_version(); ++next) {
+        auto applied = pg::execute(conn, kMigrations[static_cast<std::size_t>(next - 1)]);
+        if (applied) {
+            applied = pg::execute(conn, "UPDATE estd_schema SET version = " + std::to_string(next));
+        }
+        if (!applied) {
+            Error error = std::move(applied).take_error();
+            error.message = "store: migration to schema version " + std::to_string(next) +
+                            " failed: " + error.message;
+            return error;
+        }
+    }
+    return Ok{};
+}
+
+// One transaction under an advisory lock: replicas starting together take
+// turns, and the second finds the schema current.
+Status migrate(PGconn* conn) {
+    if (auto begun = pg::execute(conn, std::string("BEGIN; ") + kMigrationLock); !begun) {
+        return begun;
+    }
+    auto migrated = migrate_locked(conn);
+    if (migrated) {
+        migrated = pg::execute(conn, "COMMIT");
+    }
+    if (!migrated) {
+        (void)pg::execute(conn, "ROLLBACK");
+    }
+    return migrated;
+}
+
+std::string session_sql(const PostgresOptions& options, bool durable) {
+    return "SET statement_timeout = " + std::to_string(options.statement_timeout.count()) +
+           "; SET synchronous_commit = " + (durable ? "on" : "off");
+}
+
+class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres> {
+  public:
+    PostgresStore(const std::string& url, const PostgresOptions& options)
+        : SqlStore(options.audit),
+          durable_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, true)},
+                   options.connections, options.acquire_timeout),
+          audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)},
+                 kAuditConnections, options.acquire_timeout) {
+        prune_audit_at_open();
+    }
+
+    Status reachable() override {
+        return durable_.run(SqlQuery(Dialect::postgres, "SELECT 1"), ignore_rows);
+    }
+
+    // Nothing waits on this side: an audit row is on the server once
+    // append_audit returns, and the server flushes asynchronous commits
+    // within a few hundred milliseconds (wal_writer_delay).
+    Status flush() override { return Ok{}; }
+
+  private:
+    friend class SqlStore<PostgresStore, Dialect::postgres>;
+    static constexpr std::size_t kAuditConnections = 2;
+
+    template <class OnRow>
+    Status read(const SqlQuery& query, OnRow&& on_row) {
+        return durable_.run(query, on_row);
+    }
+    // Autocommit with synchronous_commit = on: durable once it returns.
+    template <class OnRow>
+    Status write(const SqlQuery& query, OnRow&& on_row) {
+        return durable_.run(query, on_row);
+    }
+    Status append(const SqlQuery& query) { return audit_.run(query, ignore_rows); }
+    // On the appending caller's thread: one DELETE of at most prune_batch rows.
+    void prune(const SqlQuery& pass) {
+        if (auto pruned = audit_.run(pass, ignore_rows); !pruned) {
+            spdlog::error("store: expired audit rows not deleted: {}", pruned.error().message);
+        }
+    }
+
+    pg::Pool durable_;
+    pg::Pool audit_;
+};
+
+}  // namespace
+
+int postgres_schema_version() {
+    return static_cast<int>(kMigrations.size());
+}
+
+std::optional<std::string> describe_postgres_url(const std::string& url) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(url.c_str(), &error), &PQconninfoFree);
+    if (error != nullptr) {
+        PQfreemem(error);  // may quote the value, password included
+    }
+    if (!options) {
+        return std::nullopt;
+    }
+    std::string user, host, port, dbname;
+    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+        const std::string value = option->val != nullptr ? option->val : "";
+        const std::string keyword = option->keyword;
+        if (keyword == "user") {
+            user = value;
+        } else if (keyword == "host" || (keyword == "hostaddr" && host.empty())) {
+            host = value;
+        } else if (keyword == "port") {
+            port = value;
+        } else if (keyword == "dbname") {
+            dbname = value;
+        }
+    }
+    return (user.empty() ? "" : user + "@") + (host.empty() ? "(default host)" : host) +
+           (port.empty() ? "" : ":" + port) + "/" +
+           (dbname.empty() ? "(default database)" : dbname);
+}
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
+                                                   const PostgresOptions& options) {
+    auto conn =
+        pg::connect(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, true)});
+    if (!conn) {
+        return std::move(conn).take_error();
+    }
+    if (auto migrated = migrate(conn->get()); !migrated) {
+        return std::move(migrated).take_error();
+    }
+    return std::unique_ptr<Store>(std::make_unique<PostgresStore>(url, options));
+}
+
+}  // namespace estd::store
