@@ -32,7 +32,11 @@ Status check_basic(ProfileAuth& auth, std::string_view authorization,
     }
     const auto now = Clock::now();
     const std::string source = source_limit_key(client_address);
-    if (const auto wait = auth.failed_basic.lockout(source, now)) {
+    auto wait = auth.failed_basic.lockout(source, now);
+    if (!wait && auth.shared_failed_basic) {
+        wait = auth.shared_failed_basic->lockout(source);
+    }
+    if (wait) {
         Error error = basic_failure(429, "too many failed Basic attempts from " + source +
                                              ": locked out for another " + seconds_text(*wait) +
                                              " (the right password does not lift a lockout)");
@@ -50,6 +54,9 @@ Status check_basic(ProfileAuth& auth, std::string_view authorization,
     }
     if (!auth.basic->accepts(credentials->password)) {
         auth.failed_basic.record_failure(source, now);
+        if (auth.shared_failed_basic) {
+            auth.shared_failed_basic->record_failure(source);
+        }
         return basic_failure(401, "wrong enrollment password");
     }
     return Ok{};

@@ -29,4 +29,12 @@ Result<std::shared_ptr<ProfileAuth>> make_profile_auth(const config::EstProfileC
     return auth;
 }
 
+void share_failed_basic(ProfileAuth& auth, const config::EstProfileConfig& profile,
+                        store::SharedFailureCounts& counts) {
+    if (auth.basic) {
+        auth.shared_failed_basic =
+            std::make_unique<SharedLockout>(counts, profile.path_id, FailedAuthLimiter::Limits{});
+    }
+}
+
 }  // namespace estd::auth

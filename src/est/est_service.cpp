@@ -58,6 +58,15 @@ EstService::EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit
       default_ttl_(default_ttl) {
 }
 
+void EstService::use_store(store::Store& store) {
+    store_ = &store;
+    if (auto* shared = store.shared_failure_counts()) {
+        for (auto& profile : profiles_) {
+            auth::share_failed_basic(*profile.auth, profile.config, *shared);
+        }
+    }
+}
+
 const EstProfile* EstService::find_profile(const std::string& path_id) const {
     for (const auto& profile : profiles_) {
         if (profile.config.path_id == path_id) {

@@ -9,6 +9,7 @@
 #include "estd/store/postgres_store.hpp"
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -24,7 +25,7 @@ constexpr Dialect kDialect = Dialect::postgres;
 
 // Never edit a released migration: append a new one. The statements mirror
 // the embedded store's schema (src/store/migrations.cpp).
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE certificates (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -86,6 +87,18 @@ CREATE TABLE expiry_notices (
     delivered_at BIGINT NOT NULL,
     PRIMARY KEY (issuer_id, serial, threshold_days)
 );
+)sql",
+    // 2: failed Basic attempts per (EST profile, source), one row per step,
+    // shared by every estd on the database.
+    R"sql(
+CREATE TABLE basic_failures (
+    profile TEXT NOT NULL,
+    source TEXT NOT NULL,
+    step_start BIGINT NOT NULL,
+    failures BIGINT NOT NULL,
+    PRIMARY KEY (profile, source, step_start)
+);
+CREATE INDEX basic_failures_step_start ON basic_failures (step_start);
 )sql",
 };
 
@@ -158,7 +171,39 @@ std::string session_sql(const PostgresOptions& options, bool durable) {
            "; SET synchronous_commit = " + (durable ? "on" : "off");
 }
 
-class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres> {
+SqlQuery basic_failures(const std::string& profile, const std::string& source, TimePoint since) {
+    SqlQuery query(kDialect, "SELECT step_start, failures FROM basic_failures WHERE profile = ");
+    query.bind(profile)
+        .add(" AND source = ")
+        .bind(source)
+        .add(" AND step_start > ")
+        .bind(queries::unix_seconds(since))
+        .add(" ORDER BY step_start");
+    return query;
+}
+
+SqlQuery add_basic_failure(const std::string& profile, const std::string& source, TimePoint step) {
+    SqlQuery query(kDialect,
+                   "INSERT INTO basic_failures (profile, source, step_start, failures) VALUES (");
+    query.bind(profile)
+        .add(", ")
+        .bind(source)
+        .add(", ")
+        .bind(queries::unix_seconds(step))
+        .add(
+            ", 1) ON CONFLICT (profile, source, step_start) DO UPDATE SET failures = "
+            "basic_failures.failures + 1");
+    return query;
+}
+
+SqlQuery delete_basic_failures_before(TimePoint expired) {
+    SqlQuery query(kDialect, "DELETE FROM basic_failures WHERE step_start < ");
+    query.bind(queries::unix_seconds(expired));
+    return query;
+}
+
+class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
+                            public SharedFailureCounts {
   public:
     PostgresStore(const std::string& url, const PostgresOptions& options)
         : SqlStore(options.audit),
@@ -167,6 +212,37 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres> {
           audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)},
                  kAuditConnections, options.acquire_timeout) {
         prune_audit_at_open();
+    }
+
+    SharedFailureCounts* shared_failure_counts() override { return this; }
+
+    Result<std::vector<CountedStep>> failures(const std::string& profile, const std::string& source,
+                                              TimePoint since) override {
+        std::vector<CountedStep> steps;
+        auto status = durable_.run(basic_failures(profile, source, since), [&](const pg::Row& row) {
+            steps.push_back({TimePoint(std::chrono::seconds(row.integer(0))),
+                             static_cast<std::uint64_t>(row.integer(1))});
+        });
+        if (!status) {
+            return std::move(status).take_error();
+        }
+        return steps;
+    }
+
+    // Expired rows go in one DELETE after every kFailuresPerPrune counted
+    // failures: the table holds at most a window of failures, whatever the
+    // number of sources.
+    Status add_failure(const std::string& profile, const std::string& source, TimePoint step,
+                       TimePoint expired) override {
+        auto added = durable_.run(add_basic_failure(profile, source, step), ignore_rows);
+        if (added && ++failures_added_ % kFailuresPerPrune == 0) {
+            if (auto pruned = durable_.run(delete_basic_failures_before(expired), ignore_rows);
+                !pruned) {
+                spdlog::warn("store: expired Basic failure counts not deleted: {}",
+                             pruned.error().message);
+            }
+        }
+        return added;
     }
 
     Status reachable() override {
@@ -181,6 +257,7 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres> {
   private:
     friend class SqlStore<PostgresStore, Dialect::postgres>;
     static constexpr std::size_t kAuditConnections = 2;
+    static constexpr std::size_t kFailuresPerPrune = 256;
 
     template <class OnRow>
     Status read(const SqlQuery& query, OnRow&& on_row) {
@@ -201,6 +278,7 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres> {
 
     pg::Pool durable_;
     pg::Pool audit_;
+    std::atomic<std::size_t> failures_added_{0};
 };
 
 }  // namespace

@@ -38,6 +38,7 @@ using namespace std::chrono_literals;
 constexpr const char* kAdminKey = "adm-0123456789abcdef0123";
 constexpr const char* kViewerKey = "vwr-fedcba9876543210fedc";
 constexpr const char* kWebhookSecret = "whsec-test-secret-0001";
+constexpr const char* kCorpPassword = "corp-enrollment-password-0001";
 
 std::string lower(std::string text) {
     for (char& c : text) {
@@ -399,13 +400,15 @@ TEST_F(OperatorApiTest, AuditRowsPastTheRetentionAreDeletedWhenEstdStarts) {
 
 // Replicas behind a load balancer: one inventory, revocations seen by both
 // (OCSP at once, the other's CRL at its next check), CRL numbers never
-// repeated, and an estd that loses its database says so on /readyz and
-// refuses enrollments until the database is back.
+// repeated, one failed-Basic budget, and an estd that loses its database
+// says so on /readyz and refuses enrollments until the database is back.
 TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     ESTD_REQUIRE_POSTGRES();
     PostgresServer postgres(dir_ / "postgres");
     auto shared = env();
     shared["CERTCTL_DATABASE_URL"] = postgres.create_database("estd");
+    shared["CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES"] = "basic";
+    shared["CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"] = kCorpPassword;
     const auto check = Daemon::run_once(shared, "check-config");
     EXPECT_NE(check.output.find(
                   "store: PostgreSQL estd@127.0.0.1:" + std::to_string(postgres.port()) + "/estd"),
@@ -451,6 +454,21 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     const auto audit = api_get("/api/v1/audit?action_prefix=est_bulk_revoke");
     ASSERT_EQ(audit["events"].size(), 1U) << audit;
     EXPECT_EQ(audit["events"][0]["actor"], "ops");
+
+    // Wrong Basic passwords on both count as one budget: after 5 on each,
+    // the source is locked out on both, the right password included.
+    const auto basic = [&](const Daemon& daemon, const std::string& password) {
+        return sh(
+            "curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt -u 'dev:" + password +
+            "' -H 'Content-Type: application/pkcs10' --data-binary @here.b64 https://" +
+            host_of(daemon) + "/.well-known/est/corp/simpleenroll");
+    };
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(basic(daemon_, "wrong"), "401");
+        EXPECT_EQ(basic(other, "wrong"), "401");
+    }
+    EXPECT_EQ(basic(daemon_, kCorpPassword), "429");
+    EXPECT_EQ(basic(other, kCorpPassword), "429");
 
     // The database refuses connections: not ready, no certificate.
     const std::string ready =

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "../src/store/group_commit.hpp"
+#include "estd/auth/shared_lockout.hpp"
 #include "estd/store/postgres_store.hpp"
 #include "estd/store/sqlite_store.hpp"
 #include "support/postgres.hpp"
@@ -83,6 +84,13 @@ class SharedPostgres {
 
 enum class Backend { sqlite, postgres };
 
+const char* name_of(Backend backend) {
+    return backend == Backend::sqlite ? "sqlite" : "postgres";
+}
+void PrintTo(Backend backend, std::ostream* out) {
+    *out << name_of(backend);
+}
+
 class StoreContract : public ::testing::TestWithParam<Backend> {
   protected:
     void SetUp() override {
@@ -115,9 +123,7 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
                          ::testing::Values(Backend::sqlite, Backend::postgres),
-                         [](const auto& param_info) {
-                             return param_info.param == Backend::sqlite ? "sqlite" : "postgres";
-                         });
+                         [](const auto& param_info) { return name_of(param_info.param); });
 
 TEST_F(SqliteStoreTest, MigratesAFreshDatabaseAndKeepsDataAcrossReopen) {
     {
@@ -543,6 +549,59 @@ TEST_F(PostgresStoreTest, AnUnreachableServerIsAnErrorThatNamesItButNotThePasswo
     EXPECT_NE(wrong.error().message.find("password authentication failed"), std::string::npos)
         << wrong.error().message;
     EXPECT_EQ(wrong.error().message.find("wrong-pw"), std::string::npos);
+}
+
+// Two stores on one database stand for two estd: failures counted on
+// either lock the source out on both; other sources and profiles are apart.
+TEST_F(PostgresStoreTest, TwoEstdShareTheFailedBasicLockout) {
+    auto here = open();
+    auto there = open();
+    ASSERT_TRUE(here && there);
+    auth::SharedLockout lockout_here(*here->shared_failure_counts(), "corp", {});
+    auth::SharedLockout lockout_there(*there->shared_failure_counts(), "corp", {});
+    for (int i = 0; i < 5; ++i) {
+        lockout_here.record_failure("192.0.2.7");
+        lockout_there.record_failure("192.0.2.7");
+    }
+    const auto wait = lockout_here.lockout("192.0.2.7");
+    ASSERT_TRUE(wait);
+    EXPECT_GT(*wait, 58min);
+    EXPECT_TRUE(lockout_there.lockout("192.0.2.7"));
+    EXPECT_FALSE(lockout_here.lockout("192.0.2.8"));
+    auth::SharedLockout other_profile(*here->shared_failure_counts(), "iot", {});
+    EXPECT_FALSE(other_profile.lockout("192.0.2.7"));
+    // A row per source and step (a minute), not per failure.
+    EXPECT_EQ(psql("SELECT count(*) <= 2 FROM basic_failures"), "t\n");
+}
+
+TEST_F(PostgresStoreTest, FailureCountsOlderThanTheWindowAreDeleted) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto* counts = store->shared_failure_counts();
+    ASSERT_NE(counts, nullptr);
+    const auto now = std::chrono::system_clock::now();
+    for (int i = 0; i < 256; ++i) {
+        const auto step = i == 0 ? now - 2h : now;
+        ASSERT_TRUE(
+            counts->add_failure("corp", "198.51.100." + std::to_string(i % 3), step, now - 1h));
+    }
+    // The 256th addition deleted the expired step.
+    EXPECT_EQ(psql("SELECT count(*) FROM basic_failures WHERE step_start < " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                      (now - 1h).time_since_epoch())
+                                      .count())),
+              "0\n");
+    auto recent = counts->failures("corp", "198.51.100.1", now - 1h);
+    ASSERT_TRUE(recent);
+    ASSERT_EQ(recent->size(), 1U);
+    EXPECT_EQ((*recent)[0].count, 85U);
+}
+
+TEST_F(PostgresStoreTest, TheEmbeddedStoreSharesNoCounts) {
+    test::TempDir dir;
+    auto embedded = open_sqlite_store(dir.path() / "estd.db");
+    ASSERT_TRUE(embedded);
+    EXPECT_EQ((*embedded)->shared_failure_counts(), nullptr);
 }
 
 TEST(PostgresUrls, AreDescribedWithoutTheirPassword) {

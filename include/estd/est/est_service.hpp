@@ -54,7 +54,9 @@ class EstService {
     // The inventory: every issued certificate is recorded in it before the
     // response is sent, and client certificates are checked against its
     // revocations. Set before serving; without it nothing is recorded.
-    void use_store(store::Store& store) { store_ = &store; }
+    // Also makes the Basic lockouts count in the store when other estd
+    // share it.
+    void use_store(store::Store& store);
 
   private:
     struct Outcome {

@@ -127,6 +127,31 @@ struct AuditPage {
     std::optional<std::int64_t> next_cursor;
 };
 
+// One step of a count kept in a database: the events from `start` to the
+// next step's start.
+struct CountedStep {
+    TimePoint start;
+    std::uint64_t count = 0;
+};
+
+// Failed Basic attempts counted in a database that several estd share, so
+// a source locked out on one is locked out on all (docs/security.md, "The
+// failed-Basic limiter"). Counted in steps: a source has at most one row per
+// step of the window, and rows older than the window are deleted.
+class SharedFailureCounts {
+  public:
+    virtual ~SharedFailureCounts() = default;
+    // The failures of `source` on EST profile `profile` in steps that
+    // started after `since`, oldest first.
+    virtual Result<std::vector<CountedStep>> failures(const std::string& profile,
+                                                      const std::string& source,
+                                                      TimePoint since) = 0;
+    // Counts one failure in the step that starts at `step`; rows of steps
+    // that started before `expired` may be deleted on the way.
+    virtual Status add_failure(const std::string& profile, const std::string& source,
+                               TimePoint step, TimePoint expired) = 0;
+};
+
 // Audit rows older than `retention` are deleted (unset: kept). The store
 // does it in passes of at most `prune_batch` rows, one when it opens and one
 // after every `prune_every` appended rows, so the table stops growing
@@ -182,6 +207,10 @@ class Store {
     virtual Status mark_expiry_notice_delivered(const std::string& issuer_id,
                                                 const std::string& serial, int threshold_days,
                                                 TimePoint delivered_at) = 0;
+
+    // Counts shared with other estd on the same database; null for a store
+    // only this process uses.
+    virtual SharedFailureCounts* shared_failure_counts() { return nullptr; }
 
     // Ok when the store can answer now: always for the embedded one; for a
     // server database, one round trip (/readyz).
