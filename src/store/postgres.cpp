@@ -140,16 +140,27 @@ Result<Pool::Lease> Pool::acquire() {
 }
 
 void Pool::give_back(ConnectionPtr conn) {
+    std::vector<ConnectionPtr> closing;  // closed outside the lock
     {
         std::lock_guard lock(mutex_);
-        if (conn && PQstatus(conn.get()) == CONNECTION_OK &&
-            PQtransactionStatus(conn.get()) == PQTRANS_IDLE) {
-            idle_.push_back(std::move(conn));
+        if (!conn) {
+            --open_;  // a connection attempt that failed
+        } else if (PQstatus(conn.get()) != CONNECTION_OK) {
+            // A lost connection mostly means the server restarted or failed
+            // over, and then the idle ones are lost too: they are replaced
+            // together, rather than each costing a caller a failed attempt.
+            closing = std::move(idle_);
+            idle_.clear();
+            closing.push_back(std::move(conn));
+            open_ -= closing.size();
+        } else if (PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+            closing.push_back(std::move(conn));  // never handed out mid-transaction
+            --open_;
         } else {
-            --open_;  // closed below, outside the lock
+            idle_.push_back(std::move(conn));
         }
     }
-    available_.notify_one();
+    available_.notify_all();
 }
 
 }  // namespace estd::store::pg

@@ -58,8 +58,9 @@ struct ConnectSettings {
 Result<ConnectionPtr> connect(const ConnectSettings& settings);
 
 // At most `size` connections, opened when first needed. A connection the
-// server dropped is closed and replaced on the next use, so a database
-// restart costs the callers in flight at that moment, not every later one.
+// server dropped is closed, with every idle one, and replaced on the next
+// use, so a database restart costs the callers in flight at that moment,
+// not every later one.
 class Pool {
   public:
     Pool(ConnectSettings settings, std::size_t size, std::chrono::milliseconds acquire_timeout);

@@ -520,15 +520,30 @@ TEST_F(PostgresStoreTest, ReplicasSharingTheDatabaseNeverRepeatACrlNumber) {
     EXPECT_TRUE(std::is_sorted(numbers[0].begin(), numbers[0].end()));
 }
 
-TEST_F(PostgresStoreTest, AConnectionTheServerDroppedIsReplaced) {
+// The server drops every connection (a restart, a failover): the next
+// statement still succeeds, although the pool held several dead ones.
+TEST_F(PostgresStoreTest, ConnectionsTheServerDroppedAreReplaced) {
     PostgresOptions options;
-    options.connections = 1;
+    options.connections = 4;
     auto store = open(options);
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->add_certificate(make_record(1)));
-    psql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid()");
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 8; ++i) {
+        readers.emplace_back([&] {
+            for (int j = 0; j < 20; ++j) {
+                EXPECT_TRUE(store->list_certificates({}));
+            }
+        });
+    }
+    for (auto& reader : readers) {
+        reader.join();
+    }
+    const std::string others =
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND application_name = 'estd'";
+    ASSERT_NE(psql("SELECT count(*) " + others), "1\n") << "the pool never held two connections";
+    psql("SELECT pg_terminate_backend(pid) " + others);
     EXPECT_TRUE(store->add_certificate(make_record(2)));
     auto page = store->list_certificates({});
     ASSERT_TRUE(page);
