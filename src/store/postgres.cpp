@@ -1,7 +1,10 @@
 #include "postgres.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <variant>
+
+#include <spdlog/spdlog.h>
 
 namespace estd::store::pg {
 namespace {
@@ -161,6 +164,70 @@ void Pool::give_back(ConnectionPtr conn) {
         }
     }
     available_.notify_all();
+}
+
+StatementQueue::StatementQueue(Pool& pool, std::size_t max_queued)
+    : pool_(pool), max_queued_(std::max<std::size_t>(max_queued, 1)) {
+    thread_ = std::thread([this] { loop(); });
+}
+
+StatementQueue::~StatementQueue() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+Status StatementQueue::post(SqlQuery query) {
+    {
+        std::lock_guard lock(mutex_);
+        if (queue_.size() >= max_queued_) {
+            return Error{503, {}, "store: too many writes waiting; try again"};
+        }
+        queue_.push_back(std::move(query));
+        ++posted_;
+    }
+    wake_.notify_one();
+    return Ok{};
+}
+
+void StatementQueue::flush() {
+    std::unique_lock lock(mutex_);
+    const auto target = posted_;
+    drained_.wait(lock, [&] { return done_ >= target; });
+}
+
+void StatementQueue::loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+            return;  // stopping, nothing left
+        }
+        SqlQuery query = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        run(query);
+        lock.lock();
+        ++done_;
+        drained_.notify_all();
+    }
+}
+
+void StatementQueue::run(const SqlQuery& query) {
+    auto status = pool_.run(query, [](const Row&) {});
+    if (!status) {
+        if (failing_++ == 0) {
+            spdlog::error("{} (further failures are counted until one succeeds)",
+                          status.error().message);
+        }
+    } else if (failing_ > 0) {
+        spdlog::warn("store: {} queued write(s) failed and were dropped before this one succeeded",
+                     failing_);
+        failing_ = 0;
+    }
 }
 
 }  // namespace estd::store::pg

@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <libpq-fe.h>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "estd/core/error.hpp"
@@ -115,6 +117,40 @@ class Pool {
     std::condition_variable available_;
     std::vector<ConnectionPtr> idle_;
     std::size_t open_ = 0;  // idle, leased or being connected
+};
+
+// Statements run in order on a thread of their own, so the caller never
+// waits on the network: an I/O thread that audits a cacerts answer must not
+// stall on the database. Bounded: beyond `max_queued` a statement is
+// refused at once. A failing statement is logged (the first of a run of
+// failures, then how many failed once one succeeds again), not retried.
+class StatementQueue {
+  public:
+    StatementQueue(Pool& pool, std::size_t max_queued);
+    // Runs what is queued, then stops.
+    ~StatementQueue();
+    StatementQueue(const StatementQueue&) = delete;
+    StatementQueue& operator=(const StatementQueue&) = delete;
+
+    Status post(SqlQuery query);
+    // Waits until every statement posted before has run.
+    void flush();
+
+  private:
+    void loop();
+    void run(const SqlQuery& query);
+
+    Pool& pool_;
+    const std::size_t max_queued_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable drained_;
+    std::deque<SqlQuery> queue_;
+    std::uint64_t posted_ = 0;
+    std::uint64_t done_ = 0;
+    bool stopping_ = false;
+    std::uint64_t failing_ = 0;  // failures since the last success (the loop's only)
+    std::thread thread_;
 };
 
 }  // namespace estd::store::pg

@@ -1,7 +1,8 @@
 // The server store: PostgreSQL through libpq. Every durable write is its own
 // autocommit statement, acknowledged once the server has flushed it
-// (synchronous_commit = on); audit rows go through a second, small pool
-// whose sessions commit asynchronously, as the embedded store queues them.
+// (synchronous_commit = on); audit rows are queued, as in the embedded
+// store, and a thread of their own writes them on a session that commits
+// asynchronously.
 // Several estd can share one database: CRL numbers come from one upsert,
 // revocations from one UPDATE, so replicas never hand out a number twice
 // or revoke a certificate twice.
@@ -209,8 +210,9 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
         : SqlStore(options.audit),
           durable_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, true)},
                    options.connections, options.acquire_timeout),
-          audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)},
-                 kAuditConnections, options.acquire_timeout) {
+          audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)}, 1,
+                 options.acquire_timeout),
+          audit_queue_(audit_, options.max_queued_audit_rows) {
         prune_audit_at_open();
     }
 
@@ -249,14 +251,15 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
         return durable_.run(SqlQuery(Dialect::postgres, "SELECT 1"), ignore_rows);
     }
 
-    // Nothing waits on this side: an audit row is on the server once
-    // append_audit returns, and the server flushes asynchronous commits
+    // The rows are then on the server, which flushes asynchronous commits
     // within a few hundred milliseconds (wal_writer_delay).
-    Status flush() override { return Ok{}; }
+    Status flush() override {
+        audit_queue_.flush();
+        return Ok{};
+    }
 
   private:
     friend class SqlStore<PostgresStore, Dialect::postgres>;
-    static constexpr std::size_t kAuditConnections = 2;
     static constexpr std::size_t kFailuresPerPrune = 256;
 
     template <class OnRow>
@@ -268,16 +271,17 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
     Status write(const SqlQuery& query, OnRow&& on_row) {
         return durable_.run(query, on_row);
     }
-    Status append(const SqlQuery& query) { return audit_.run(query, ignore_rows); }
-    // On the appending caller's thread: one DELETE of at most prune_batch rows.
-    void prune(const SqlQuery& pass) {
-        if (auto pruned = audit_.run(pass, ignore_rows); !pruned) {
-            spdlog::error("store: expired audit rows not deleted: {}", pruned.error().message);
+    Status append(SqlQuery query) { return audit_queue_.post(std::move(query)); }
+    // Queued behind the rows: one DELETE of at most prune_batch rows.
+    void prune(SqlQuery pass) {
+        if (auto posted = audit_queue_.post(std::move(pass)); !posted) {
+            spdlog::warn("store: expired audit rows not deleted now: {}", posted.error().message);
         }
     }
 
     pg::Pool durable_;
     pg::Pool audit_;
+    pg::StatementQueue audit_queue_;  // after audit_: stops (drained) before it
     std::atomic<std::size_t> failures_added_{0};
 };
 

@@ -550,6 +550,29 @@ TEST_F(PostgresStoreTest, ConnectionsTheServerDroppedAreReplaced) {
     EXPECT_EQ(page->items.size(), 2U);
 }
 
+// A caller (an I/O thread auditing a cacerts answer) never waits on the
+// database for an audit row: it is queued even while the database refuses
+// connections; that row is lost to the store (audit.log has it), the next
+// ones arrive once the database is back.
+TEST_F(PostgresStoreTest, AuditRowsAreQueuedSoNoCallerWaitsOnTheDatabase) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    auto cut = SharedPostgres::server()->psql(
+        "postgres", "ALTER DATABASE \"" + database_ +
+                        "\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM "
+                        "pg_stat_activity WHERE datname = '" +
+                        database_ + "'");
+    ASSERT_EQ(cut.exit_code, 0) << cut.output;
+    EXPECT_TRUE(store->append_audit(audit_event("while-down"), std::chrono::system_clock::now()));
+    EXPECT_TRUE(store->flush());
+    EXPECT_FALSE(store->list_audit({}));
+    auto restored = SharedPostgres::server()->psql(
+        "postgres", "ALTER DATABASE \"" + database_ + "\" ALLOW_CONNECTIONS true");
+    ASSERT_EQ(restored.exit_code, 0) << restored.output;
+    EXPECT_TRUE(store->append_audit(audit_event("after"), std::chrono::system_clock::now()));
+    EXPECT_EQ(audit_request_ids(*store), std::vector<std::string>{"after"});
+}
+
 TEST_F(PostgresStoreTest, AnUnreachableServerIsAnErrorThatNamesItButNotThePassword) {
     PostgresOptions options;
     options.connect_timeout = std::chrono::seconds(2);
