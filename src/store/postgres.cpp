@@ -9,6 +9,8 @@
 namespace estd::store::pg {
 namespace {
 
+constexpr std::chrono::seconds kConnectBackoff{1};
+
 Error postgres_error(std::string_view what, const char* detail) {
     std::string text = detail != nullptr ? detail : "";
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
@@ -131,13 +133,30 @@ Result<Pool::Lease> Pool::acquire() {
             idle_.pop_back();
             return Lease(*this, std::move(conn));
         }
+        const auto since_failure = std::chrono::steady_clock::now() - last_failed_connect_;
+        if (!last_connect_error_.empty() && since_failure < kConnectBackoff) {
+            return Error::internal(
+                last_connect_error_ + " (" +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(since_failure).count()) +
+                " ms ago; not tried again yet)");
+        }
         ++open_;
     }
     // Connecting takes a round trip or more: not under the lock.
     auto conn = connect(settings_);
     if (!conn) {
+        {
+            std::lock_guard lock(mutex_);
+            last_failed_connect_ = std::chrono::steady_clock::now();
+            last_connect_error_ = conn.error().message;
+        }
         give_back(nullptr);
         return std::move(conn).take_error();
+    }
+    {
+        std::lock_guard lock(mutex_);
+        last_connect_error_.clear();
     }
     return Lease(*this, std::move(*conn));
 }

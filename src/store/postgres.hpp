@@ -62,7 +62,10 @@ Result<ConnectionPtr> connect(const ConnectSettings& settings);
 // At most `size` connections, opened when first needed. A connection the
 // server dropped is closed, with every idle one, and replaced on the next
 // use, so a database restart costs the callers in flight at that moment,
-// not every later one.
+// not every later one. For a second after a connection attempt failed, a
+// caller that needs a new connection fails at once with that attempt's
+// error instead of waiting out another connect_timeout: while the database
+// is unreachable, requests fail fast and worker threads stay free.
 class Pool {
   public:
     Pool(ConnectSettings settings, std::size_t size, std::chrono::milliseconds acquire_timeout);
@@ -117,6 +120,8 @@ class Pool {
     std::condition_variable available_;
     std::vector<ConnectionPtr> idle_;
     std::size_t open_ = 0;  // idle, leased or being connected
+    std::chrono::steady_clock::time_point last_failed_connect_{};
+    std::string last_connect_error_;
 };
 
 // Statements run in order on a thread of their own, so the caller never

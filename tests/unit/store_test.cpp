@@ -552,8 +552,8 @@ TEST_F(PostgresStoreTest, ConnectionsTheServerDroppedAreReplaced) {
 
 // A caller (an I/O thread auditing a cacerts answer) never waits on the
 // database for an audit row: it is queued even while the database refuses
-// connections; that row is lost to the store (audit.log has it), the next
-// ones arrive once the database is back.
+// connections; that row is lost to the store (audit.log has it), the ones
+// after the database is back arrive.
 TEST_F(PostgresStoreTest, AuditRowsAreQueuedSoNoCallerWaitsOnTheDatabase) {
     auto store = open();
     ASSERT_TRUE(store);
@@ -569,8 +569,38 @@ TEST_F(PostgresStoreTest, AuditRowsAreQueuedSoNoCallerWaitsOnTheDatabase) {
     auto restored = SharedPostgres::server()->psql(
         "postgres", "ALTER DATABASE \"" + database_ + "\" ALLOW_CONNECTIONS true");
     ASSERT_EQ(restored.exit_code, 0) << restored.output;
+    std::this_thread::sleep_for(1100ms);  // the pool tries to connect again after a second
     EXPECT_TRUE(store->append_audit(audit_event("after"), std::chrono::system_clock::now()));
     EXPECT_EQ(audit_request_ids(*store), std::vector<std::string>{"after"});
+}
+
+// While the database refuses connections, a caller that needs one fails at
+// once with the last attempt's error for a second, rather than each waiting
+// for its own attempt.
+TEST_F(PostgresStoreTest, WhileTheDatabaseRefusesConnectionsCallersFailFast) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    const auto allow = [&](bool allowed) {
+        auto done = SharedPostgres::server()->psql(
+            "postgres", "ALTER DATABASE \"" + database_ + "\" ALLOW_CONNECTIONS " +
+                            (allowed ? "true" : "false") +
+                            "; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                            "datname = '" +
+                            database_ + "'");
+        ASSERT_EQ(done.exit_code, 0) << done.output;
+    };
+    allow(false);
+    auto tried = store->list_certificates({});
+    ASSERT_FALSE(tried);
+    EXPECT_NE(tried.error().message.find("connection failed"), std::string::npos)
+        << tried.error().message;
+    auto held = store->list_certificates({});
+    ASSERT_FALSE(held);
+    EXPECT_NE(held.error().message.find("not tried again yet"), std::string::npos)
+        << held.error().message;
+    allow(true);
+    std::this_thread::sleep_for(1100ms);
+    EXPECT_TRUE(store->list_certificates({}));
 }
 
 TEST_F(PostgresStoreTest, AnUnreachableServerIsAnErrorThatNamesItButNotThePassword) {
