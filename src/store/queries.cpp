@@ -2,6 +2,8 @@
 
 #include <initializer_list>
 
+#include <nlohmann/json.hpp>
+
 namespace estd::store::queries {
 namespace {
 

@@ -9,8 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "estd/store/store.hpp"
 #include "sql_query.hpp"
