@@ -107,15 +107,12 @@ CREATE INDEX basic_failures_step_start ON basic_failures (step_start);
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(435761734657)";
 
 Result<int> schema_version(PGconn* conn) {
-    std::optional<int> version;
     auto result = pg::execute(conn, SqlQuery(kDialect, "SELECT version FROM estd_schema"));
     if (!result) {
         return std::move(result).take_error();
     }
-    if (PQntuples(result->get()) == 1) {
-        version = static_cast<int>(pg::Row(result->get(), 0).integer(0));
-    }
-    return version.value_or(0);
+    return PQntuples(result->get()) == 1 ? static_cast<int>(pg::Row(result->get(), 0).integer(0))
+                                         : 0;
 }
 
 Status migrate_locked(PGconn* conn) {
@@ -203,8 +200,7 @@ SqlQuery delete_basic_failures_before(TimePoint expired) {
     return query;
 }
 
-class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
-                            public SharedFailureCounts {
+class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public SharedFailureCounts {
   public:
     PostgresStore(const std::string& url, const PostgresOptions& options)
         : SqlStore(options.audit),
@@ -248,7 +244,7 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
     }
 
     Status reachable() override {
-        return durable_.run(SqlQuery(Dialect::postgres, "SELECT 1"), ignore_rows);
+        return durable_.run(SqlQuery(kDialect, "SELECT 1"), ignore_rows);
     }
 
     // The rows are then on the server, which flushes asynchronous commits
@@ -259,7 +255,7 @@ class PostgresStore final : public SqlStore<PostgresStore, Dialect::postgres>,
     }
 
   private:
-    friend class SqlStore<PostgresStore, Dialect::postgres>;
+    friend class SqlStore<PostgresStore, kDialect>;
     static constexpr std::size_t kFailuresPerPrune = 256;
 
     template <class OnRow>

@@ -280,6 +280,19 @@ CommandResult PostgresServer::psql(const std::string& database, const std::strin
                        " -U " + kUser + " -d " + shell_quote(database) + " -f - 2>&1");
 }
 
+void PostgresServer::allow_connections(const std::string& database, bool allowed) const {
+    std::string sql = "ALTER DATABASE " + sql_identifier(database) + " ALLOW_CONNECTIONS " +
+                      (allowed ? "true" : "false");
+    if (!allowed) {
+        sql += "; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " +
+               sql_literal(database);
+    }
+    const auto done = psql("postgres", sql);
+    if (done.exit_code != 0) {
+        throw std::runtime_error("PostgreSQL fixture: " + sql + ": " + done.output);
+    }
+}
+
 std::string PostgresServer::log() const {
     return read_file(log_path_);
 }

@@ -54,6 +54,10 @@ class PostgresServer {
     // `database` over TCP: unaligned, tuples only (`SELECT 1` gives "1\n"),
     // stopping at the first error (exit code 3). Output merges stderr.
     CommandResult psql(const std::string& database, const std::string& sql) const;
+    // Lets `database` take connections again, or refuses new ones and ends
+    // those it has (a database that went away, as estd sees it). Throws
+    // std::runtime_error with psql's output when that fails.
+    void allow_connections(const std::string& database, bool allowed) const;
     // The server log, for a failing test to print.
     std::string log() const;
 

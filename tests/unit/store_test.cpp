@@ -557,18 +557,11 @@ TEST_F(PostgresStoreTest, ConnectionsTheServerDroppedAreReplaced) {
 TEST_F(PostgresStoreTest, AuditRowsAreQueuedSoNoCallerWaitsOnTheDatabase) {
     auto store = open();
     ASSERT_TRUE(store);
-    auto cut = SharedPostgres::server()->psql(
-        "postgres", "ALTER DATABASE \"" + database_ +
-                        "\" ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid) FROM "
-                        "pg_stat_activity WHERE datname = '" +
-                        database_ + "'");
-    ASSERT_EQ(cut.exit_code, 0) << cut.output;
+    SharedPostgres::server()->allow_connections(database_, false);
     EXPECT_TRUE(store->append_audit(audit_event("while-down"), std::chrono::system_clock::now()));
     EXPECT_TRUE(store->flush());
     EXPECT_FALSE(store->list_audit({}));
-    auto restored = SharedPostgres::server()->psql(
-        "postgres", "ALTER DATABASE \"" + database_ + "\" ALLOW_CONNECTIONS true");
-    ASSERT_EQ(restored.exit_code, 0) << restored.output;
+    SharedPostgres::server()->allow_connections(database_, true);
     std::this_thread::sleep_for(1100ms);  // the pool tries to connect again after a second
     EXPECT_TRUE(store->append_audit(audit_event("after"), std::chrono::system_clock::now()));
     EXPECT_EQ(audit_request_ids(*store), std::vector<std::string>{"after"});
@@ -580,16 +573,7 @@ TEST_F(PostgresStoreTest, AuditRowsAreQueuedSoNoCallerWaitsOnTheDatabase) {
 TEST_F(PostgresStoreTest, WhileTheDatabaseRefusesConnectionsCallersFailFast) {
     auto store = open();
     ASSERT_TRUE(store);
-    const auto allow = [&](bool allowed) {
-        auto done = SharedPostgres::server()->psql(
-            "postgres", "ALTER DATABASE \"" + database_ + "\" ALLOW_CONNECTIONS " +
-                            (allowed ? "true" : "false") +
-                            "; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                            "datname = '" +
-                            database_ + "'");
-        ASSERT_EQ(done.exit_code, 0) << done.output;
-    };
-    allow(false);
+    SharedPostgres::server()->allow_connections(database_, false);
     auto tried = store->list_certificates({});
     ASSERT_FALSE(tried);
     EXPECT_NE(tried.error().message.find("connection failed"), std::string::npos)
@@ -598,7 +582,7 @@ TEST_F(PostgresStoreTest, WhileTheDatabaseRefusesConnectionsCallersFailFast) {
     ASSERT_FALSE(held);
     EXPECT_NE(held.error().message.find("not tried again yet"), std::string::npos)
         << held.error().message;
-    allow(true);
+    SharedPostgres::server()->allow_connections(database_, true);
     std::this_thread::sleep_for(1100ms);
     EXPECT_TRUE(store->list_certificates({}));
 }
