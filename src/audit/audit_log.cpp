@@ -76,8 +76,6 @@ Status AuditLogFile::reopen() {
 Status AuditLogFile::record(const AuditEvent& event) {
     const std::string line = to_json_line(event);
     std::lock_guard lock(mutex_);
-    // Where the line starts, to cut a partial line off again.
-    const off_t end = ::lseek(fd_, 0, SEEK_END);
     ssize_t written = 0;
     do {
         written = ::write(fd_, line.data(), line.size());
@@ -86,8 +84,14 @@ Status AuditLogFile::record(const AuditEvent& event) {
         return Ok{};
     }
     const int error = written < 0 ? errno : ENOSPC;  // a short write: the disk filled up
-    if (written > 0 && end >= 0) {
-        (void)::ftruncate(fd_, end);
+    if (written > 0) {
+        // Cut the partial line off again. Only this process appends, under
+        // the lock, so the line started where the append left the offset,
+        // less what it wrote (asking before every write cost a system call).
+        const off_t end = ::lseek(fd_, 0, SEEK_CUR);
+        if (end >= written) {
+            (void)::ftruncate(fd_, end - written);
+        }
     }
     return Error::internal(std::string("cannot write the audit log: ") + std::strerror(error));
 }

@@ -1,13 +1,16 @@
 #include "group_commit.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace estd::store {
 
-GroupCommitWriter::GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch)
+GroupCommitWriter::GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch,
+                                     std::chrono::milliseconds post_window)
     : db_(std::move(db)),
       max_queue_(max_queue),
       max_batch_(max_batch == 0 ? 1 : max_batch),
+      post_window_(post_window),
       thread_([this] { loop(); }) {
 }
 
@@ -21,6 +24,7 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 Status GroupCommitWriter::enqueue(Item item) {
+    bool wakes_writer = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
@@ -29,9 +33,16 @@ Status GroupCommitWriter::enqueue(Item item) {
         if (queue_.size() >= max_queue_) {
             return Error{503, {}, "store: too many writes waiting; try again"};
         }
+        const bool waited_for = item.done.has_value();
+        waited_for_ += waited_for ? 1 : 0;
         queue_.push_back(std::move(item));
+        // Only what can end the writer's wait wakes it: a post inside the
+        // window must not cost a context switch.
+        wakes_writer = waited_for || queue_.size() == 1 || queue_.size() == max_batch_;
     }
-    wake_.notify_one();
+    if (wakes_writer) {
+        wake_.notify_one();
+    }
     return Ok{};
 }
 
@@ -59,26 +70,37 @@ std::size_t GroupCommitWriter::commits() const {
 
 void GroupCommitWriter::loop() {
     for (;;) {
-        std::deque<Item> batch;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) {
-                return;  // stopping, nothing left
-            }
-            while (!queue_.empty() && batch.size() < max_batch_) {
-                batch.push_back(std::move(queue_.front()));
-                queue_.pop_front();
-            }
+        std::deque<Item> batch = take_batch();
+        if (batch.empty()) {
+            return;  // stopping, nothing left
         }
-        commit_batch(batch);
+        const bool waited_for = std::any_of(batch.begin(), batch.end(),
+                                            [](const Item& item) { return item.done.has_value(); });
+        commit_batch(batch, waited_for);
     }
 }
 
-void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
+std::deque<GroupCommitWriter::Item> GroupCommitWriter::take_batch() {
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    wake_.wait_for(lock, post_window_,
+                   [this] { return stopping_ || waited_for_ > 0 || queue_.size() >= max_batch_; });
+    std::deque<Item> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+        waited_for_ -= queue_.front().done ? 1 : 0;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+    }
+    return batch;
+}
+
+void GroupCommitWriter::commit_batch(std::deque<Item>& batch, bool waited_for) {
     sqlite3* db = db_.get();
     std::vector<Status> results(batch.size(), Status(Ok{}));
-    Status transaction = control("BEGIN IMMEDIATE");
+    Status transaction = set_synchronous(waited_for);
+    if (transaction) {
+        transaction = control("BEGIN IMMEDIATE");
+    }
     if (transaction) {
         for (std::size_t i = 0; i < batch.size(); ++i) {
             (void)control("SAVEPOINT job");
@@ -102,6 +124,20 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
             batch[i].done->set_value(transaction ? std::move(results[i]) : Status(transaction));
         }
     }
+}
+
+// FULL syncs the log at COMMIT; NORMAL leaves it to the next FULL commit or
+// checkpoint. A waited-for commit therefore also makes every earlier posted
+// one durable.
+Status GroupCommitWriter::set_synchronous(bool full) {
+    if (full == synchronous_full_) {
+        return Ok{};
+    }
+    auto set = control(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    if (set) {
+        synchronous_full_ = full;
+    }
+    return set;
 }
 
 Status GroupCommitWriter::control(const std::string& sql) {

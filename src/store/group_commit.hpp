@@ -3,7 +3,14 @@
 // Private to src/store: the one writer thread. Writes queue up while a
 // commit is in flight and the next transaction takes all of them (up to
 // max_batch), so N concurrent enrollments cost one fsync, not N.
+//
+// Posted writes (audit rows) nobody waits for are committed without an fsync
+// (synchronous = NORMAL: safe from a process crash, like the audit line in
+// audit.log) and wait up to post_window for company, so a stream of cacerts
+// answers costs one small commit per window, not one per request. The next
+// waited-for commit syncs the log, and them with it.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,7 +32,8 @@ class GroupCommitWriter {
     // job is rolled back alone and the others still commit.
     using Job = std::function<Status(sqlite3*)>;
 
-    GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch);
+    GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch,
+                      std::chrono::milliseconds post_window);
     // Commits what is queued, then stops the thread.
     ~GroupCommitWriter();
     GroupCommitWriter(const GroupCommitWriter&) = delete;
@@ -33,7 +41,8 @@ class GroupCommitWriter {
 
     // Waits until the job is committed (durable) or failed.
     Status run(Job job);
-    // Queues the job and returns; an error only when the queue is full.
+    // Queues the job and returns; an error only when the queue is full. It is
+    // committed within post_window, durable at the next run() or flush().
     Status post(Job job);
     // Waits until everything queued before the call is committed.
     Status flush();
@@ -48,7 +57,9 @@ class GroupCommitWriter {
     };
     Status enqueue(Item item);
     void loop();
-    void commit_batch(std::deque<Item>& batch);
+    std::deque<Item> take_batch();
+    void commit_batch(std::deque<Item>& batch, bool waited_for);
+    Status set_synchronous(bool full);
     // Transaction control (BEGIN, SAVEPOINT, ...), prepared once: parsing it
     // for every batch and job cost more than the inserts themselves.
     Status control(const std::string& sql);
@@ -56,9 +67,12 @@ class GroupCommitWriter {
     sqlite::DbPtr db_;
     const std::size_t max_queue_;
     const std::size_t max_batch_;
+    const std::chrono::milliseconds post_window_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Item> queue_;
+    std::size_t waited_for_ = 0;    // queued items whose caller waits
+    bool synchronous_full_ = true;  // the writer thread's only
     bool stopping_ = false;
     std::size_t commits_ = 0;
     sqlite::StatementCache control_statements_;  // the writer thread's only

@@ -237,8 +237,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& pa
         }
         readers.push_back(std::move(*reader));
     }
-    auto writer = std::make_unique<GroupCommitWriter>(std::move(*writer_db),
-                                                      options.max_queued_writes, options.max_batch);
+    auto writer = std::make_unique<GroupCommitWriter>(
+        std::move(*writer_db), options.max_queued_writes, options.max_batch, options.post_window);
     return std::unique_ptr<Store>(
         std::make_unique<SqliteStore>(std::move(writer), std::move(readers), options));
 }

@@ -1,6 +1,10 @@
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -77,6 +81,36 @@ std::vector<std::string> request_ids_in(const std::filesystem::path& path) {
         ids.push_back(nlohmann::json::parse(line)["request_id"]);
     }
     return ids;
+}
+
+// A line the file size limit cuts short (EFBIG after a partial write) is cut
+// off again: the file keeps only whole lines. Run in a child process, whose
+// RLIMIT_FSIZE can be lowered without touching the test runner.
+TEST(AuditTest, AShortWriteIsCutOffSoNoTornLineRemains) {
+    test::TempDir dir;
+    const auto path = dir.path() / "audit.log";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        auto log = AuditLogFile::open(path);
+        if (!log || !(*log)->record(event_with_request_id("first"))) {
+            ::_exit(2);
+        }
+        rlimit limit{};
+        ::getrlimit(RLIMIT_FSIZE, &limit);
+        limit.rlim_cur = std::filesystem::file_size(path) + 16;
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        const auto cut = (*log)->record(event_with_request_id(std::string(200, 'x')));
+        const bool reported = !cut && cut.error().message.find("audit log") != std::string::npos;
+        ::_exit(reported ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0)
+        << "2: the first line failed, 3: the cut one was not reported";
+    EXPECT_EQ(request_ids_in(path), std::vector<std::string>{"first"});
 }
 
 // logrotate's default: move the file aside, then signal the daemon.

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -170,7 +172,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
         sqlite::open((dir.path() / "g.db").string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     ASSERT_TRUE(db);
     ASSERT_TRUE(sqlite::exec(db->get(), "PRAGMA journal_mode=WAL; CREATE TABLE t (v INTEGER)"));
-    GroupCommitWriter writer(std::move(*db), 10000, 256);
+    GroupCommitWriter writer(std::move(*db), 10000, 256, 10ms);
     constexpr int kThreads = 16;
     constexpr int kPerThread = 20;
     std::atomic<int> ok{0};
@@ -192,6 +194,135 @@ TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
     EXPECT_EQ(ok.load(), kThreads * kPerThread);
     // Every write waited for its commit, yet commits were shared.
     EXPECT_LT(writer.commits(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+// The default VFS with every file's xSync counted: what reaches the disk is
+// what the durability rules are about, so the tests look there.
+class SyncCountingVfs {
+  public:
+    SyncCountingVfs() : real_(sqlite3_vfs_find(nullptr)), vfs_(*real_) {
+        vfs_.zName = "estd-sync-counting";
+        vfs_.pAppData = this;
+        vfs_.pNext = nullptr;
+        vfs_.xOpen = &open_file;
+        sqlite3_vfs_register(&vfs_, 0);
+    }
+    ~SyncCountingVfs() { sqlite3_vfs_unregister(&vfs_); }
+    SyncCountingVfs(const SyncCountingVfs&) = delete;
+    SyncCountingVfs& operator=(const SyncCountingVfs&) = delete;
+
+    Result<sqlite::DbPtr> open(const std::filesystem::path& path) {
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs_.zName);
+        sqlite::DbPtr db(raw);
+        if (rc != SQLITE_OK) {
+            return sqlite::db_error(db.get(), "open");
+        }
+        return db;
+    }
+    int syncs() const { return syncs_.load(); }
+
+  private:
+    // The real file's methods with xSync counted; the first member, so a
+    // file's pMethods leads back to it.
+    struct Methods {
+        sqlite3_io_methods counted;
+        const sqlite3_io_methods* real;
+        SyncCountingVfs* owner;
+    };
+
+    static int open_file(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
+                         int* out_flags) {
+        auto* self = static_cast<SyncCountingVfs*>(vfs->pAppData);
+        const int rc = self->real_->xOpen(self->real_, name, file, flags, out_flags);
+        if (rc == SQLITE_OK && file->pMethods != nullptr) {
+            file->pMethods = &self->methods_for(file->pMethods)->counted;
+        }
+        return rc;
+    }
+    static int sync_file(sqlite3_file* file, int flags) {
+        const auto* methods = reinterpret_cast<const Methods*>(file->pMethods);
+        ++methods->owner->syncs_;
+        return methods->real->xSync(file, flags);
+    }
+    Methods* methods_for(const sqlite3_io_methods* real) {
+        std::lock_guard lock(mutex_);
+        for (auto& methods : methods_) {
+            if (methods->real == real) {
+                return methods.get();
+            }
+        }
+        auto methods = std::make_unique<Methods>(Methods{*real, real, this});
+        methods->counted.xSync = &sync_file;
+        methods_.push_back(std::move(methods));
+        return methods_.back().get();
+    }
+
+    sqlite3_vfs* real_;
+    sqlite3_vfs vfs_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Methods>> methods_;
+    std::atomic<int> syncs_{0};
+};
+
+GroupCommitWriter::Job insert_value(int value) {
+    return [value](sqlite3* db) {
+        return sqlite::exec(db, ("INSERT INTO t VALUES (" + std::to_string(value) + ")").c_str());
+    };
+}
+
+// A writer as the store makes it: WAL with synchronous = FULL.
+sqlite::DbPtr writer_database(Result<sqlite::DbPtr> db) {
+    EXPECT_TRUE(db) << (db ? "" : db.error().message);
+    EXPECT_TRUE(sqlite::exec(db->get(),
+                             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                             "CREATE TABLE t (v INTEGER)"));
+    return std::move(*db);
+}
+
+std::int64_t rows_in(const std::filesystem::path& path) {
+    auto db = sqlite::open(path.string(), SQLITE_OPEN_READONLY);
+    auto count = sqlite::Statement::prepare(db->get(), "SELECT count(*) FROM t");
+    EXPECT_TRUE(count && count->step());
+    return count->integer(0);
+}
+
+TEST_F(SqliteStoreTest, PostedWritesShareOneCommitThatTheNextWaitedForCommitMakesDurable) {
+    SyncCountingVfs vfs;
+    GroupCommitWriter writer(writer_database(vfs.open(dir.path() / "p.db")), 10000, 256, 2s);
+    const int syncs_at_start = vfs.syncs();
+    constexpr int kPosts = 20;
+    for (int i = 0; i < kPosts; ++i) {  // spread out, as audit rows arrive
+        ASSERT_TRUE(writer.post(insert_value(i)));
+        std::this_thread::sleep_for(2ms);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (writer.commits() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(writer.commits(), 1u) << "the posts inside one window share one commit";
+    EXPECT_EQ(rows_in(dir.path() / "p.db"), kPosts) << "committed: visible to a reader";
+    EXPECT_EQ(vfs.syncs(), syncs_at_start) << "a commit of posts alone does not wait for the disk";
+
+    ASSERT_TRUE(writer.run(insert_value(kPosts)));
+    EXPECT_GT(vfs.syncs(), syncs_at_start) << "a waited-for commit syncs the log";
+    EXPECT_EQ(writer.commits(), 2u);
+}
+
+TEST_F(SqliteStoreTest, AWaitedForWriteOrAShutdownDoesNotWaitOutThePostWindow) {
+    const auto path = dir.path() / "w.db";
+    const auto started = std::chrono::steady_clock::now();
+    {
+        auto db = sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        GroupCommitWriter writer(writer_database(std::move(db)), 10000, 256, 1h);
+        ASSERT_TRUE(writer.post(insert_value(1)));
+        ASSERT_TRUE(writer.run(insert_value(2)));
+        EXPECT_EQ(writer.commits(), 1u) << "the post rode along with the waited-for write";
+        ASSERT_TRUE(writer.post(insert_value(3)));
+    }  // the destructor commits what is queued
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+    EXPECT_EQ(rows_in(path), 3);
 }
 
 TEST_P(StoreContract, AFailingWriteDoesNotTakeTheOthersDown) {

@@ -16,6 +16,9 @@ struct SqliteOptions {
     std::size_t max_queued_writes = 10000;
     // Most writes committed in one transaction (one fsync).
     std::size_t max_batch = 256;
+    // How long an audit row waits for others to share its commit, which does
+    // not wait for the disk (a certificate's commit does, and syncs them too).
+    std::chrono::milliseconds post_window{10};
     std::size_t reader_connections = 4;
     std::chrono::milliseconds busy_timeout{5000};
     AuditRetention audit;
