@@ -19,6 +19,10 @@
 #   JOBS [2]              ninja -j
 #   BUILD_DIR [build-release]  where to build (Release)
 #   SKIP_BUILD [0]        1 = use BUILD_DIR as it is
+#   STORE [sqlite]        sqlite: the embedded store in a temporary data directory;
+#                         postgres: a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's
+#                         postgresql package; default settings, so fsync and
+#                         synchronous_commit on), or the server of DATABASE_URL when set
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +34,7 @@ server_threads=${SERVER_THREADS:-2}
 worker_threads=${WORKER_THREADS:-0}
 client_threads=${CLIENT_THREADS:-1}
 build=${BUILD_DIR:-"$root/build-release"}
+store=${STORE:-sqlite}
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 results="$root/bench/results"
 mkdir -p "$results"
@@ -46,9 +51,13 @@ bench="$build/bench/estd-bench"
 work=$(mktemp -d /tmp/estd-bench.XXXXXX)
 estd_pid=""
 sserver_pid=""
+pg_bin=""
+# The PostgreSQL tools run as the postgres user when this script runs as root.
+as_pg_user() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$estd_pid" ] && kill "$estd_pid" 2>/dev/null && wait "$estd_pid" 2>/dev/null
   [ -n "$sserver_pid" ] && kill "$sserver_pid" 2>/dev/null && wait "$sserver_pid" 2>/dev/null
+  [ -n "$pg_bin" ] && as_pg_user "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,6 +66,33 @@ trap cleanup EXIT
 printf 'bench-password\n' >"$work/password"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
+
+database_url=${DATABASE_URL:-}
+case $store in
+  sqlite) database_url=""; store_label="SQLite (embedded, synchronous=FULL)" ;;
+  postgres)
+    if [ -z "$database_url" ]; then
+      pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+      if [ -z "$pg_bin" ]; then
+        echo "STORE=postgres: no PostgreSQL server under /usr/lib/postgresql (scripts/install-deps.sh installs it)" >&2
+        exit 2
+      fi
+      chmod 711 "$work"
+      mkdir "$work/pg"
+      [ "$(id -u)" = 0 ] && chown postgres: "$work/pg"
+      as_pg_user "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 --locale=C \
+        --no-instructions >"$work/pg/initdb.log" 2>&1
+      pg_port=$(free_port)
+      as_pg_user "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w \
+        -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+      "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -c "CREATE DATABASE estd" postgres
+      database_url="postgresql://postgres@127.0.0.1:$pg_port/estd"
+      store_label="PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), a throwaway cluster on 127.0.0.1 with default settings; db ms/rq is its CPU"
+    else
+      store_label="PostgreSQL at DATABASE_URL"
+    fi ;;
+  *) echo "STORE must be sqlite or postgres" >&2; exit 2 ;;
+esac
 
 # 10 000 idle connections need more than the usual 1024 descriptors.
 ulimit -n "$(ulimit -Hn)" || true
@@ -81,6 +117,7 @@ env -i PATH="$PATH" \
   CERTCTL_EST_PROFILE_BASIC_ALLOWED_AUTH_MODES=basic \
   CERTCTL_EST_PROFILE_BASIC_ENROLLMENT_PASSWORD=bench-password \
   CERTCTL_DATA_DIR="$work/data" \
+  ${database_url:+CERTCTL_DATABASE_URL="$database_url"} \
   CERTCTL_LOG_LEVEL=warn \
   "$estd" serve >"$work/estd.log" 2>&1 &
 estd_pid=$!
@@ -105,18 +142,35 @@ row() {  # one result JSON → one table line
           (.latency_ms.max|tostring), (.errors.total|tostring),
           ((.server.cpu_ms_per_request // 0) * 1000 | floor / 1000 | tostring),
           ((.server.peak_rss_mb // 0) | floor | tostring),
-          ((.client_cpu_seconds // 0) / .seconds * 100 | floor | tostring)] | @tsv' \
-    | awk -F'\t' '{printf "%-34s %5s %9s %8.2f %8.2f %8.2f %8.2f %7s %9s %6s %7s\n",$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}'
+          ((.client_cpu_seconds // 0) / .seconds * 100 | floor | tostring),
+          (.database_server.cpu_ms_per_request // "" | if . == "" then . else . * 1000 | floor / 1000 | tostring end)] | @tsv' \
+    | awk -F'\t' '{printf "%-34s %5s %9s %8.2f %8.2f %8.2f %8.2f %7s %9s %6s %7s%s\n",$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,($12 == "" ? "" : sprintf(" %9s", $12))}'
+}
+
+# CPU ticks of the throwaway PostgreSQL cluster: the postmaster (with its
+# reaped children) and its live children.
+db_ticks() {
+  local postmaster
+  postmaster=$(head -n 1 "$work/pg/data/postmaster.pid")
+  for p in $postmaster $(pgrep -P "$postmaster"); do
+    awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || true
+  done | awk '{s += $1} END {print s + 0}'
 }
 
 one() {  # label, then estd-bench arguments
   local label=$1
   shift
-  local out
+  local out db_before=0
+  [ -n "$pg_bin" ] && db_before=$(db_ticks)
   out=$("$bench" "${common[@]}" --label "$label" "$@" || true)
   if [ -z "$out" ]; then
     echo "$label: estd-bench failed" >&2
     return
+  fi
+  if [ -n "$pg_bin" ]; then
+    out=$(echo "$out" | jq --argjson ticks "$(($(db_ticks) - db_before))" --argjson hz "$(getconf CLK_TCK)" \
+      '. + {database_server: {cpu_seconds: ($ticks / $hz),
+            cpu_ms_per_request: (if .requests_ok > 0 then $ticks / $hz * 1000 / .requests_ok else 0 end)}}')
   fi
   echo "$out" | jq -c . >>"$runs"
   echo "$out" | row | tee -a "$table_file"
@@ -125,7 +179,9 @@ one() {  # label, then estd-bench arguments
 {
   echo "estd benchmark $stamp  (host $(hostname), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "estd: $server_threads I/O threads, $worker_threads worker threads (0 = default), TLS 1.3, ECDSA P-256 CA and server key; estd-bench: $client_threads thread(s); ${duration}s per run"
-  printf '%-34s %5s %9s %8s %8s %8s %8s %7s %9s %6s %7s\n' scenario conc 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' errors 'srv ms/rq' 'RSS MB' 'cli cpu%'
+  echo "store: $store_label"
+  printf '%-34s %5s %9s %8s %8s %8s %8s %7s %9s %6s %7s%s\n' scenario conc 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' errors 'srv ms/rq' 'RSS MB' 'cli cpu%' \
+    "${pg_bin:+  db ms/rq}"
 } | tee "$table_file"
 
 for c in $concurrency; do
@@ -186,9 +242,9 @@ verify=${speed_ec#* }
 jq -s --arg stamp "$stamp" --arg host "$(hostname)" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
   --arg openssl "$(openssl version)" --argjson cores "$(nproc)" \
   --argjson sign "${sign:-0}" --argjson verify "${verify:-0}" --argjson x25519 "${speed_x:-0}" \
-  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson duration "$duration" \
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson duration "$duration" --arg store "$store_label" \
   '{date: $stamp, host: $host, cpu: $cpu, cores: $cores, openssl: $openssl, load_average_end: $load,
-    seconds_per_run: $duration,
+    seconds_per_run: $duration, store: $store,
     openssl_speed: {ecdsap256_sign_per_s: $sign, ecdsap256_verify_per_s: $verify, x25519_per_s: $x25519},
     runs: .}' "$runs" >"$json_file"
 echo "results: $json_file and $table_file"

@@ -48,46 +48,182 @@ bool Row::is_null(int column) const {
     return PQgetisnull(result_, row_, column) != 0;
 }
 
-Result<ResultPtr> execute(PGconn* conn, const SqlQuery& query) {
-    const auto& args = query.args();
-    std::vector<std::string> texts(args.size());
-    std::vector<const char*> values(args.size(), nullptr);
-    std::vector<int> lengths(args.size(), 0);
-    std::vector<int> formats(args.size(), 0);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (const auto* text = std::get_if<std::string>(&args[i])) {
-            // Text parameters end at their first NUL; refuse rather than cut.
-            if (text->find('\0') != std::string::npos) {
-                return Error::internal("store: a text value holds a NUL byte");
+namespace {
+
+// A query's parameters as libpq takes them: text, except blobs (binary).
+class Parameters {
+  public:
+    static Result<Parameters> of(const SqlQuery& query) {
+        const auto& args = query.args();
+        Parameters params;
+        params.texts_.resize(args.size());
+        params.values_.assign(args.size(), nullptr);
+        params.lengths_.assign(args.size(), 0);
+        params.formats_.assign(args.size(), 0);
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            if (const auto* text = std::get_if<std::string>(&args[i])) {
+                // Text parameters end at their first NUL; refuse rather than cut.
+                if (text->find('\0') != std::string::npos) {
+                    return Error::internal("store: a text value holds a NUL byte");
+                }
+                params.values_[i] = text->c_str();
+            } else if (const auto* number = std::get_if<std::int64_t>(&args[i])) {
+                params.texts_[i] = std::to_string(*number);
+                params.values_[i] = params.texts_[i].c_str();
+            } else if (const auto* bytes = std::get_if<pki::Bytes>(&args[i])) {
+                params.values_[i] = reinterpret_cast<const char*>(bytes->data());
+                params.lengths_[i] = static_cast<int>(bytes->size());
+                params.formats_[i] = 1;
             }
-            values[i] = text->c_str();
-        } else if (const auto* number = std::get_if<std::int64_t>(&args[i])) {
-            texts[i] = std::to_string(*number);
-            values[i] = texts[i].c_str();
-        } else if (const auto* bytes = std::get_if<pki::Bytes>(&args[i])) {
-            values[i] = reinterpret_cast<const char*>(bytes->data());
-            lengths[i] = static_cast<int>(bytes->size());
-            formats[i] = 1;
         }
+        return params;
     }
-    ResultPtr result(PQexecParams(conn, query.sql().c_str(), static_cast<int>(args.size()), nullptr,
-                                  values.data(), lengths.data(), formats.data(), 0));
-    const auto status = PQresultStatus(result.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+
+    int count() const { return static_cast<int>(values_.size()); }
+    const char* const* values() const { return values_.data(); }
+    const int* lengths() const { return lengths_.data(); }
+    const int* formats() const { return formats_.data(); }
+
+  private:
+    // Moving the vectors keeps their elements where they are, so values_
+    // stays valid when a Parameters is moved.
+    std::vector<std::string> texts_;
+    std::vector<const char*> values_;
+    std::vector<int> lengths_;
+    std::vector<int> formats_;
+};
+
+bool succeeded(const PGresult* result) {
+    const auto status = PQresultStatus(result);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+Result<ResultPtr> checked(PGconn* conn, ResultPtr result) {
+    if (!succeeded(result.get())) {
         return postgres_error("statement failed",
                               result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn));
     }
     return result;
 }
 
+}  // namespace
+
+Result<ResultPtr> execute(PGconn* conn, const SqlQuery& query) {
+    auto params = Parameters::of(query);
+    if (!params) {
+        return std::move(params).take_error();
+    }
+    return checked(
+        conn, ResultPtr(PQexecParams(conn, query.sql().c_str(), params->count(), nullptr,
+                                     params->values(), params->lengths(), params->formats(), 0)));
+}
+
 Status execute(PGconn* conn, const std::string& sql) {
-    ResultPtr result(PQexec(conn, sql.c_str()));
-    const auto status = PQresultStatus(result.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-        return postgres_error("statement failed",
-                              result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn));
+    auto result = checked(conn, ResultPtr(PQexec(conn, sql.c_str())));
+    if (!result) {
+        return std::move(result).take_error();
     }
     return Ok{};
+}
+
+Result<std::string> Connection::prepared_name(const SqlQuery& query) {
+    if (auto found = prepared_.find(query.sql()); found != prepared_.end()) {
+        return found->second;
+    }
+    if (prepared_.size() >= kMaxPrepared) {
+        return std::string();
+    }
+    std::string name = "estd_" + std::to_string(prepared_.size() + 1);
+    auto prepared =
+        checked(conn_.get(), ResultPtr(PQprepare(conn_.get(), name.c_str(), query.sql().c_str(),
+                                                 static_cast<int>(query.args().size()), nullptr)));
+    if (!prepared) {
+        return std::move(prepared).take_error();
+    }
+    prepared_.emplace(query.sql(), name);
+    return name;
+}
+
+Result<ResultPtr> Connection::execute(const SqlQuery& query) {
+    auto name = prepared_name(query);
+    if (!name) {
+        return std::move(name).take_error();
+    }
+    if (name->empty()) {
+        return pg::execute(conn_.get(), query);
+    }
+    auto params = Parameters::of(query);
+    if (!params) {
+        return std::move(params).take_error();
+    }
+    return checked(conn_.get(), ResultPtr(PQexecPrepared(conn_.get(), name->c_str(),
+                                                         params->count(), params->values(),
+                                                         params->lengths(), params->formats(), 0)));
+}
+
+Status Connection::execute_all(const std::vector<SqlQuery>& queries) {
+    PGconn* conn = conn_.get();
+    std::vector<Parameters> params;
+    std::vector<std::string> names;
+    for (const auto& query : queries) {
+        auto these = Parameters::of(query);
+        auto name = these ? prepared_name(query) : Result<std::string>(these.error());
+        if (!name) {
+            return std::move(name).take_error();
+        }
+        params.push_back(std::move(*these));
+        names.push_back(std::move(*name));
+    }
+    if (PQenterPipelineMode(conn) != 1) {
+        return postgres_error("pipeline failed", PQerrorMessage(conn));
+    }
+    std::size_t sent = 0;
+    for (; sent < queries.size(); ++sent) {
+        const Parameters& p = params[sent];
+        const int queued = names[sent].empty()
+                               ? PQsendQueryParams(conn, queries[sent].sql().c_str(), p.count(),
+                                                   nullptr, p.values(), p.lengths(), p.formats(), 0)
+                               : PQsendQueryPrepared(conn, names[sent].c_str(), p.count(),
+                                                     p.values(), p.lengths(), p.formats(), 0);
+        if (queued != 1) {
+            break;
+        }
+    }
+    Status status = sent == queries.size()
+                        ? Status(Ok{})
+                        : Status(postgres_error("pipeline failed", PQerrorMessage(conn)));
+    if (PQpipelineSync(conn) != 1) {
+        return postgres_error("pipeline failed", PQerrorMessage(conn));
+    }
+    if (auto collected = collect_pipeline(sent); status && !collected) {
+        status = std::move(collected);
+    }
+    (void)PQexitPipelineMode(conn);  // refused only mid-pipeline: the pool then closes it
+    return status;
+}
+
+// Reads the results up to the pipeline's sync point; the first failure is
+// the pipeline's (those after it are only "aborted"). Each statement's
+// results end with a null; a lost connection ends them early.
+Status Connection::collect_pipeline(std::size_t statements) {
+    PGconn* conn = conn_.get();
+    Status status = Ok{};
+    std::size_t nulls = 0;
+    while (nulls <= statements && PQstatus(conn) == CONNECTION_OK) {
+        ResultPtr result(PQgetResult(conn));
+        if (!result) {
+            ++nulls;
+            continue;
+        }
+        const auto kind = PQresultStatus(result.get());
+        if (kind == PGRES_PIPELINE_SYNC) {
+            return status;
+        }
+        if (status && kind != PGRES_PIPELINE_ABORTED && !succeeded(result.get())) {
+            status = postgres_error("statement failed", PQresultErrorMessage(result.get()));
+        }
+    }
+    return status ? Status(postgres_error("pipeline failed", PQerrorMessage(conn))) : status;
 }
 
 Result<ConnectionPtr> connect(const ConnectSettings& settings) {
@@ -129,7 +265,7 @@ Result<Pool::Lease> Pool::acquire() {
                                    std::to_string(acquire_timeout_.count()) + " ms");
         }
         if (!idle_.empty()) {
-            ConnectionPtr conn = std::move(idle_.back());
+            ConnectionBox conn = std::move(idle_.back());
             idle_.pop_back();
             return Lease(*this, std::move(conn));
         }
@@ -158,16 +294,16 @@ Result<Pool::Lease> Pool::acquire() {
         std::lock_guard lock(mutex_);
         last_connect_error_.clear();
     }
-    return Lease(*this, std::move(*conn));
+    return Lease(*this, std::make_unique<Connection>(std::move(*conn)));
 }
 
-void Pool::give_back(ConnectionPtr conn) {
-    std::vector<ConnectionPtr> closing;  // closed outside the lock
+void Pool::give_back(ConnectionBox conn) {
+    std::vector<ConnectionBox> closing;  // closed outside the lock
     {
         std::lock_guard lock(mutex_);
         if (!conn) {
             --open_;  // a connection attempt that failed
-        } else if (PQstatus(conn.get()) != CONNECTION_OK) {
+        } else if (PQstatus(conn->get()) != CONNECTION_OK) {
             // A lost connection mostly means the server restarted or failed
             // over, and then the idle ones are lost too: they are replaced
             // together, rather than each costing a caller a failed attempt.
@@ -175,7 +311,8 @@ void Pool::give_back(ConnectionPtr conn) {
             idle_.clear();
             closing.push_back(std::move(conn));
             open_ -= closing.size();
-        } else if (PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+        } else if (PQtransactionStatus(conn->get()) != PQTRANS_IDLE ||
+                   PQpipelineStatus(conn->get()) != PQ_PIPELINE_OFF) {
             closing.push_back(std::move(conn));  // never handed out mid-transaction
             --open_;
         } else {
@@ -225,18 +362,32 @@ void StatementQueue::loop() {
         if (queue_.empty()) {
             return;  // stopping, nothing left
         }
-        SqlQuery query = std::move(queue_.front());
-        queue_.pop_front();
+        std::vector<SqlQuery> batch;
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
         lock.unlock();
-        run(query);
+        run(batch);
         lock.lock();
-        ++done_;
+        done_ += batch.size();
         drained_.notify_all();
     }
 }
 
-void StatementQueue::run(const SqlQuery& query) {
-    auto status = pool_.run(query, [](const Row&) {});
+void StatementQueue::run(const std::vector<SqlQuery>& batch) {
+    auto together =
+        batch.size() == 1 ? pool_.run(batch.front(), [](const Row&) {}) : pool_.run_all(batch);
+    if (together || batch.size() == 1) {
+        count(together);
+        return;
+    }
+    for (const auto& query : batch) {
+        count(pool_.run(query, [](const Row&) {}));
+    }
+}
+
+void StatementQueue::count(const Status& status) {
     if (!status) {
         if (failing_++ == 0) {
             spdlog::error("{} (further failures are counted until one succeeds)",

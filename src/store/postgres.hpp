@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "estd/core/error.hpp"
@@ -50,6 +51,33 @@ Result<ResultPtr> execute(PGconn* conn, const SqlQuery& query);
 // Runs SQL without parameters (session settings, migrations).
 Status execute(PGconn* conn, const std::string& sql);
 
+// A pooled connection and the statements prepared on it: parsing and
+// planning an INSERT cost the server more than running it, so each SQL text
+// is prepared once per connection (up to kMaxPrepared texts; beyond, such as
+// an IN list of unusual length, a statement runs unprepared).
+class Connection {
+  public:
+    static constexpr std::size_t kMaxPrepared = 64;
+
+    explicit Connection(ConnectionPtr conn) : conn_(std::move(conn)) {}
+    PGconn* get() const { return conn_.get(); }
+
+    Result<ResultPtr> execute(const SqlQuery& query);
+    // Runs the statements in one round trip (a pipeline) and one transaction:
+    // all of them commit, or none does. Their results must be small (no
+    // rows): the pipeline is sent before any result is read.
+    Status execute_all(const std::vector<SqlQuery>& queries);
+
+  private:
+    // The name `query` is prepared under (preparing it now if need be), or
+    // an empty name to run it unprepared.
+    Result<std::string> prepared_name(const SqlQuery& query);
+    Status collect_pipeline(std::size_t statements);
+
+    ConnectionPtr conn_;
+    std::unordered_map<std::string, std::string> prepared_;
+};
+
 struct ConnectSettings {
     std::string url;
     std::chrono::seconds connect_timeout{10};
@@ -78,47 +106,62 @@ class Pool {
     // key, a revoke skips what is revoked, a CRL number may skip one).
     template <class OnRow>
     Status run(const SqlQuery& query, OnRow&& on_row) {
+        return with_connection([&](Connection& conn) -> Status {
+            auto result = conn.execute(query);
+            if (!result) {
+                return std::move(result).take_error();
+            }
+            for (int row = 0; row < PQntuples(result->get()); ++row) {
+                on_row(Row(result->get(), row));
+            }
+            return Ok{};
+        });
+    }
+    // Connection::execute_all on a pooled connection, run once more as run()
+    // is (a repeated audit row is a duplicate, not a loss).
+    Status run_all(const std::vector<SqlQuery>& queries) {
+        return with_connection([&](Connection& conn) { return conn.execute_all(queries); });
+    }
+
+  private:
+    using ConnectionBox = std::unique_ptr<Connection>;
+
+    class Lease {
+      public:
+        Lease(Pool& pool, ConnectionBox conn) : pool_(&pool), conn_(std::move(conn)) {}
+        Lease(Lease&& other) noexcept = default;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        Connection& connection() const { return *conn_; }
+
+      private:
+        Pool* pool_;
+        ConnectionBox conn_;
+    };
+
+    template <class Use>
+    Status with_connection(Use&& use) {
         for (int attempt = 0;; ++attempt) {
             auto lease = acquire();
             if (!lease) {
                 return std::move(lease).take_error();
             }
-            auto result = execute(lease->get(), query);
-            if (result) {
-                for (int row = 0; row < PQntuples(result->get()); ++row) {
-                    on_row(Row(result->get(), row));
-                }
-                return Ok{};
-            }
-            if (attempt > 0 || PQstatus(lease->get()) != CONNECTION_BAD) {
-                return std::move(result).take_error();
+            auto status = use(lease->connection());
+            if (status || attempt > 0 || PQstatus(lease->connection().get()) != CONNECTION_BAD) {
+                return status;
             }
         }
     }
 
-  private:
-    class Lease {
-      public:
-        Lease(Pool& pool, ConnectionPtr conn) : pool_(&pool), conn_(std::move(conn)) {}
-        Lease(Lease&& other) noexcept = default;
-        Lease& operator=(Lease&&) = delete;
-        ~Lease();
-        PGconn* get() const { return conn_.get(); }
-
-      private:
-        Pool* pool_;
-        ConnectionPtr conn_;
-    };
-
     Result<Lease> acquire();
-    void give_back(ConnectionPtr conn);
+    void give_back(ConnectionBox conn);
 
     const ConnectSettings settings_;
     const std::size_t size_;
     const std::chrono::milliseconds acquire_timeout_;
     std::mutex mutex_;
     std::condition_variable available_;
-    std::vector<ConnectionPtr> idle_;
+    std::vector<ConnectionBox> idle_;
     std::size_t open_ = 0;  // idle, leased or being connected
     std::chrono::steady_clock::time_point last_failed_connect_{};
     std::string last_connect_error_;
@@ -126,9 +169,12 @@ class Pool {
 
 // Statements run in order on a thread of their own, so the caller never
 // waits on the network: an I/O thread that audits a cacerts answer must not
-// stall on the database. Bounded: beyond `max_queued` a statement is
-// refused at once. A failing statement is logged (the first of a run of
-// failures, then how many failed once one succeeds again), not retried.
+// stall on the database. What queued meanwhile runs together, up to
+// kMaxBatch statements in one pipeline and transaction; when that fails
+// for a statement's sake, they run one by one, so only the failing one is
+// lost. Bounded: beyond `max_queued` a statement is refused at once. A
+// failing statement is logged (the first of a run of failures, then how
+// many failed once one succeeds again), not retried.
 class StatementQueue {
   public:
     StatementQueue(Pool& pool, std::size_t max_queued);
@@ -141,9 +187,12 @@ class StatementQueue {
     // Waits until every statement posted before has run.
     void flush();
 
+    static constexpr std::size_t kMaxBatch = 256;
+
   private:
     void loop();
-    void run(const SqlQuery& query);
+    void run(const std::vector<SqlQuery>& batch);
+    void count(const Status& status);
 
     Pool& pool_;
     const std::size_t max_queued_;

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "../src/store/group_commit.hpp"
+#include "../src/store/postgres.hpp"
 #include "estd/auth/shared_lockout.hpp"
 #include "estd/store/postgres_store.hpp"
 #include "estd/store/sqlite_store.hpp"
@@ -594,6 +595,97 @@ class PostgresStoreTest : public ::testing::Test {
     std::string database_;
     std::string url_;
 };
+
+SqlQuery insert_into_t(std::int64_t value) {
+    SqlQuery query(Dialect::postgres, "INSERT INTO t (v) VALUES (");
+    query.bind(value).add(")");
+    return query;
+}
+
+pg::ConnectSettings test_connection(const std::string& url) {
+    return pg::ConnectSettings{url, 10s, "SET statement_timeout = 10000"};
+}
+
+TEST_F(PostgresStoreTest, EachStatementIsPreparedOncePerConnectionUpToABound) {
+    auto raw = pg::connect(test_connection(url_));
+    ASSERT_TRUE(raw) << raw.error().message;
+    pg::Connection conn(std::move(*raw));
+    for (std::int64_t i = 0; i < 3; ++i) {
+        SqlQuery echo(Dialect::postgres, "SELECT ");
+        echo.bind(i).add("::bigint");
+        auto result = conn.execute(echo);
+        ASSERT_TRUE(result) << result.error().message;
+        EXPECT_EQ(pg::Row(result->get(), 0).integer(0), i);
+    }
+    // Distinct texts beyond the bound still run, unprepared.
+    for (std::size_t i = 0; i < pg::Connection::kMaxPrepared + 6; ++i) {
+        SqlQuery sum(Dialect::postgres, "SELECT " + std::to_string(i) + " + ");
+        sum.bind(std::int64_t{1}).add("::bigint");
+        auto result = conn.execute(sum);
+        ASSERT_TRUE(result) << result.error().message;
+        EXPECT_EQ(pg::Row(result->get(), 0).integer(0), static_cast<std::int64_t>(i) + 1);
+    }
+    auto prepared = pg::execute(
+        conn.get(), SqlQuery(Dialect::postgres, "SELECT count(*) FROM pg_prepared_statements"));
+    ASSERT_TRUE(prepared) << prepared.error().message;
+    EXPECT_EQ(pg::Row(prepared->get(), 0).integer(0),
+              static_cast<std::int64_t>(pg::Connection::kMaxPrepared));
+}
+
+TEST_F(PostgresStoreTest, APipelineIsOneTransactionThatFailsWhole) {
+    psql("CREATE TABLE t (v integer PRIMARY KEY)");
+    auto raw = pg::connect(test_connection(url_));
+    ASSERT_TRUE(raw) << raw.error().message;
+    pg::Connection conn(std::move(*raw));
+    std::vector<SqlQuery> batch;
+    for (std::int64_t v = 0; v < 20; ++v) {
+        batch.push_back(insert_into_t(v));
+    }
+    ASSERT_TRUE(conn.execute_all(batch));
+    EXPECT_EQ(psql("SELECT count(*), count(DISTINCT xmin::text) FROM t"), "20|1\n")
+        << "twenty rows, one transaction";
+
+    batch.clear();
+    for (std::int64_t v : {100, 101, 5, 102}) {  // 5 is there already
+        batch.push_back(insert_into_t(v));
+    }
+    const auto failed = conn.execute_all(batch);
+    ASSERT_FALSE(failed);
+    EXPECT_NE(failed.error().message.find("duplicate key"), std::string::npos)
+        << failed.error().message;
+    EXPECT_EQ(psql("SELECT count(*) FROM t"), "20\n") << "none of the failed pipeline committed";
+
+    EXPECT_EQ(PQpipelineStatus(conn.get()), PQ_PIPELINE_OFF);
+    EXPECT_EQ(PQtransactionStatus(conn.get()), PQTRANS_IDLE);
+    EXPECT_TRUE(conn.execute(insert_into_t(200))) << "the connection serves on";
+}
+
+TEST_F(PostgresStoreTest, QueuedStatementsRunTogetherAndAFailingOneAlone) {
+    psql("CREATE TABLE t (v integer PRIMARY KEY)");
+    pg::Pool pool(test_connection(url_), 1, 5s);
+    pg::StatementQueue queue(pool, 1000);
+    // While the writer sleeps, the inserts queue up behind it.
+    const auto queue_behind_a_sleep = [&](const std::vector<std::int64_t>& values) {
+        ASSERT_TRUE(queue.post(SqlQuery(Dialect::postgres, "SELECT pg_sleep(0.5)")));
+        std::this_thread::sleep_for(100ms);
+        for (auto v : values) {
+            ASSERT_TRUE(queue.post(insert_into_t(v)));
+        }
+        queue.flush();
+    };
+    std::vector<std::int64_t> values;
+    for (std::int64_t v = 0; v < 30; ++v) {
+        values.push_back(v);
+    }
+    queue_behind_a_sleep(values);
+    EXPECT_EQ(psql("SELECT count(*), count(DISTINCT xmin::text) FROM t"), "30|1\n")
+        << "thirty queued rows, one transaction";
+
+    values = {100, 101, 102, 7, 103, 104};  // 7 is there already
+    queue_behind_a_sleep(values);
+    EXPECT_EQ(psql("SELECT count(*) FROM t WHERE v >= 100"), "5\n")
+        << "only the failing statement is lost";
+}
 
 TEST_F(PostgresStoreTest, SeveralEstdStartingTogetherMigrateOnce) {
     constexpr int kReplicas = 4;
