@@ -34,7 +34,7 @@ Status check_basic(ProfileAuth& auth, std::string_view authorization,
     const std::string source = source_limit_key(client_address);
     auto wait = auth.failed_basic.lockout(source, now);
     if (!wait && auth.shared_failed_basic) {
-        wait = auth.shared_failed_basic->lockout(source);
+        wait = auth.shared_failed_basic->wait(source);
     }
     if (wait) {
         Error error = basic_failure(429, "too many failed Basic attempts from " + source +
@@ -55,7 +55,7 @@ Status check_basic(ProfileAuth& auth, std::string_view authorization,
     if (!auth.basic->accepts(credentials->password)) {
         auth.failed_basic.record_failure(source, now);
         if (auth.shared_failed_basic) {
-            auth.shared_failed_basic->record_failure(source);
+            auth.shared_failed_basic->count(source);
         }
         return basic_failure(401, "wrong enrollment password");
     }
@@ -68,9 +68,20 @@ Status check_principal_rate(ProfileAuth& auth, const pki::Csr& csr,
         return Ok{};
     }
     const std::string cn = pki::common_name(csr.subject());
-    const auto wait =
-        auth.per_principal->try_acquire(principal_key(cn, client_address), Clock::now());
+    const std::string principal = principal_key(cn, client_address);
+    // The shared count is only read first: a refused enrollment is counted
+    // nowhere.
+    std::optional<std::chrono::seconds> wait;
+    if (auth.shared_per_principal) {
+        wait = auth.shared_per_principal->wait(principal);
+    }
     if (!wait) {
+        wait = auth.per_principal->try_acquire(principal, Clock::now());
+    }
+    if (!wait) {
+        if (auth.shared_per_principal) {
+            auth.shared_per_principal->count(principal);
+        }
         return Ok{};
     }
     Error error{429, std::string(audit::codes::kRateLimited),

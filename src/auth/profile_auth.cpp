@@ -29,11 +29,19 @@ Result<std::shared_ptr<ProfileAuth>> make_profile_auth(const config::EstProfileC
     return auth;
 }
 
-void share_failed_basic(ProfileAuth& auth, const config::EstProfileConfig& profile,
-                        store::SharedFailureCounts& counts) {
+void share_limits(ProfileAuth& auth, const config::EstProfileConfig& profile,
+                  store::SharedCounts& counts) {
     if (auth.basic) {
-        auth.shared_failed_basic =
-            std::make_unique<SharedLockout>(counts, profile.path_id, FailedAuthLimiter::Limits{});
+        const FailedAuthLimiter::Limits lockout;
+        auth.shared_failed_basic = std::make_unique<SharedLimit>(
+            counts, store::CountedEvent::failed_basic, profile.path_id, lockout.max_failures,
+            std::chrono::duration_cast<std::chrono::seconds>(lockout.window));
+    }
+    if (auth.per_principal) {
+        const PrincipalRateLimiter::Limits& limits = auth.per_principal->limits();
+        auth.shared_per_principal = std::make_unique<SharedLimit>(
+            counts, store::CountedEvent::principal_enrollment, profile.path_id,
+            limits.max_per_window, std::chrono::duration_cast<std::chrono::seconds>(limits.window));
     }
 }
 

@@ -60,9 +60,9 @@ EstService::EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit
 
 void EstService::use_store(store::Store& store) {
     store_ = &store;
-    if (auto* shared = store.shared_failure_counts()) {
+    if (auto* shared = store.shared_counts()) {
         for (auto& profile : profiles_) {
-            auth::share_failed_basic(*profile.auth, profile.config, *shared);
+            auth::share_limits(*profile.auth, profile.config, *shared);
         }
     }
 }

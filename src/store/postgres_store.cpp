@@ -26,7 +26,7 @@ constexpr Dialect kDialect = Dialect::postgres;
 
 // Never edit a released migration: append a new one. The statements mirror
 // the embedded store's schema (src/store/migrations.cpp).
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE certificates (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -101,6 +101,19 @@ CREATE TABLE basic_failures (
 );
 CREATE INDEX basic_failures_step_start ON basic_failures (step_start);
 )sql",
+    // 3: admitted enrollments per (EST profile, principal), the
+    // per-principal rate limit shared the same way. A principal key holds a
+    // NUL between CN and address, so it is kept as bytes.
+    R"sql(
+CREATE TABLE principal_enrollments (
+    profile TEXT NOT NULL,
+    principal BYTEA NOT NULL,
+    step_start BIGINT NOT NULL,
+    enrollments BIGINT NOT NULL,
+    PRIMARY KEY (profile, principal, step_start)
+);
+CREATE INDEX principal_enrollments_step_start ON principal_enrollments (step_start);
+)sql",
 };
 
 // Taken for the migration's transaction: "estd" in ASCII, then 1.
@@ -169,38 +182,60 @@ std::string session_sql(const PostgresOptions& options, bool durable) {
            "; SET synchronous_commit = " + (durable ? "on" : "off");
 }
 
-SqlQuery basic_failures(const std::string& profile, const std::string& source, TimePoint since) {
-    SqlQuery query(kDialect, "SELECT step_start, failures FROM basic_failures WHERE profile = ");
+// Where each CountedEvent is kept: a table of (profile, key, step_start,
+// count) rows.
+struct CountTable {
+    const char* table;
+    const char* key;
+    const char* count;
+    bool key_is_bytes;
+
+    SqlValue key_value(const std::string& key_text) const {
+        return key_is_bytes ? SqlValue(pki::Bytes(key_text.begin(), key_text.end()))
+                            : SqlValue(key_text);
+    }
+};
+
+constexpr CountTable count_table(CountedEvent event) {
+    return event == CountedEvent::failed_basic
+               ? CountTable{"basic_failures", "source", "failures", false}
+               : CountTable{"principal_enrollments", "principal", "enrollments", true};
+}
+
+SqlQuery counted_steps(CountTable t, const std::string& profile, const std::string& key,
+                       TimePoint since) {
+    SqlQuery query(kDialect, std::string("SELECT step_start, ") + t.count + " FROM " + t.table +
+                                 " WHERE profile = ");
     query.bind(profile)
-        .add(" AND source = ")
-        .bind(source)
+        .add(std::string(" AND ") + t.key + " = ")
+        .bind(t.key_value(key))
         .add(" AND step_start > ")
         .bind(queries::unix_seconds(since))
         .add(" ORDER BY step_start");
     return query;
 }
 
-SqlQuery add_basic_failure(const std::string& profile, const std::string& source, TimePoint step) {
-    SqlQuery query(kDialect,
-                   "INSERT INTO basic_failures (profile, source, step_start, failures) VALUES (");
+SqlQuery count_one(CountTable t, const std::string& profile, const std::string& key,
+                   TimePoint step) {
+    SqlQuery query(kDialect, std::string("INSERT INTO ") + t.table + " (profile, " + t.key +
+                                 ", step_start, " + t.count + ") VALUES (");
     query.bind(profile)
         .add(", ")
-        .bind(source)
+        .bind(t.key_value(key))
         .add(", ")
         .bind(queries::unix_seconds(step))
-        .add(
-            ", 1) ON CONFLICT (profile, source, step_start) DO UPDATE SET failures = "
-            "basic_failures.failures + 1");
+        .add(std::string(", 1) ON CONFLICT (profile, ") + t.key + ", step_start) DO UPDATE SET " +
+             t.count + " = " + t.table + "." + t.count + " + 1");
     return query;
 }
 
-SqlQuery delete_basic_failures_before(TimePoint expired) {
-    SqlQuery query(kDialect, "DELETE FROM basic_failures WHERE step_start < ");
+SqlQuery delete_steps_before(CountTable t, TimePoint expired) {
+    SqlQuery query(kDialect, std::string("DELETE FROM ") + t.table + " WHERE step_start < ");
     query.bind(queries::unix_seconds(expired));
     return query;
 }
 
-class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public SharedFailureCounts {
+class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public SharedCounts {
   public:
     PostgresStore(const std::string& url, const PostgresOptions& options)
         : SqlStore(options.audit),
@@ -212,31 +247,33 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
         prune_audit_at_open();
     }
 
-    SharedFailureCounts* shared_failure_counts() override { return this; }
+    SharedCounts* shared_counts() override { return this; }
 
-    Result<std::vector<CountedStep>> failures(const std::string& profile, const std::string& source,
-                                              TimePoint since) override {
+    Result<std::vector<CountedStep>> counted(CountedEvent event, const std::string& profile,
+                                             const std::string& key, TimePoint since) override {
         std::vector<CountedStep> steps;
-        auto status = durable_.run(basic_failures(profile, source, since), [&](const pg::Row& row) {
-            steps.push_back({TimePoint(std::chrono::seconds(row.integer(0))),
-                             static_cast<std::uint64_t>(row.integer(1))});
-        });
+        auto status = durable_.run(
+            counted_steps(count_table(event), profile, key, since), [&](const pg::Row& row) {
+                steps.push_back({TimePoint(std::chrono::seconds(row.integer(0))),
+                                 static_cast<std::uint64_t>(row.integer(1))});
+            });
         if (!status) {
             return std::move(status).take_error();
         }
         return steps;
     }
 
-    // Expired rows go in one DELETE after every kFailuresPerPrune counted
-    // failures: the table holds at most a window of failures, whatever the
-    // number of sources.
-    Status add_failure(const std::string& profile, const std::string& source, TimePoint step,
-                       TimePoint expired) override {
-        auto added = durable_.run(add_basic_failure(profile, source, step), ignore_rows);
-        if (added && ++failures_added_ % kFailuresPerPrune == 0) {
-            if (auto pruned = durable_.run(delete_basic_failures_before(expired), ignore_rows);
+    // Expired rows go in one DELETE after every kCountsPerPrune counted
+    // events of a kind: a table holds at most a window of counts, whatever
+    // the number of keys.
+    Status count(CountedEvent event, const std::string& profile, const std::string& key,
+                 TimePoint step, TimePoint expired) override {
+        const CountTable table = count_table(event);
+        auto added = durable_.run(count_one(table, profile, key, step), ignore_rows);
+        if (added && ++counted_[static_cast<std::size_t>(event)] % kCountsPerPrune == 0) {
+            if (auto pruned = durable_.run(delete_steps_before(table, expired), ignore_rows);
                 !pruned) {
-                spdlog::warn("store: expired Basic failure counts not deleted: {}",
+                spdlog::warn("store: expired rows of {} not deleted: {}", table.table,
                              pruned.error().message);
             }
         }
@@ -256,7 +293,7 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
 
   private:
     friend class SqlStore<PostgresStore, kDialect>;
-    static constexpr std::size_t kFailuresPerPrune = 256;
+    static constexpr std::size_t kCountsPerPrune = 256;
 
     template <class OnRow>
     Status read(const SqlQuery& query, OnRow&& on_row) {
@@ -277,8 +314,8 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
 
     pg::Pool durable_;
     pg::Pool audit_;
-    pg::StatementQueue audit_queue_;  // after audit_: stops (drained) before it
-    std::atomic<std::size_t> failures_added_{0};
+    pg::StatementQueue audit_queue_;                     // after audit_: stops (drained) before it
+    std::array<std::atomic<std::size_t>, 2> counted_{};  // per CountedEvent
 };
 
 }  // namespace

@@ -409,6 +409,7 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     shared["CERTCTL_DATABASE_URL"] = postgres.create_database("estd");
     shared["CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES"] = "basic";
     shared["CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"] = kCorpPassword;
+    shared["CERTCTL_EST_PROFILE_IOT_RATE_LIMIT_PER_PRINCIPAL_24H"] = "2";
     const auto check = Daemon::run_once(shared, "check-config");
     EXPECT_NE(check.output.find(
                   "store: PostgreSQL estd@127.0.0.1:" + std::to_string(postgres.port()) + "/estd"),
@@ -469,6 +470,21 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     }
     EXPECT_EQ(basic(daemon_, kCorpPassword), "429");
     EXPECT_EQ(basic(other, kCorpPassword), "429");
+
+    // The per-principal limit (2 a day) is one count too: one enrollment of
+    // the same CN from the same address on each, then 429 on both.
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out capped.key && openssl req -new -key "
+       "capped.key -subj /CN=capped -outform DER | base64 -w0 > capped.b64");
+    const auto capped = [&](const Daemon& daemon) {
+        return sh(
+            "curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt -H "
+            "'Content-Type: application/pkcs10' --data-binary @capped.b64 https://" +
+            host_of(daemon) + "/.well-known/est/iot/simpleenroll");
+    };
+    EXPECT_EQ(capped(daemon_), "200");
+    EXPECT_EQ(capped(other), "200");
+    EXPECT_EQ(capped(daemon_), "429");
+    EXPECT_EQ(capped(other), "429");
 
     // The database refuses connections: not ready, no certificate.
     const std::string ready =

@@ -6,7 +6,7 @@
 
 #include "estd/auth/failed_auth_limiter.hpp"
 #include "estd/auth/principal_rate_limiter.hpp"
-#include "estd/auth/shared_lockout.hpp"
+#include "estd/auth/shared_limit.hpp"
 
 namespace estd::auth {
 namespace {
@@ -125,18 +125,18 @@ TEST(FailedAuthLimiterTest, WhenEveryTrackedSourceIsLockedNewSourcesShareOneReco
     EXPECT_FALSE(limiter.lockout("a", t0 + 61min));
 }
 
-TEST(SharedLockoutTest, StepsFromTheDatabaseLockUntilEnoughOfThemLeaveTheWindow) {
+TEST(SharedLimitTest, StepsFromTheDatabaseHoldUntilEnoughOfThemLeaveTheWindow) {
     const auto now = std::chrono::system_clock::now();
     const std::vector<store::CountedStep> nine = {{now - 50min, 4}, {now - 10min, 5}};
-    EXPECT_FALSE(lockout_from_steps(nine, 10, 1h, now));
+    EXPECT_FALSE(wait_from_steps(nine, 10, 1h, now));
     const std::vector<store::CountedStep> ten = {{now - 50min, 4}, {now - 10min, 6}};
     // Locked until the older step leaves: 6 left, under 10.
-    EXPECT_EQ(lockout_from_steps(ten, 10, 1h, now), std::chrono::seconds(600));
+    EXPECT_EQ(wait_from_steps(ten, 10, 1h, now), std::chrono::seconds(600));
     const std::vector<store::CountedStep> many = {{now - 50min, 4}, {now - 10min, 16}};
     // Even without the older step, 16 stay: until the newer one leaves.
-    EXPECT_EQ(lockout_from_steps(many, 10, 1h, now), std::chrono::seconds(3000));
+    EXPECT_EQ(wait_from_steps(many, 10, 1h, now), std::chrono::seconds(3000));
     const std::vector<store::CountedStep> leaving = {{now - 1h + 100ms, 10}};
-    EXPECT_EQ(lockout_from_steps(leaving, 10, 1h, now), std::chrono::seconds(1));
+    EXPECT_EQ(wait_from_steps(leaving, 10, 1h, now), std::chrono::seconds(1));
 }
 
 TEST(PrincipalRateLimiterTest, TheFourthEnrollmentInADayIsRefused) {

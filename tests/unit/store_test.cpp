@@ -18,7 +18,8 @@
 
 #include "../src/store/group_commit.hpp"
 #include "../src/store/postgres.hpp"
-#include "estd/auth/shared_lockout.hpp"
+#include "estd/auth/principal_rate_limiter.hpp"
+#include "estd/auth/shared_limit.hpp"
 #include "estd/store/postgres_store.hpp"
 #include "estd/store/sqlite_store.hpp"
 #include "support/postgres.hpp"
@@ -826,57 +827,90 @@ TEST_F(PostgresStoreTest, AnUnreachableServerIsAnErrorThatNamesItButNotThePasswo
     EXPECT_EQ(wrong.error().message.find("wrong-pw"), std::string::npos);
 }
 
+auth::SharedLimit basic_lockout(Store& store, const std::string& profile) {
+    return auth::SharedLimit(*store.shared_counts(), CountedEvent::failed_basic, profile, 10, 1h);
+}
+
 // Two stores on one database stand for two estd: failures counted on
 // either lock the source out on both; other sources and profiles are apart.
 TEST_F(PostgresStoreTest, TwoEstdShareTheFailedBasicLockout) {
     auto here = open();
     auto there = open();
     ASSERT_TRUE(here && there);
-    auth::SharedLockout lockout_here(*here->shared_failure_counts(), "corp", {});
-    auth::SharedLockout lockout_there(*there->shared_failure_counts(), "corp", {});
+    const auto lockout_here = basic_lockout(*here, "corp");
+    const auto lockout_there = basic_lockout(*there, "corp");
     for (int i = 0; i < 5; ++i) {
-        lockout_here.record_failure("192.0.2.7");
-        lockout_there.record_failure("192.0.2.7");
+        lockout_here.count("192.0.2.7");
+        lockout_there.count("192.0.2.7");
     }
-    const auto wait = lockout_here.lockout("192.0.2.7");
+    const auto wait = lockout_here.wait("192.0.2.7");
     ASSERT_TRUE(wait);
     EXPECT_GT(*wait, 58min);
-    EXPECT_TRUE(lockout_there.lockout("192.0.2.7"));
-    EXPECT_FALSE(lockout_here.lockout("192.0.2.8"));
-    auth::SharedLockout other_profile(*here->shared_failure_counts(), "iot", {});
-    EXPECT_FALSE(other_profile.lockout("192.0.2.7"));
+    EXPECT_TRUE(lockout_there.wait("192.0.2.7"));
+    EXPECT_FALSE(lockout_here.wait("192.0.2.8"));
+    EXPECT_FALSE(basic_lockout(*here, "iot").wait("192.0.2.7"));
     // A row per source and step (a minute), not per failure.
     EXPECT_EQ(psql("SELECT count(*) <= 2 FROM basic_failures"), "t\n");
 }
 
-TEST_F(PostgresStoreTest, FailureCountsOlderThanTheWindowAreDeleted) {
+// The per-principal rate limit on two estd: a third enrollment of the same
+// principal is refused on either, by a count of its own (a failed Basic
+// count under the same key and profile does not touch it).
+TEST_F(PostgresStoreTest, TwoEstdSharePerPrincipalCountsApartFromTheLockout) {
+    auto here = open();
+    auto there = open();
+    ASSERT_TRUE(here && there);
+    const auth::SharedLimit limit_here(*here->shared_counts(), CountedEvent::principal_enrollment,
+                                       "corp", 2, 24h);
+    const auth::SharedLimit limit_there(*there->shared_counts(), CountedEvent::principal_enrollment,
+                                        "corp", 2, 24h);
+    const std::string device = auth::principal_key("device-1", "192.0.2.7");
+    basic_lockout(*here, "corp").count(device);
+    EXPECT_FALSE(limit_here.wait(device));
+    limit_here.count(device);
+    EXPECT_FALSE(limit_there.wait(device));
+    limit_there.count(device);
+    const auto wait = limit_here.wait(device);
+    ASSERT_TRUE(wait);
+    EXPECT_GT(*wait, 23h);
+    EXPECT_TRUE(limit_there.wait(device));
+    EXPECT_FALSE(limit_here.wait(auth::principal_key("device-2", "192.0.2.7")));
+    EXPECT_EQ(psql("SELECT sum(enrollments) FROM principal_enrollments"), "2\n");
+}
+
+TEST_F(PostgresStoreTest, CountsOlderThanTheWindowAreDeleted) {
     auto store = open();
     ASSERT_TRUE(store);
-    auto* counts = store->shared_failure_counts();
+    auto* counts = store->shared_counts();
     ASSERT_NE(counts, nullptr);
     const auto now = std::chrono::system_clock::now();
-    for (int i = 0; i < 256; ++i) {
-        const auto step = i == 0 ? now - 2h : now;
-        ASSERT_TRUE(
-            counts->add_failure("corp", "198.51.100." + std::to_string(i % 3), step, now - 1h));
+    const auto expired_rows = [&](const char* table) {
+        return psql(std::string("SELECT count(*) FROM ") + table + " WHERE step_start < " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                       (now - 1h).time_since_epoch())
+                                       .count()));
+    };
+    for (const auto event : {CountedEvent::failed_basic, CountedEvent::principal_enrollment}) {
+        for (int i = 0; i < 256; ++i) {
+            const auto step = i == 0 ? now - 2h : now;
+            ASSERT_TRUE(counts->count(event, "corp", "198.51.100." + std::to_string(i % 3), step,
+                                      now - 1h));
+        }
+        auto recent = counts->counted(event, "corp", "198.51.100.1", now - 1h);
+        ASSERT_TRUE(recent);
+        ASSERT_EQ(recent->size(), 1U);
+        EXPECT_EQ((*recent)[0].count, 85U);
     }
-    // The 256th addition deleted the expired step.
-    EXPECT_EQ(psql("SELECT count(*) FROM basic_failures WHERE step_start < " +
-                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                      (now - 1h).time_since_epoch())
-                                      .count())),
-              "0\n");
-    auto recent = counts->failures("corp", "198.51.100.1", now - 1h);
-    ASSERT_TRUE(recent);
-    ASSERT_EQ(recent->size(), 1U);
-    EXPECT_EQ((*recent)[0].count, 85U);
+    // The 256th count of each kind deleted its expired step.
+    EXPECT_EQ(expired_rows("basic_failures"), "0\n");
+    EXPECT_EQ(expired_rows("principal_enrollments"), "0\n");
 }
 
 TEST_F(PostgresStoreTest, TheEmbeddedStoreSharesNoCounts) {
     test::TempDir dir;
     auto embedded = open_sqlite_store(dir.path() / "estd.db");
     ASSERT_TRUE(embedded);
-    EXPECT_EQ((*embedded)->shared_failure_counts(), nullptr);
+    EXPECT_EQ((*embedded)->shared_counts(), nullptr);
 }
 
 TEST(PostgresUrls, AreDescribedWithoutTheirPassword) {

@@ -48,6 +48,7 @@ class PrincipalRateLimiter {
                                                     Clock::time_point now);
 
     std::size_t tracked() const;
+    const Limits& limits() const { return limits_; }
 
   private:
     struct Step {

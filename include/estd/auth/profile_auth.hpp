@@ -11,7 +11,7 @@
 #include "estd/auth/basic_gate.hpp"
 #include "estd/auth/failed_auth_limiter.hpp"
 #include "estd/auth/principal_rate_limiter.hpp"
-#include "estd/auth/shared_lockout.hpp"
+#include "estd/auth/shared_limit.hpp"
 #include "estd/auth/trust_store.hpp"
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
@@ -24,12 +24,14 @@ struct ProfileAuth {
     // The source-IP failed-Basic limiter (used only when `basic` is set).
     FailedAuthLimiter failed_basic;
     // The same limit across every estd on a shared database, when there is
-    // one (share_failed_basic).
-    std::unique_ptr<SharedLockout> shared_failed_basic;
+    // one (share_limits).
+    std::unique_ptr<SharedLimit> shared_failed_basic;
     // ALLOWED_AUTH_MODES lists mtls: the client-CA trust bundle, reloadable.
     std::unique_ptr<TrustStore> mtls_trust;
     // RATE_LIMIT_PER_PRINCIPAL_24H > 0.
     std::unique_ptr<PrincipalRateLimiter> per_principal;
+    // The same limit across every estd on a shared database (share_limits).
+    std::unique_ptr<SharedLimit> shared_per_principal;
     bool channel_binding_required = false;
 };
 
@@ -37,9 +39,9 @@ struct ProfileAuth {
 // error naming the variable and the file) and sets up the gates.
 Result<std::shared_ptr<ProfileAuth>> make_profile_auth(const config::EstProfileConfig& profile);
 
-// A Basic profile's lockout also counts in `counts` (a store that several
-// estd share); a profile without Basic is left as it is.
-void share_failed_basic(ProfileAuth& auth, const config::EstProfileConfig& profile,
-                        store::SharedFailureCounts& counts);
+// The profile's failed-Basic lockout and per-principal rate limit, where it
+// has them, also count in `counts` (a store that several estd share).
+void share_limits(ProfileAuth& auth, const config::EstProfileConfig& profile,
+                  store::SharedCounts& counts);
 
 }  // namespace estd::auth

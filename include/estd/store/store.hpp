@@ -134,22 +134,27 @@ struct CountedStep {
     std::uint64_t count = 0;
 };
 
-// Failed Basic attempts counted in a database that several estd share, so
-// a source locked out on one is locked out on all (docs/security.md, "The
-// failed-Basic limiter"). Counted in steps: a source has at most one row per
-// step of the window, and rows older than the window are deleted.
-class SharedFailureCounts {
+// What a count shared between estd counts, per EST profile and key.
+enum class CountedEvent {
+    failed_basic,          // failed Basic attempts; key: the source address
+    principal_enrollment,  // admitted enrollments; key: auth::principal_key (CN, address)
+};
+
+// Counts kept in a database that several estd share, so a limit reached on
+// one holds on all (docs/security.md, "The failed-Basic limiter" and
+// "Per-principal rate limit"). Counted in steps: a key has at most one row
+// per step of the window, and rows older than the window are deleted.
+class SharedCounts {
   public:
-    virtual ~SharedFailureCounts() = default;
-    // The failures of `source` on EST profile `profile` in steps that
-    // started after `since`, oldest first.
-    virtual Result<std::vector<CountedStep>> failures(const std::string& profile,
-                                                      const std::string& source,
-                                                      TimePoint since) = 0;
-    // Counts one failure in the step that starts at `step`; rows of steps
+    virtual ~SharedCounts() = default;
+    // The `event`s of `key` on EST profile `profile` in steps that started
+    // after `since`, oldest first.
+    virtual Result<std::vector<CountedStep>> counted(CountedEvent event, const std::string& profile,
+                                                     const std::string& key, TimePoint since) = 0;
+    // Counts one `event` in the step that starts at `step`; rows of steps
     // that started before `expired` may be deleted on the way.
-    virtual Status add_failure(const std::string& profile, const std::string& source,
-                               TimePoint step, TimePoint expired) = 0;
+    virtual Status count(CountedEvent event, const std::string& profile, const std::string& key,
+                         TimePoint step, TimePoint expired) = 0;
 };
 
 // Audit rows older than `retention` are deleted (unset: kept). The store
@@ -210,7 +215,7 @@ class Store {
 
     // Counts shared with other estd on the same database; null for a store
     // only this process uses.
-    virtual SharedFailureCounts* shared_failure_counts() { return nullptr; }
+    virtual SharedCounts* shared_counts() { return nullptr; }
 
     // Ok when the store can answer now: always for the embedded one; for a
     // server database, one round trip (/readyz).
