@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
 #include <variant>
 
 #include <spdlog/spdlog.h>
@@ -126,19 +127,45 @@ Status execute(PGconn* conn, const std::string& sql) {
     return Ok{};
 }
 
+namespace {
+
+// A server session that does not keep what this connection prepared: a
+// pooler in transaction mode (PgBouncer) hands each transaction another one.
+bool lost_prepared_statements(const PGresult* result) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const std::string_view code = state != nullptr ? state : "";
+    return code == "26000" || code == "42P05";  // no such statement; already exists
+}
+
+}  // namespace
+
+void Connection::stop_preparing() {
+    if (preparing_) {
+        spdlog::warn(
+            "store: the PostgreSQL server did not keep a prepared statement (a "
+            "connection pooler in transaction mode?); this connection runs its "
+            "statements unprepared from now on");
+    }
+    preparing_ = false;
+    prepared_.clear();
+}
+
 Result<std::string> Connection::prepared_name(const SqlQuery& query) {
     if (auto found = prepared_.find(query.sql()); found != prepared_.end()) {
         return found->second;
     }
-    if (prepared_.size() >= kMaxPrepared) {
+    if (!preparing_ || prepared_.size() >= kMaxPrepared) {
         return std::string();
     }
     std::string name = "estd_" + std::to_string(prepared_.size() + 1);
-    auto prepared =
-        checked(conn_.get(), ResultPtr(PQprepare(conn_.get(), name.c_str(), query.sql().c_str(),
-                                                 static_cast<int>(query.args().size()), nullptr)));
-    if (!prepared) {
-        return std::move(prepared).take_error();
+    ResultPtr prepared(PQprepare(conn_.get(), name.c_str(), query.sql().c_str(),
+                                 static_cast<int>(query.args().size()), nullptr));
+    if (!succeeded(prepared.get()) && prepared && lost_prepared_statements(prepared.get())) {
+        stop_preparing();
+        return std::string();
+    }
+    if (auto checked_prepare = checked(conn_.get(), std::move(prepared)); !checked_prepare) {
+        return std::move(checked_prepare).take_error();
     }
     prepared_.emplace(query.sql(), name);
     return name;
@@ -156,9 +183,13 @@ Result<ResultPtr> Connection::execute(const SqlQuery& query) {
     if (!params) {
         return std::move(params).take_error();
     }
-    return checked(conn_.get(), ResultPtr(PQexecPrepared(conn_.get(), name->c_str(),
-                                                         params->count(), params->values(),
-                                                         params->lengths(), params->formats(), 0)));
+    ResultPtr result(PQexecPrepared(conn_.get(), name->c_str(), params->count(), params->values(),
+                                    params->lengths(), params->formats(), 0));
+    if (!succeeded(result.get()) && result && lost_prepared_statements(result.get())) {
+        stop_preparing();
+        return pg::execute(conn_.get(), query);
+    }
+    return checked(conn_.get(), std::move(result));
 }
 
 Status Connection::execute_all(const std::vector<SqlQuery>& queries) {
@@ -167,7 +198,10 @@ Status Connection::execute_all(const std::vector<SqlQuery>& queries) {
     std::vector<std::string> names;
     for (const auto& query : queries) {
         auto these = Parameters::of(query);
-        auto name = these ? prepared_name(query) : Result<std::string>(these.error());
+        if (!these) {
+            return std::move(these).take_error();
+        }
+        auto name = prepared_name(query);
         if (!name) {
             return std::move(name).take_error();
         }

@@ -54,7 +54,10 @@ Status execute(PGconn* conn, const std::string& sql);
 // A pooled connection and the statements prepared on it: parsing and
 // planning an INSERT cost the server more than running it, so each SQL text
 // is prepared once per connection (up to kMaxPrepared texts; beyond, such as
-// an IN list of unusual length, a statement runs unprepared).
+// an IN list of unusual length, a statement runs unprepared). Behind a
+// pooler that does not keep prepared statements (PgBouncer in transaction
+// mode), the first statement found missing or already taken turns
+// preparing off for the connection and runs unprepared.
 class Connection {
   public:
     static constexpr std::size_t kMaxPrepared = 64;
@@ -72,10 +75,12 @@ class Connection {
     // The name `query` is prepared under (preparing it now if need be), or
     // an empty name to run it unprepared.
     Result<std::string> prepared_name(const SqlQuery& query);
+    void stop_preparing();
     Status collect_pipeline(std::size_t statements);
 
     ConnectionPtr conn_;
     std::unordered_map<std::string, std::string> prepared_;
+    bool preparing_ = true;
 };
 
 struct ConnectSettings {

@@ -633,6 +633,42 @@ TEST_F(PostgresStoreTest, EachStatementIsPreparedOncePerConnectionUpToABound) {
               static_cast<std::int64_t>(pg::Connection::kMaxPrepared));
 }
 
+// What a pooler in transaction mode does to prepared statements: the
+// session that runs the next statement lacks them (DEALLOCATE), or already
+// has one of the name (another client's PREPARE). Either way the statement
+// runs, unprepared, and the connection stops preparing.
+TEST_F(PostgresStoreTest, StatementsRunUnpreparedWhereTheServerDoesNotKeepThem) {
+    const auto count_prepared = [](pg::Connection& conn) {
+        auto prepared = pg::execute(
+            conn.get(), SqlQuery(Dialect::postgres, "SELECT count(*) FROM pg_prepared_statements"));
+        EXPECT_TRUE(prepared) << prepared.error().message;
+        return prepared ? pg::Row(prepared->get(), 0).integer(0) : -1;
+    };
+    SqlQuery echo(Dialect::postgres, "SELECT ");
+    echo.bind(std::int64_t{7}).add("::bigint");
+
+    auto raw = pg::connect(test_connection(url_));
+    ASSERT_TRUE(raw) << raw.error().message;
+    pg::Connection forgetting(std::move(*raw));
+    ASSERT_TRUE(forgetting.execute(echo));
+    ASSERT_EQ(count_prepared(forgetting), 1);
+    ASSERT_TRUE(pg::execute(forgetting.get(), "DEALLOCATE ALL"));
+    auto again = forgetting.execute(echo);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(pg::Row(again->get(), 0).integer(0), 7);
+    ASSERT_TRUE(forgetting.execute(echo));
+    EXPECT_EQ(count_prepared(forgetting), 0) << "preparing is off";
+
+    raw = pg::connect(test_connection(url_));
+    ASSERT_TRUE(raw) << raw.error().message;
+    pg::Connection taken(std::move(*raw));
+    ASSERT_TRUE(pg::execute(taken.get(), "PREPARE estd_1 AS SELECT 1"));
+    auto first = taken.execute(echo);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(pg::Row(first->get(), 0).integer(0), 7);
+    EXPECT_EQ(count_prepared(taken), 1) << "only the session's own statement";
+}
+
 TEST_F(PostgresStoreTest, APipelineIsOneTransactionThatFailsWhole) {
     psql("CREATE TABLE t (v integer PRIMARY KEY)");
     auto raw = pg::connect(test_connection(url_));
@@ -864,8 +900,11 @@ TEST_F(PostgresStoreTest, TwoEstdSharePerPrincipalCountsApartFromTheLockout) {
                                        "corp", 2, 24h);
     const auth::SharedLimit limit_there(*there->shared_counts(), CountedEvent::principal_enrollment,
                                         "corp", 2, 24h);
-    const std::string device = auth::principal_key("device-1", "192.0.2.7");
-    basic_lockout(*here, "corp").count(device);
+    for (int i = 0; i < 3; ++i) {
+        basic_lockout(*here, "corp").count("192.0.2.7");
+    }
+    EXPECT_FALSE(limit_here.wait("192.0.2.7")) << "failed Basic attempts are another count";
+    const std::string device = auth::principal_key("device-1", "192.0.2.7");  // holds a NUL
     EXPECT_FALSE(limit_here.wait(device));
     limit_here.count(device);
     EXPECT_FALSE(limit_there.wait(device));
