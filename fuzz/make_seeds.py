@@ -192,7 +192,7 @@ def main():
           "CERTCTL_EST_ENABLED=true\nCERTCTL_SERVER_TLS_CERT_PATH=tls.crt\n"
           "CERTCTL_SERVER_TLS_KEY_PATH=tls.key\nCERTCTL_CA_CERT_PATH=ca.crt\n"
           "CERTCTL_CA_KEY_PATH=ca.key\nCERTCTL_DATABASE_URL=postgresql://estd:secret@db.example:5432"
-          "/estd?sslmode=verify-full&connect_timeout=5\n")
+          "/estd?sslmode=verify-full&connect_timeout=5\nCERTCTL_DATABASE_MAX_CONNECTIONS=16\n")
     write("config", "profiles.env",
           "# two fleets\nCERTCTL_EST_ENABLED=true\nCERTCTL_SERVER_TLS_CERT_PATH=tls.crt\n"
           "CERTCTL_SERVER_TLS_KEY_PATH=tls.key\nCERTCTL_CA_CERT_PATH=ca.crt\n"

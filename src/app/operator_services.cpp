@@ -40,6 +40,7 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& cfg) {
     retention.retention = cfg.audit_retention;
     if (!cfg.database_url.empty()) {
         store::PostgresOptions options;
+        options.connections = cfg.database_max_connections;
         options.audit = retention;
         return store::open_postgres_store(cfg.database_url, options);
     }

@@ -189,7 +189,9 @@ std::string describe_store(const Config& config) {
     if (config.database_url.empty()) {
         return config.data_dir + "/estd.db (embedded SQLite)";
     }
-    return "PostgreSQL " + store::describe_postgres_url(config.database_url).value_or("?");
+    return "PostgreSQL " + store::describe_postgres_url(config.database_url).value_or("?") +
+           " (at most " + std::to_string(config.database_max_connections) +
+           " connections, and 1 for audit rows)";
 }
 
 std::string describe(const Config& config) {

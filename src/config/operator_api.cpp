@@ -113,6 +113,9 @@ void load_audit_retention(const Reader& reader, Config& config) {
     }
 }
 
+// More than a PostgreSQL server's default max_connections (100) already.
+constexpr std::uint64_t kMaxDatabaseConnections = 1000;
+
 void load_database_url(const Reader& reader, Config& config) {
     constexpr const char* kName = "CERTCTL_DATABASE_URL";
     config.database_url = env::trim(reader.secret(kName));
@@ -121,6 +124,13 @@ void load_database_url(const Reader& reader, Config& config) {
         reader.problem(std::string(kName) +
                        " is not a PostgreSQL URL (postgresql://user@host/db) or connection "
                        "string (host=... dbname=...) that libpq can parse");
+    }
+    constexpr const char* kConnections = "CERTCTL_DATABASE_MAX_CONNECTIONS";
+    config.database_max_connections = reader.whole_number(
+        kConnections, config.database_max_connections, 1, kMaxDatabaseConnections);
+    if (reader.has(kConnections) && config.database_url.empty()) {
+        reader.warning(std::string(kConnections) + " has no effect without " + kName +
+                       " (the embedded store opens no connections)");
     }
 }
 

@@ -1,5 +1,6 @@
 #include "estd/config/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -321,8 +322,39 @@ TEST_F(ConfigTest, ADatabaseUrlMovesTheStoreAndIsDescribedWithoutItsPassword) {
     ASSERT_TRUE(server.config) << server.problems.front();
     EXPECT_EQ(server.config->database_url, "postgres://u:hunter2@db/estd");
     const auto described = describe(*server.config);
-    EXPECT_NE(described.find("store: PostgreSQL u@db/estd"), std::string::npos) << described;
+    EXPECT_NE(described.find("store: PostgreSQL u@db/estd (at most 8 connections"),
+              std::string::npos)
+        << described;
     EXPECT_EQ(described.find("hunter2"), std::string::npos);
+}
+
+TEST_F(ConfigTest, DatabaseConnectionsAreBoundedAndNeedADatabase) {
+    auto env = legacy_env();
+    env["CERTCTL_DATABASE_URL"] = "postgresql://estd@db/estd";
+    env["CERTCTL_DATABASE_MAX_CONNECTIONS"] = "20";
+    auto result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_EQ(result.config->database_max_connections, 20U);
+    EXPECT_NE(describe(*result.config).find("(at most 20 connections"), std::string::npos);
+
+    for (const char* bad : {"0", "1001", "many"}) {
+        env["CERTCTL_DATABASE_MAX_CONNECTIONS"] = bad;
+        result = load(env);
+        ASSERT_FALSE(result.config) << bad;
+        ASSERT_EQ(result.problems.size(), 1U);
+        EXPECT_NE(result.problems[0].find("CERTCTL_DATABASE_MAX_CONNECTIONS"), std::string::npos)
+            << result.problems[0];
+    }
+
+    env = legacy_env();
+    env["CERTCTL_DATABASE_MAX_CONNECTIONS"] = "20";
+    result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_TRUE(std::any_of(result.warnings.begin(), result.warnings.end(), [](const auto& w) {
+        return w.find(
+                   "CERTCTL_DATABASE_MAX_CONNECTIONS has no effect without "
+                   "CERTCTL_DATABASE_URL") != std::string::npos;
+    }));
 }
 
 TEST_F(ConfigTest, AuditRetentionIsOptInAndWarnsWhenShort) {

@@ -753,6 +753,31 @@ TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerSchema) {
     EXPECT_NE(store.error().message.find("newer estd"), std::string::npos) << store.error().message;
 }
 
+// CERTCTL_DATABASE_MAX_CONNECTIONS: however many callers, no more
+// connections than that (the others wait for one).
+TEST_F(PostgresStoreTest, NoMoreConnectionsThanTheBound) {
+    PostgresOptions options;
+    options.connections = 2;
+    auto store = open(options);
+    ASSERT_TRUE(store);
+    std::atomic<int> written{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 8; ++t) {
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < 10; ++i) {
+                written += store->add_certificate(make_record(t * 100 + i)) ? 1 : 0;
+            }
+        });
+    }
+    for (auto& writer : writers) {
+        writer.join();
+    }
+    EXPECT_EQ(written.load(), 80);
+    EXPECT_EQ(psql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND application_name = 'estd'"),
+              "2\n");
+}
+
 TEST_F(PostgresStoreTest, ReplicasSharingTheDatabaseNeverRepeatACrlNumber) {
     auto a = open();
     auto b = open();

@@ -157,6 +157,9 @@ struct Config {
     // A PostgreSQL URL or connection string (a secret: it may carry the
     // password); empty keeps the embedded store in data_dir.
     std::string database_url;
+    // Connections to it for certificates, revocations and reads (one more
+    // writes audit rows).
+    std::size_t database_max_connections = 8;
     // The store deletes audit rows older than this; unset keeps them.
     std::optional<std::chrono::seconds> audit_retention;
 
