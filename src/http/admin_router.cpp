@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -503,9 +504,11 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
         (input->criteria.profile_id.empty() ? std::string()
                                             : " (profile_id " + input->criteria.profile_id + ")");
     event.status = 200;
+    std::optional<std::string> audit_error;
     if (deps_.audit != nullptr) {
         if (auto written = deps_.audit->record(event); !written) {
             spdlog::error("audit: {}", written.error().message);
+            audit_error = written.error().message;
         }
     }
     json answer = {{"revoked_count", revoked->size()},
@@ -514,6 +517,11 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
                    {"serials_truncated", revoked->size() > kMaxSerials}};
     if (!crl_errors.empty()) {
         answer["crl_errors"] = crl_errors;
+    }
+    // The revocation stands either way (docs/security.md); the operator
+    // learns that its record is missing from the answer, not only the log.
+    if (audit_error) {
+        answer["audit_error"] = *audit_error;
     }
     return json_response(call.req, 200, answer);
 }

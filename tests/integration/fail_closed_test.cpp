@@ -132,6 +132,21 @@ TEST_F(FailClosedTest, AuditLogOnAFullDiskWithholdsTheCertificate) {
         EXPECT_EQ(cert["revocation"]["reason"], "cessationOfOperation") << cert.dump();
         EXPECT_EQ(cert["revocation"]["revoked_by"], "estd: withheld, audit record not written");
     }
+    // An operator's bulk revocation is not refused for want of its audit
+    // line, and its answer says the line is missing.
+    const auto bulk = nlohmann::json::parse(
+        sh("curl -s --max-time 10 --cacert pki/root-ca.crt -H 'Authorization: Bearer " +
+           std::string(kAdminKey) +
+           "' -H 'Content-Type: application/json' -d "
+           "'{\"reason\":\"keyCompromise\",\"issuer_id\":\"iss-local\"}' https://127.0.0.1:" +
+           std::to_string(daemon_.port()) + "/api/v1/est/certificates/bulk-revoke"),
+        nullptr, false);
+    ASSERT_TRUE(bulk.is_object());
+    EXPECT_EQ(bulk["revoked_count"], 0) << bulk.dump();
+    ASSERT_TRUE(bulk.contains("audit_error")) << bulk.dump();
+    EXPECT_NE(bulk["audit_error"].get<std::string>().find("No space left on device"),
+              std::string::npos)
+        << bulk.dump();
 }
 
 TEST_F(FailClosedTest, ReadinessFailsWhileTheDataDirectoryIsUnderItsReserve) {
