@@ -1,7 +1,7 @@
 #include "estd/auth/shared_limit.hpp"
 
 #include <algorithm>
-#include <string_view>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -14,9 +14,16 @@ store::TimePoint step_start(store::TimePoint now, std::chrono::seconds step) {
     return store::TimePoint(since_epoch - since_epoch % step);
 }
 
-std::string_view counted_what(store::CountedEvent event) {
-    return event == store::CountedEvent::failed_basic ? "failed Basic attempts from"
-                                                      : "enrollments of principal";
+// What is counted under `key`, for logs: a principal key's NUL between CN
+// and address is not printed.
+std::string counted_what(store::CountedEvent event, const std::string& key) {
+    if (event == store::CountedEvent::failed_basic) {
+        return "failed Basic attempts from " + key;
+    }
+    const auto split = key.rfind('\0');
+    return split == std::string::npos
+               ? "enrollments of " + key
+               : "enrollments of CN \"" + key.substr(0, split) + "\" from " + key.substr(split + 1);
 }
 
 }  // namespace
@@ -36,8 +43,8 @@ std::optional<std::chrono::seconds> SharedLimit::wait(const std::string& key) co
     const auto now = std::chrono::system_clock::now();
     auto steps = counts_.counted(event_, profile_, key, now - window_);
     if (!steps) {
-        spdlog::warn("shared count of {} {} not read ({}); this estd's own count decides",
-                     counted_what(event_), key, steps.error().message);
+        spdlog::warn("shared count of {} not read ({}); this estd's own count decides",
+                     counted_what(event_, key), steps.error().message);
         return std::nullopt;
     }
     return wait_from_steps(*steps, max_, window_, now);
@@ -47,9 +54,8 @@ void SharedLimit::count(const std::string& key) const {
     const auto now = std::chrono::system_clock::now();
     if (auto added = counts_.count(event_, profile_, key, step_start(now, step_), now - window_);
         !added) {
-        spdlog::warn(
-            "one of the {} {} not counted in the database ({}); this estd's own count has it",
-            counted_what(event_), key, added.error().message);
+        spdlog::warn("one of the {} not counted in the database ({}); this estd's own count has it",
+                     counted_what(event_, key), added.error().message);
     }
 }
 

@@ -74,9 +74,7 @@ void GroupCommitWriter::loop() {
         if (batch.empty()) {
             return;  // stopping, nothing left
         }
-        const bool waited_for = std::any_of(batch.begin(), batch.end(),
-                                            [](const Item& item) { return item.done.has_value(); });
-        commit_batch(batch, waited_for);
+        commit_batch(batch);
     }
 }
 
@@ -94,9 +92,11 @@ std::deque<GroupCommitWriter::Item> GroupCommitWriter::take_batch() {
     return batch;
 }
 
-void GroupCommitWriter::commit_batch(std::deque<Item>& batch, bool waited_for) {
+void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     sqlite3* db = db_.get();
     std::vector<Status> results(batch.size(), Status(Ok{}));
+    const bool waited_for = std::any_of(batch.begin(), batch.end(),
+                                        [](const Item& item) { return item.done.has_value(); });
     Status transaction = set_synchronous(waited_for);
     if (transaction) {
         transaction = control("BEGIN IMMEDIATE");

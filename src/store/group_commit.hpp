@@ -58,7 +58,7 @@ class GroupCommitWriter {
     Status enqueue(Item item);
     void loop();
     std::deque<Item> take_batch();
-    void commit_batch(std::deque<Item>& batch, bool waited_for);
+    void commit_batch(std::deque<Item>& batch);
     Status set_synchronous(bool full);
     // Transaction control (BEGIN, SAVEPOINT, ...), prepared once: parsing it
     // for every batch and job cost more than the inserts themselves.

@@ -175,9 +175,9 @@ class Pool {
 // Statements run in order on a thread of their own, so the caller never
 // waits on the network: an I/O thread that audits a cacerts answer must not
 // stall on the database. What queued meanwhile runs together, up to
-// kMaxBatch statements in one pipeline and transaction; when that fails
-// for a statement's sake, they run one by one, so only the failing one is
-// lost. Bounded: beyond `max_queued` a statement is refused at once. A
+// kMaxBatch statements in one pipeline and transaction; when that fails,
+// they run one by one, so a statement that fails on its own is the only
+// one lost. Bounded: beyond `max_queued` a statement is refused at once. A
 // failing statement is logged (the first of a run of failures, then how
 // many failed once one succeeds again), not retried.
 class StatementQueue {

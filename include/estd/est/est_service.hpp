@@ -54,8 +54,8 @@ class EstService {
     // The inventory: every issued certificate is recorded in it before the
     // response is sent, and client certificates are checked against its
     // revocations. Set before serving; without it nothing is recorded.
-    // Also makes the Basic lockouts count in the store when other estd
-    // share it.
+    // Also makes the failed-Basic lockouts and per-principal limits count
+    // in the store when other estd share it.
     void use_store(store::Store& store);
 
   private:
