@@ -348,20 +348,63 @@ TEST_F(NetServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
     EXPECT_EQ(server_->stats().requests, 2U);
 }
 
-TEST_F(NetServerTest, ResumedSessionOnNewConnectionWorks) {
-    // Two connections from one curl run: the second resumes the first's TLS
-    // session (a TLS 1.3 ticket), which needs the session id context.
-    ASSERT_NO_FATAL_FAILURE(start(listener()));
-    const auto result =
-        run_command(curl("--cert " + path("client.pem") + " --key " + path("client.key") +
-                         " -H 'Connection: close' -w 'connects=%{num_connects}\\n' " + url("/one") +
-                         " " + url("/two")));
-    EXPECT_EQ(result.exit_code, 0) << result.output;
-    EXPECT_EQ(count(result.output, "connects=1"), 2U) << result.output;
-    EXPECT_EQ(count(result.output, "presented=1"), 2U) << result.output;
-    EXPECT_NE(result.output.find("target=/two body=0 peer=127.0.0.1 presented=1 reused=1"),
-              std::string::npos)
-        << result.output;
+// Two connections from one curl run: the second offers the first's session.
+// Without a client certificate it resumes (which needs the session id
+// context); with one it never does, in TLS 1.3 (no ticket is minted) and in
+// TLS 1.2 (the returned ticket is refused), and the certificate is sent again.
+TEST_F(NetServerTest, OnlySessionsWithoutAClientCertificateResume) {
+    auto config = listener();
+    config.tls_min_version = TlsMinVersion::tls1_2;
+    ASSERT_NO_FATAL_FAILURE(start(config));
+    const std::string with_certificate =
+        "--cert " + path("client.pem") + " --key " + path("client.key") + " ";
+    for (const std::string version : {"", "--tlsv1.2 --tls-max 1.2 "}) {
+        for (const bool presents : {false, true}) {
+            const auto result =
+                run_command(curl(version + (presents ? with_certificate : "") +
+                                 "-H 'Connection: close' -w 'connects=%{num_connects}\\n' " +
+                                 url("/one") + " " + url("/two")));
+            SCOPED_TRACE(version + (presents ? "with a client certificate" : "without"));
+            EXPECT_EQ(result.exit_code, 0) << result.output;
+            EXPECT_EQ(count(result.output, "connects=1"), 2U) << result.output;
+            const std::string second = std::string("target=/two body=0 peer=127.0.0.1 presented=") +
+                                       (presents ? "1 reused=0" : "0 reused=1");
+            EXPECT_NE(result.output.find(second), std::string::npos) << result.output;
+        }
+    }
+}
+
+// The two ways a ticket could carry a client certificate, seen by s_client:
+// TLS 1.3 mints none once the client sent one, and a TLS 1.2 ticket (minted
+// before the certificate arrives) does not resume.
+TEST_F(NetServerTest, NoTicketCarryingAClientCertificateIsMintedOrAccepted) {
+    auto config = listener();
+    config.tls_min_version = TlsMinVersion::tls1_2;
+    ASSERT_NO_FATAL_FAILURE(start(config));
+    const std::string connect =
+        "timeout 20 openssl s_client -connect 127.0.0.1:" + std::to_string(port_) + " -CAfile " +
+        path("root.pem") + " ";
+    const std::string certificate = "-cert " + path("client.pem") + " -key " + path("client.key");
+    for (const bool presents : {false, true}) {
+        SCOPED_TRACE(presents ? "with a client certificate" : "without");
+        const std::string client = connect + (presents ? certificate : "");
+        const auto tls13 = run_command(
+            "printf 'GET /t HTTP/1.1\\r\\nHost: t\\r\\nConnection: close\\r\\n\\r\\n' | " + client +
+            " -tls1_3 -ign_eof 2>&1");
+        EXPECT_NE(tls13.output.find("target=/t"), std::string::npos) << tls13.output;
+        EXPECT_EQ(count(tls13.output, "Post-Handshake New Session Ticket"), presents ? 0U : 2U)
+            << tls13.output;
+
+        const std::string session = path(presents ? "tls12-mtls.session" : "tls12.session");
+        const auto first =
+            run_command(client + " -tls1_2 -sess_out " + session + " </dev/null 2>&1");
+        EXPECT_NE(first.output.find("TLS session ticket:"), std::string::npos) << first.output;
+        const auto second =
+            run_command(client + " -tls1_2 -sess_in " + session + " </dev/null 2>&1");
+        EXPECT_NE(second.output.find(presents ? "\nNew, TLSv1.2" : "\nReused, TLSv1.2"),
+                  std::string::npos)
+            << second.output;
+    }
 }
 
 TEST_F(NetServerTest, PipelinedRequestsAreAnsweredInOrder) {

@@ -113,10 +113,9 @@ TEST_F(NetTlsContextTest, RequestsButDoesNotRequireClientCertificate) {
     auto context = make_server_tls_context(listener());
     ASSERT_TRUE(context.ok()) << context.error().message;
     SSL_CTX* ctx = (*context)->native_handle();
+    // Without SSL_VERIFY_FAIL_IF_NO_PEER_CERT. That a self-signed client
+    // certificate passes the handshake is checked end to end by NetServerTest.
     EXPECT_EQ(SSL_CTX_get_verify_mode(ctx), SSL_VERIFY_PEER);
-    ASSERT_NE(SSL_CTX_get_verify_callback(ctx), nullptr);
-    // The callback overrides any chain error: unknown client CAs pass.
-    EXPECT_EQ(SSL_CTX_get_verify_callback(ctx)(0, nullptr), 1);
 }
 
 TEST_F(NetTlsContextTest, DisablesRenegotiation) {
