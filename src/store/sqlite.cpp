@@ -44,6 +44,9 @@ Result<Statement> StatementCache::prepare(sqlite3* db, const std::string& sql) {
     }
     auto found = statements_.find(sql);
     if (found == statements_.end()) {
+        if (statements_.size() >= kMaxStatements) {
+            return Statement::prepare(db, sql);
+        }
         sqlite3_stmt* raw = nullptr;
         if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                                SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {

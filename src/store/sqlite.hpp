@@ -71,10 +71,14 @@ class Statement {
 };
 
 // Statements prepared once and reused, for one connection used by one thread
-// (the store's writer): preparing an INSERT costs more than running it. A
-// Statement from here must be released before the same SQL is asked again.
+// at a time: preparing a statement costs more than running it. A Statement
+// from here must be released before the same SQL is asked again. Past
+// kMaxStatements texts (the operator API's filters combine), statements are
+// prepared for one use.
 class StatementCache {
   public:
+    static constexpr std::size_t kMaxStatements = 64;
+
     Result<Statement> prepare(sqlite3* db, const std::string& sql);
 
   private:

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fcntl.h>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unistd.h>
@@ -24,44 +25,52 @@ namespace {
 
 using sqlite::Statement;
 
-// Read-only connections handed out one caller at a time.
+// Read-only connections handed out one caller at a time, each with the
+// statements it has prepared.
 class ReaderPool {
   public:
-    void add(sqlite::DbPtr db) { idle_.push_back(std::move(db)); }
+    struct Reader {
+        sqlite::DbPtr db;
+        // Declared after db, so finalized before it closes.
+        sqlite::StatementCache statements;
+    };
+
+    void add(sqlite::DbPtr db) { idle_.push_back(std::make_unique<Reader>(std::move(db))); }
 
     class Lease {
       public:
-        Lease(ReaderPool& pool, sqlite::DbPtr db) : pool_(pool), db_(std::move(db)) {}
-        ~Lease() { pool_.give_back(std::move(db_)); }
+        Lease(ReaderPool& pool, std::unique_ptr<Reader> reader)
+            : pool_(pool), reader_(std::move(reader)) {}
+        ~Lease() { pool_.give_back(std::move(reader_)); }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
-        sqlite3* get() const { return db_.get(); }
+        Reader& operator*() const { return *reader_; }
 
       private:
         ReaderPool& pool_;
-        sqlite::DbPtr db_;
+        std::unique_ptr<Reader> reader_;
     };
 
     Lease acquire() {
         std::unique_lock lock(mutex_);
         available_.wait(lock, [this] { return !idle_.empty(); });
-        sqlite::DbPtr db = std::move(idle_.back());
+        auto reader = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(*this, std::move(db));
+        return Lease(*this, std::move(reader));
     }
 
   private:
-    void give_back(sqlite::DbPtr db) {
+    void give_back(std::unique_ptr<Reader> reader) {
         {
             std::lock_guard lock(mutex_);
-            idle_.push_back(std::move(db));
+            idle_.push_back(std::move(reader));
         }
         available_.notify_one();
     }
 
     std::mutex mutex_;
     std::condition_variable available_;
-    std::vector<sqlite::DbPtr> idle_;
+    std::vector<std::unique_ptr<Reader>> idle_;
 };
 
 Status configure_connection(sqlite3* db, std::chrono::milliseconds busy_timeout) {
@@ -117,29 +126,27 @@ class SqliteStore final : public SqlStore<SqliteStore, Dialect::sqlite> {
     template <class OnRow>
     Status read(const SqlQuery& query, OnRow&& on_row) {
         auto lease = readers_.acquire();
-        auto stmt = Statement::prepare(lease.get(), query.sql());
-        if (!stmt) {
-            return std::move(stmt).take_error();
-        }
-        return each_row(*stmt, query, on_row);
+        auto& reader = *lease;
+        return run_cached(reader.statements, reader.db.get(), query, on_row);
     }
 
     // The job runs on the writer thread while this caller waits for its
     // commit, so it may fill the caller's variables.
     template <class OnRow>
     Status write(const SqlQuery& query, OnRow&& on_row) {
-        return writer_->run([&](sqlite3* db) { return run_cached(db, query, on_row); });
+        return writer_->run(
+            [&](sqlite3* db) { return run_cached(writer_statements_, db, query, on_row); });
     }
 
     Status append(SqlQuery query) {
         return writer_->post([this, query = std::move(query)](sqlite3* db) {
-            return run_cached(db, query, ignore_rows);
+            return run_cached(writer_statements_, db, query, ignore_rows);
         });
     }
 
     void prune(SqlQuery pass) {
         auto posted = writer_->post([this, query = std::move(pass)](sqlite3* db) -> Status {
-            auto pruned = run_cached(db, query, ignore_rows);
+            auto pruned = run_cached(writer_statements_, db, query, ignore_rows);
             if (!pruned) {
                 spdlog::error("store: expired audit rows not deleted: {}", pruned.error().message);
             }
@@ -150,10 +157,11 @@ class SqliteStore final : public SqlStore<SqliteStore, Dialect::sqlite> {
         }
     }
 
-    // On the writer thread: each statement prepared once, then reused.
+    // Each connection prepares a statement once, then reuses it.
     template <class OnRow>
-    Status run_cached(sqlite3* db, const SqlQuery& query, OnRow&& on_row) {
-        auto stmt = writer_statements_.prepare(db, query.sql());
+    static Status run_cached(sqlite::StatementCache& statements, sqlite3* db, const SqlQuery& query,
+                             OnRow&& on_row) {
+        auto stmt = statements.prepare(db, query.sql());
         if (!stmt) {
             return std::move(stmt).take_error();
         }

@@ -18,6 +18,7 @@
 
 #include "../src/store/group_commit.hpp"
 #include "../src/store/postgres.hpp"
+#include "../src/store/sqlite.hpp"
 #include "estd/auth/principal_rate_limiter.hpp"
 #include "estd/auth/shared_limit.hpp"
 #include "estd/store/postgres_store.hpp"
@@ -325,6 +326,39 @@ TEST_F(SqliteStoreTest, AWaitedForWriteOrAShutdownDoesNotWaitOutThePostWindow) {
     }  // the destructor commits what is queued
     EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
     EXPECT_EQ(rows_in(path), 3);
+}
+
+// A cached statement stays prepared on its connection (sqlite3_next_stmt
+// lists it) and is handed out again; past the bound, statements are
+// finalized after their one use.
+TEST(SqliteStatementCacheTest, KeepsStatementsPreparedUpToABound) {
+    auto db = sqlite::open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db) << db.error().message;
+    sqlite::StatementCache cache;
+    const auto prepared = [&] {
+        std::size_t n = 0;
+        for (sqlite3_stmt* stmt = sqlite3_next_stmt(db->get(), nullptr); stmt != nullptr;
+             stmt = sqlite3_next_stmt(db->get(), stmt)) {
+            ++n;
+        }
+        return n;
+    };
+    const auto select = [&](std::size_t value) {
+        auto stmt = cache.prepare(db->get(), "SELECT " + std::to_string(value));
+        ASSERT_TRUE(stmt) << stmt.error().message;
+        auto row = stmt->step();
+        ASSERT_TRUE(row && *row);
+        EXPECT_EQ(stmt->integer(0), static_cast<std::int64_t>(value));
+    };
+    select(0);
+    select(0);
+    EXPECT_EQ(prepared(), 1U);
+    for (std::size_t value = 1; value < sqlite::StatementCache::kMaxStatements + 5; ++value) {
+        select(value);
+    }
+    EXPECT_EQ(prepared(), sqlite::StatementCache::kMaxStatements);
+    select(0);
+    EXPECT_EQ(prepared(), sqlite::StatementCache::kMaxStatements);
 }
 
 TEST_P(StoreContract, AFailingWriteDoesNotTakeTheOthersDown) {
