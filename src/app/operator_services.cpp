@@ -24,8 +24,8 @@ http::TrustReloader trust_reloader(est::EstService& est) {
     return [&est](const std::string& actor, const std::optional<std::string>& path_id) {
         std::vector<http::TrustReloadOutcome> outcomes;
         for (auto& result : est.reload_trust_bundles(actor, path_id)) {
-            outcomes.push_back(
-                {result.profile, result.reloaded, result.reloaded ? std::string() : result.detail});
+            outcomes.push_back({result.profile, result.reloaded, result.changed,
+                                result.reloaded ? std::string() : result.detail});
         }
         return outcomes;
     };

@@ -1,5 +1,6 @@
 #include "estd/auth/trust_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -45,16 +46,22 @@ std::shared_ptr<const pki::ChainVerifier> TrustStore::current() const {
     return verifier_.load(std::memory_order_acquire);
 }
 
-Result<std::size_t> TrustStore::reload() {
+Result<TrustStore::Reloaded> TrustStore::reload() {
     const std::lock_guard lock(reload_mutex_);
     auto verifier = load_trust_bundle(path_);
     if (!verifier) {
         return std::move(verifier).take_error();
     }
-    const std::size_t anchors = verifier->anchors().size();
-    verifier_.store(std::make_shared<const pki::ChainVerifier>(std::move(*verifier)),
-                    std::memory_order_release);
-    return anchors;
+    const Reloaded reloaded{verifier->anchors().size(),
+                            !std::ranges::equal(verifier->anchors(), current()->anchors(),
+                                                [](const pki::X509Ptr& a, const pki::X509Ptr& b) {
+                                                    return X509_cmp(a.get(), b.get()) == 0;
+                                                })};
+    if (reloaded.changed) {
+        verifier_.store(std::make_shared<const pki::ChainVerifier>(std::move(*verifier)),
+                        std::memory_order_release);
+    }
+    return reloaded;
 }
 
 }  // namespace estd::auth

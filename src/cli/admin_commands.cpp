@@ -146,9 +146,11 @@ int run_reload_trust(client::OperatorClient& api, const AdminOptions& a) {
     } else {
         std::vector<Row> rows;
         for (const auto& r : answer->body.value("results", json::array())) {
-            rows.push_back({text(r, "path_id"), r.value("ok", false)
-                                                    ? "reloaded"
-                                                    : "KEPT OLD ANCHORS: " + text(r, "error", "")});
+            const std::string result = !r.value("ok", false)
+                                           ? "KEPT OLD ANCHORS: " + text(r, "error", "")
+                                       : r.value("changed", true) ? "reloaded"
+                                                                  : "unchanged";
+            rows.push_back({text(r, "path_id"), result});
         }
         print_table({"PROFILE", "RESULT"}, rows);
     }

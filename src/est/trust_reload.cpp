@@ -17,7 +17,8 @@ std::vector<EstService::TrustReload> EstService::reload_trust_bundles(
         if (store == nullptr) {
             continue;
         }
-        TrustReload result{profile.config.display_name(), false, {}};
+        TrustReload result;
+        result.profile = profile.config.display_name();
         auto reloaded = store->reload();
         if (!reloaded) {
             result.detail = reloaded.error().message + "; the previous anchors stay in force";
@@ -27,8 +28,17 @@ std::vector<EstService::TrustReload> EstService::reload_trust_bundles(
             continue;
         }
         result.reloaded = true;
-        result.detail = std::to_string(*reloaded) + " trust anchor" + (*reloaded == 1 ? "" : "s") +
-                        " from " + store->path();
+        result.changed = reloaded->changed;
+        result.detail = std::to_string(reloaded->anchors) + " trust anchor" +
+                        (reloaded->anchors == 1 ? "" : "s") + " from " + store->path();
+        if (!result.changed) {
+            // A SIGHUP at each log rotation re-reads bundles that did not
+            // change; the audit trail records only a change of anchors.
+            spdlog::info("EST profile {}: trust bundle unchanged: {}", result.profile,
+                         result.detail);
+            results.push_back(std::move(result));
+            continue;
+        }
         spdlog::info("EST profile {}: trust bundle reloaded: {}", result.profile, result.detail);
 
         audit::AuditEvent event;

@@ -439,7 +439,9 @@ net::Response AdminApi::reload_trust(const Call& call) {
     bool all_ok = true;
     for (const auto& outcome : deps_.reload_trust(call.caller.name, path_id)) {
         json entry = {{"path_id", outcome.path_id}, {"ok", outcome.ok}};
-        if (!outcome.ok) {
+        if (outcome.ok) {
+            entry["changed"] = outcome.changed;
+        } else {
             entry["error"] = outcome.error;
             all_ok = false;
         }

@@ -424,6 +424,14 @@ TEST_F(EstAuthTest, SighupReloadsTrustBundlesAndKeepsTheOldOnesWhenTheNewIsBad) 
     EXPECT_EQ(last_row()["actor"], "SIGHUP");
     EXPECT_EQ(curl(cert_args("new-device"), path).status, "200");
     EXPECT_EQ(curl(cert_args("old-device"), path).status, "401");
+
+    // The SIGHUP of a log rotation, the bundle unchanged: logged, no row.
+    daemon_.send_signal(SIGHUP);
+    ASSERT_TRUE(wait_for([&] {
+        return daemon_.log().find("trust bundle unchanged") != std::string::npos;
+    })) << daemon_.log();
+    EXPECT_EQ(count_rows("est_trust_anchor_reloaded", "corp"), 1u);
+    EXPECT_EQ(curl(cert_args("new-device"), path).status, "200");
     EXPECT_TRUE(daemon_.running());
 }
 

@@ -73,10 +73,40 @@ TEST(TrustStoreTest, ReloadSwapsOnSuccessAndKeepsTheOldAnchorsOnFailure) {
     dir.write("bundle.pem", new_ca.pem());
     auto reloaded = trust.reload();
     ASSERT_TRUE(reloaded) << reloaded.error().message;
-    EXPECT_EQ(*reloaded, 1u);
+    EXPECT_EQ(reloaded->anchors, 1u);
+    EXPECT_TRUE(reloaded->changed);
     EXPECT_TRUE(trust.current()->verify(new_client.get(), nullptr));
     EXPECT_FALSE(trust.current()->verify(old_client.get(), nullptr));
     EXPECT_TRUE(held->verify(old_client.get(), nullptr));
+}
+
+TEST(TrustStoreTest, AReloadSaysWhetherTheAnchorsChanged) {
+    test::TempDir dir;
+    const Ca first("first client CA");
+    const Ca second("second client CA");
+    const auto path = dir.write("bundle.pem", first.pem());
+    auto store = TrustStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    const auto before = (*store)->current();
+
+    // The same certificate again, even rewritten as another file: unchanged.
+    dir.write("bundle.pem", first.pem());
+    auto same = (*store)->reload();
+    ASSERT_TRUE(same) << same.error().message;
+    EXPECT_EQ(same->anchors, 1u);
+    EXPECT_FALSE(same->changed);
+    EXPECT_EQ((*store)->current(), before);
+
+    dir.write("bundle.pem", first.pem() + second.pem());
+    auto added = (*store)->reload();
+    ASSERT_TRUE(added) << added.error().message;
+    EXPECT_EQ(added->anchors, 2u);
+    EXPECT_TRUE(added->changed);
+
+    dir.write("bundle.pem", second.pem() + first.pem());
+    auto reordered = (*store)->reload();
+    ASSERT_TRUE(reordered);
+    EXPECT_TRUE(reordered->changed);
 }
 
 TEST(TrustStoreTest, ConcurrentReadersSeeWholeBundles) {
@@ -103,7 +133,8 @@ TEST(TrustStoreTest, ConcurrentReadersSeeWholeBundles) {
     });
     for (int i = 0; i < 50; ++i) {
         dir.write("bundle.pem", (i % 2 == 0 ? b : a).pem());
-        ASSERT_TRUE((*store)->reload());
+        auto reloaded = (*store)->reload();
+        ASSERT_TRUE(reloaded && reloaded->changed);
     }
     stop = true;
     reader.join();

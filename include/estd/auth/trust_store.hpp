@@ -33,10 +33,14 @@ class TrustStore {
 
     // The anchors in force; the caller's copy stays valid across reloads.
     std::shared_ptr<const pki::ChainVerifier> current() const;
-    // Re-reads the file. On success the new anchors replace the old ones
-    // atomically and the number of anchors is returned; on failure the old
-    // anchors stay and the error says why. Reloads are serialised.
-    Result<std::size_t> reload();
+    struct Reloaded {
+        std::size_t anchors = 0;
+        bool changed = false;  // false: the same certificates, in the same order
+    };
+    // Re-reads the file. On success anchors other than those in force
+    // replace them atomically; on failure the old anchors stay and the error
+    // says why. Reloads are serialised.
+    Result<Reloaded> reload();
 
     const std::string& path() const { return path_; }
 

@@ -41,12 +41,14 @@ class EstService {
     struct TrustReload {
         std::string profile;
         bool reloaded = false;
-        std::string detail;  // anchors loaded, or why the old ones were kept
+        bool changed = false;  // the bundle holds other anchors than before
+        std::string detail;    // anchors loaded, or why the old ones were kept
     };
     // Re-reads every mTLS trust bundle (SIGHUP; the admin API). A bundle that
     // cannot be loaded keeps that profile's anchors in force and is logged;
-    // each success swaps the anchors atomically and writes an
-    // est_trust_anchor_reloaded audit row naming `actor`. Thread-safe.
+    // a bundle with other anchors than before swaps them atomically and
+    // writes an est_trust_anchor_reloaded audit row naming `actor`.
+    // Thread-safe.
     // `only_path_id` limits the reload to the profile with that PathID.
     std::vector<TrustReload> reload_trust_bundles(
         const std::string& actor, const std::optional<std::string>& only_path_id = std::nullopt);

@@ -21,7 +21,8 @@ namespace estd::http {
 struct TrustReloadOutcome {
     std::string path_id;
     bool ok = false;
-    std::string error;  // why the old pool was kept
+    bool changed = false;  // ok, with other anchors than before
+    std::string error;     // why the old pool was kept
 };
 
 // Reloads the mTLS trust bundles of every profile (nullopt) or of one
