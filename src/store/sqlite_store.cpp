@@ -30,6 +30,7 @@ using sqlite::Statement;
 class ReaderPool {
   public:
     struct Reader {
+        explicit Reader(sqlite::DbPtr connection) : db(std::move(connection)) {}
         sqlite::DbPtr db;
         // Declared after db, so finalized before it closes.
         sqlite::StatementCache statements;
