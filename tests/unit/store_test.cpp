@@ -566,6 +566,30 @@ TEST_P(StoreContract, AuditRowsOlderThanTheRetentionAreDeletedAsNewOnesArrive) {
     EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"new1", "new2", "new3"}));
 }
 
+// Far from prune_every rows: the pass comes with the first row appended once
+// prune_interval has passed since the last one.
+TEST_P(StoreContract, AQuietStorePrunesWithTheFirstRowAfterTheInterval) {
+    const auto old = std::chrono::system_clock::now() - std::chrono::hours(2);
+    AuditRetention retention;
+    retention.retention = std::chrono::hours(1);
+    retention.prune_every = 1000;
+    retention.prune_interval = std::chrono::seconds(0);
+    {
+        auto store = open(retention);
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->append_audit(audit_event("old1"), old));
+        ASSERT_TRUE(store->append_audit(audit_event("old2"), old));
+        EXPECT_TRUE(audit_request_ids(*store).empty());
+    }
+    // Within the interval of the pass at open, the rows wait.
+    retention.prune_interval = std::chrono::hours(1);
+    auto store = open(retention);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->append_audit(audit_event("old3"), old));
+    ASSERT_TRUE(store->append_audit(audit_event("old4"), old));
+    EXPECT_EQ(audit_request_ids(*store), (std::vector<std::string>{"old3", "old4"}));
+}
+
 TEST_P(StoreContract, AuditRowsAreKeptWithoutARetentionAndPrunedWhenTheStoreOpensWithOne) {
     const auto long_ago = std::chrono::system_clock::now() - std::chrono::hours(24 * 400);
     AuditRetention keep;

@@ -160,11 +160,14 @@ class SharedCounts {
 // Audit rows older than `retention` are deleted (unset: kept). The store
 // does it in passes of at most `prune_batch` rows, one when it opens and one
 // after every `prune_every` appended rows, so the table stops growing
-// without a long pause in the writes.
+// without a long pause in the writes; and one after the first row appended
+// once `prune_interval` has passed since the last pass, so a server with
+// little traffic does not keep expired rows for long.
 struct AuditRetention {
     std::optional<std::chrono::seconds> retention;
     std::size_t prune_every = 1024;
     std::size_t prune_batch = 2048;
+    std::chrono::seconds prune_interval{3600};
 };
 
 // The inventory behind estd: issued certificates, revocations, audit rows,
