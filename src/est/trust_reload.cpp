@@ -31,23 +31,22 @@ std::vector<EstService::TrustReload> EstService::reload_trust_bundles(
         result.changed = reloaded->changed;
         result.detail = std::to_string(reloaded->anchors) + " trust anchor" +
                         (reloaded->anchors == 1 ? "" : "s") + " from " + store->path();
-        if (!result.changed) {
-            // A SIGHUP at each log rotation re-reads bundles that did not
-            // change; the audit trail records only a change of anchors.
+        // A SIGHUP at each log rotation re-reads bundles that did not
+        // change; the audit trail records only a change of anchors.
+        if (result.changed) {
+            spdlog::info("EST profile {}: trust bundle reloaded: {}", result.profile,
+                         result.detail);
+            audit::AuditEvent event;
+            event.action = std::string(audit::codes::kTrustAnchorReloaded);
+            event.profile = result.profile;
+            event.actor = actor;
+            event.reason = result.detail;
+            if (auto written = audit_.record(event); !written) {
+                spdlog::error("audit: {}", written.error().message);
+            }
+        } else {
             spdlog::info("EST profile {}: trust bundle unchanged: {}", result.profile,
                          result.detail);
-            results.push_back(std::move(result));
-            continue;
-        }
-        spdlog::info("EST profile {}: trust bundle reloaded: {}", result.profile, result.detail);
-
-        audit::AuditEvent event;
-        event.action = std::string(audit::codes::kTrustAnchorReloaded);
-        event.profile = result.profile;
-        event.actor = actor;
-        event.reason = result.detail;
-        if (auto written = audit_.record(event); !written) {
-            spdlog::error("audit: {}", written.error().message);
         }
         results.push_back(std::move(result));
     }

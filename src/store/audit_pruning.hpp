@@ -22,7 +22,8 @@ class AuditPruning {
           batch_(std::max<std::size_t>(retention.prune_batch, 1)),
           interval_(retention.prune_interval) {}
 
-    // The pass to run now (at open), or nullopt without a retention.
+    // The pass to run now (at open, or when one is due), or nullopt without
+    // a retention; the interval counts from here.
     std::optional<SqlQuery> pass(Dialect dialect) {
         if (!retention_) {
             return std::nullopt;
