@@ -135,6 +135,12 @@ void describe_profile(std::ostream& out, const EstProfileConfig& profile) {
             : profile.serverkeygen_key_encryption == ServerKeygenEncryption::cms
                 ? "enabled (key encrypted with CMS)"
                 : "enabled (plain PKCS#8 over TLS)")
+        << "\n"
+        << "    base64 answers: "
+        << (profile.base64_layout == Base64LayoutSetting::single_line ? "single-line"
+            : profile.base64_layout == Base64LayoutSetting::wrapped
+                ? "wrapped"
+                : "auto (one line without a User-Agent or to strongSwan, else 76-column lines)")
         << "\n";
 }
 

@@ -18,10 +18,13 @@ constexpr const char* kLegacyProfileId = "CERTCTL_EST_PROFILE_ID";
 constexpr const char* kProfilePrefix = "CERTCTL_EST_PROFILE_";
 constexpr const char* kDefaultIssuerId = "iss-local";
 
-constexpr std::array<std::string_view, 5> kGlobalEstVariables = {
-    "CERTCTL_EST_ENABLED", kLegacyIssuerId, kLegacyProfileId, kProfiles, "CERTCTL_EST_DEFAULT_TTL"};
+constexpr const char* kLegacyBase64Layout = "CERTCTL_EST_BASE64_LAYOUT";
 
-constexpr std::array<std::string_view, 10> kProfileKeys = {
+constexpr std::array<std::string_view, 6> kGlobalEstVariables = {
+    "CERTCTL_EST_ENABLED", kLegacyIssuerId,           kLegacyProfileId,
+    kProfiles,             "CERTCTL_EST_DEFAULT_TTL", kLegacyBase64Layout};
+
+constexpr std::array<std::string_view, 11> kProfileKeys = {
     "ISSUER_ID",
     "PROFILE_ID",
     "ENROLLMENT_PASSWORD",
@@ -32,6 +35,7 @@ constexpr std::array<std::string_view, 10> kProfileKeys = {
     "RATE_LIMIT_PER_PRINCIPAL_24H",
     "SERVERKEYGEN_ENABLED",
     "SERVERKEYGEN_KEY_ENCRYPTION",
+    "BASE64_LAYOUT",
 };
 
 // `est` and `est-mtls` would collide with the route families, the operation
@@ -138,6 +142,14 @@ void read_auth_modes(const Reader& r, const std::string& variable, EstProfileCon
     }
 }
 
+Base64LayoutSetting read_base64_layout(const Reader& r, const std::string& variable) {
+    const auto layout = r.one_of(variable, "auto", {"auto", "single-line", "wrapped"});
+    if (layout == "single-line") {
+        return Base64LayoutSetting::single_line;
+    }
+    return layout == "wrapped" ? Base64LayoutSetting::wrapped : Base64LayoutSetting::automatic;
+}
+
 void read_rate_limit(const Reader& r, const std::string& variable, EstProfileConfig& profile) {
     const auto value = r.text(variable);
     if (value.empty()) {
@@ -228,6 +240,7 @@ EstProfileConfig load_listed_profile(const Reader& reader, const ProfileName& na
         r.one_of(p + "SERVERKEYGEN_KEY_ENCRYPTION", "cms", {"cms", "none"}) == "none"
             ? ServerKeygenEncryption::none
             : ServerKeygenEncryption::cms;
+    profile.base64_layout = read_base64_layout(r, p + "BASE64_LAYOUT");
 
     check_issuer_reference(r, p + "ISSUER_ID", profile.issuer_id, issuer_ids);
     check_certificate_profile_reference(r, p + "PROFILE_ID", profile.profile_id,
@@ -249,6 +262,7 @@ EstProfileConfig load_legacy_profile(const Reader& reader,
     const Reader r = reader.with_context(profile_context(profile.display_name(), true));
     profile.issuer_id = r.text(kLegacyIssuerId, kDefaultIssuerId);
     profile.profile_id = r.text(kLegacyProfileId);
+    profile.base64_layout = read_base64_layout(r, kLegacyBase64Layout);
     check_issuer_reference(r, kLegacyIssuerId, profile.issuer_id, issuer_ids);
     check_certificate_profile_reference(r, kLegacyProfileId, profile.profile_id,
                                         certificate_profile_ids);
@@ -257,12 +271,15 @@ EstProfileConfig load_legacy_profile(const Reader& reader,
 }
 
 void warn_about_ignored_legacy_variables(const Reader& reader) {
-    for (const char* variable : {kLegacyIssuerId, kLegacyProfileId}) {
+    const std::array<std::pair<const char*, const char*>, 3> legacy = {{
+        {kLegacyIssuerId, "ISSUER_ID"},
+        {kLegacyProfileId, "PROFILE_ID"},
+        {kLegacyBase64Layout, "BASE64_LAYOUT"},
+    }};
+    for (const auto& [variable, key] : legacy) {
         if (reader.has(variable)) {
-            reader.warning(
-                std::string(variable) + " is ignored because " + kProfiles + " is set; use " +
-                kProfilePrefix + "<NAME>_" +
-                (std::string_view(variable) == kLegacyIssuerId ? "ISSUER_ID" : "PROFILE_ID"));
+            reader.warning(std::string(variable) + " is ignored because " + kProfiles +
+                           " is set; use " + kProfilePrefix + "<NAME>_" + key);
         }
     }
 }

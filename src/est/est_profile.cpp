@@ -4,6 +4,7 @@
 #include "estd/est/wire.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
+#include "estd/pki/pkcs7.hpp"
 #include "estd/policy/csr_attributes.hpp"
 
 namespace estd::est {
@@ -11,13 +12,13 @@ namespace estd::est {
 namespace {
 
 // Computed once: the answer depends only on the configuration.
-Result<std::string> csrattrs_body(const policy::CertificateProfile* certificate_profile,
-                                  bool channel_binding_required) {
+Result<Base64Answer> csrattrs_body(const policy::CertificateProfile* certificate_profile,
+                                   bool channel_binding_required) {
     auto der = policy::csr_attributes_der(certificate_profile, channel_binding_required);
     if (!der) {
         return std::move(der).take_error();
     }
-    return der->empty() ? std::string() : pki::base64_encode_lines(*der);
+    return Base64Answer::of(*der);
 }
 
 }  // namespace
@@ -32,11 +33,11 @@ Result<EstProfile> make_est_profile(const config::EstProfileConfig& cfg, issuer:
     for (const auto& cert : issuer.chain()) {
         chain.push_back(cert.get());
     }
-    auto body = certs_only_body(chain);
-    if (!body) {
-        return std::move(body).take_error();
+    auto der = pki::certs_only_der(chain);
+    if (!der) {
+        return std::move(der).take_error();
     }
-    profile.cacerts_body = std::move(*body);
+    profile.cacerts_body = Base64Answer::of(*der);
 
     std::vector<pki::X509Ptr> issuing_ca;
     issuing_ca.push_back(pki::share(issuer.ca_certificate()));

@@ -25,6 +25,11 @@ beast_http::verb expected_method(Operation op) {
                                                                  : beast_http::verb::post;
 }
 
+// The line layout of this request's base64 answers.
+pki::Base64Layout layout_for(const EstProfile& profile, const net::Request& req) {
+    return answer_layout(profile.config.base64_layout, req[beast_http::field::user_agent]);
+}
+
 Error mtls_failure(std::string message) {
     return Error{401, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
 }
@@ -126,12 +131,20 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
     }
     switch (route.operation) {
         case Operation::cacerts:
-            return Outcome{200, std::string(kCertsOnlyContentType), profile.cacerts_body, {}, {}};
+            return Outcome{200,
+                           std::string(kCertsOnlyContentType),
+                           profile.cacerts_body.in(layout_for(profile, req)),
+                           {},
+                           {}};
         case Operation::csrattrs:
             if (profile.csrattrs_body.empty()) {
                 return Outcome{204, {}, {}, {}, {}};
             }
-            return Outcome{200, std::string(kCsrAttrsContentType), profile.csrattrs_body, {}, {}};
+            return Outcome{200,
+                           std::string(kCsrAttrsContentType),
+                           profile.csrattrs_body.in(layout_for(profile, req)),
+                           {},
+                           {}};
         case Operation::simpleenroll:
         case Operation::simplereenroll:
             return enroll(profile, req, conn, ctx, route.operation);
@@ -280,7 +293,7 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     if (!cert) {
         return std::move(cert).take_error();
     }
-    auto body = certs_only_body({cert->get()});
+    auto body = certs_only_body({cert->get()}, layout_for(profile, req));
     if (!body) {
         return std::move(body).take_error();
     }
@@ -339,7 +352,8 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
     }
     const bool enveloped = mode == config::ServerKeygenEncryption::cms;
     auto answer = serverkeygen_answer(generated->key.get(), cert->get(),
-                                      enveloped ? csr.public_key() : nullptr, csr.subject());
+                                      enveloped ? csr.public_key() : nullptr, csr.subject(),
+                                      layout_for(profile, req));
     if (!answer) {
         return std::move(answer).take_error();
     }

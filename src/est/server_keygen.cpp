@@ -25,19 +25,19 @@ struct WipedText {
 
 // The key part's base64 text: EnvelopedData of the PKCS#8, or the PKCS#8.
 Result<WipedText> key_part(EVP_PKEY* generated_key, EVP_PKEY* recipient,
-                           const X509_NAME* recipient_name) {
+                           const X509_NAME* recipient_name, pki::Base64Layout layout) {
     auto pkcs8 = pki::private_key_pkcs8_der(generated_key);
     if (!pkcs8) {
         return std::move(pkcs8).take_error();
     }
     if (recipient == nullptr) {
-        return WipedText{pki::base64_encode_lines(pkcs8->view())};
+        return WipedText{pki::base64_encode(pkcs8->view(), layout)};
     }
     auto enveloped = pki::envelope_for_key(pkcs8->view(), recipient, recipient_name);
     if (!enveloped) {
         return std::move(enveloped).take_error();
     }
-    return WipedText{pki::base64_encode_lines(*enveloped)};
+    return WipedText{pki::base64_encode(*enveloped, layout)};
 }
 
 }  // namespace
@@ -78,12 +78,13 @@ Result<GeneratedRequest> generate_request(const pki::Csr& csr,
 }
 
 Result<KeygenAnswer> serverkeygen_answer(EVP_PKEY* generated_key, X509* certificate,
-                                         EVP_PKEY* recipient, const X509_NAME* recipient_name) {
-    auto key = key_part(generated_key, recipient, recipient_name);
+                                         EVP_PKEY* recipient, const X509_NAME* recipient_name,
+                                         pki::Base64Layout layout) {
+    auto key = key_part(generated_key, recipient, recipient_name, layout);
     if (!key) {
         return std::move(key).take_error();
     }
-    auto certs = certs_only_body({certificate});
+    auto certs = certs_only_body({certificate}, layout);
     if (!certs) {
         return std::move(certs).take_error();
     }

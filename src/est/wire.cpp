@@ -1,6 +1,7 @@
 #include "estd/est/wire.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -10,6 +11,8 @@
 
 namespace estd::est {
 namespace {
+
+constexpr std::string_view kStrongSwan = "strongswan";
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -67,12 +70,35 @@ Result<pki::Bytes> decode_request_body(std::string_view body) {
     return Error::bad_request("request body is neither base64 nor PEM nor DER");
 }
 
-Result<std::string> certs_only_body(const std::vector<X509*>& certs) {
+Result<std::string> certs_only_body(const std::vector<X509*>& certs, pki::Base64Layout layout) {
     auto der = pki::certs_only_der(certs);
     if (!der) {
         return std::move(der).take_error();
     }
-    return pki::base64_encode_lines(*der);
+    return pki::base64_encode(*der, layout);
+}
+
+pki::Base64Layout answer_layout(config::Base64LayoutSetting setting, std::string_view user_agent) {
+    switch (setting) {
+        case config::Base64LayoutSetting::single_line:
+            return pki::Base64Layout::single_line;
+        case config::Base64LayoutSetting::wrapped:
+            return pki::Base64Layout::wrapped;
+        case config::Base64LayoutSetting::automatic:
+            break;
+    }
+    const std::string_view agent = trim(user_agent);
+    const bool strongswan = std::search(agent.begin(), agent.end(), kStrongSwan.begin(),
+                                        kStrongSwan.end(), [](char a, char b) {
+                                            return std::tolower(static_cast<unsigned char>(a)) ==
+                                                   std::tolower(static_cast<unsigned char>(b));
+                                        }) != agent.end();
+    return agent.empty() || strongswan ? pki::Base64Layout::single_line
+                                       : pki::Base64Layout::wrapped;
+}
+
+Base64Answer Base64Answer::of(std::span<const std::uint8_t> der) {
+    return Base64Answer{pki::base64_encode_lines(der), pki::base64_encode_single_line(der)};
 }
 
 }  // namespace estd::est

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include <climits>
 #include <openssl/evp.h>
@@ -39,6 +40,30 @@ std::string base64_encode_lines(std::span<const std::uint8_t> data) {
         text += '\n';
     }
     return text;
+}
+
+std::string base64_encode_single_line(std::span<const std::uint8_t> data) {
+    if (data.empty()) {
+        return {};
+    }
+    // EVP_EncodeBlock writes 4 characters per 3 bytes and a NUL; it takes an
+    // int length, so larger inputs go in whole 3-byte groups.
+    constexpr std::size_t kChunk = std::size_t{3} * 1024 * 1024;
+    std::string text;
+    text.reserve((data.size() + 2) / 3 * 4);
+    std::vector<unsigned char> block((std::min(kChunk, data.size()) + 2) / 3 * 4 + 1);
+    for (std::size_t offset = 0; offset < data.size(); offset += kChunk) {
+        const auto chunk = data.subspan(offset, std::min(kChunk, data.size() - offset));
+        const int written =
+            EVP_EncodeBlock(block.data(), chunk.data(), static_cast<int>(chunk.size()));
+        text.append(reinterpret_cast<const char*>(block.data()), static_cast<std::size_t>(written));
+    }
+    return text;
+}
+
+std::string base64_encode(std::span<const std::uint8_t> data, Base64Layout layout) {
+    return layout == Base64Layout::single_line ? base64_encode_single_line(data)
+                                               : base64_encode_lines(data);
 }
 
 std::optional<Bytes> base64_decode_lenient(std::string_view text) {

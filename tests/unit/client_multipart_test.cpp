@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
@@ -218,6 +220,21 @@ TEST_F(ServerKeygenParse, ReadsTheDaemonsOwnAnswers) {
         ASSERT_TRUE(key.ok()) << key.error().message;
         EXPECT_TRUE(pki::same_public_key(key->get(), device_key_.get()));
     }
+}
+
+TEST_F(ServerKeygenParse, ServerAnswerInOneLineHasNoBreakInsideAPart) {
+    const auto answer = est::serverkeygen_answer(device_key_.get(), device_cert_.get(), nullptr,
+                                                 nullptr, pki::Base64Layout::single_line);
+    ASSERT_TRUE(answer.ok()) << answer.error().message;
+    // Every line is a delimiter, a part header, a blank line or one whole
+    // base64 part: only CRLF delimits, no LF inside a part.
+    EXPECT_EQ(std::count(answer->body.begin(), answer->body.end(), '\n'),
+              std::count(answer->body.begin(), answer->body.end(), '\r'));
+    EXPECT_EQ(std::count(answer->body.begin(), answer->body.end(), '\n'), 2 * 4 + 2 + 1);
+    const auto result = parse_serverkeygen_response(answer->content_type, answer->body);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    ASSERT_EQ(result->certificates.size(), 1U);
+    EXPECT_TRUE(parse_private_key_der(result->key_der).ok());
 }
 
 TEST_F(ServerKeygenParse, DecryptsAnEnvelopeForTheCsrKey) {

@@ -691,6 +691,32 @@ TEST_F(ConfigTest, RefusesBadServerKeygenKeyEncryption) {
         result, {"\"corp\"", "CERTCTL_EST_PROFILE_CORP_SERVERKEYGEN_KEY_ENCRYPTION", "\"aes\""}));
 }
 
+TEST_F(ConfigTest, Base64LayoutIsPerProfileAndAutoByDefault) {
+    auto result = load(corp_env({}));
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_EQ(result.config->est_profiles.front().base64_layout, Base64LayoutSetting::automatic);
+    for (const auto& [value, layout] : std::vector<std::pair<std::string, Base64LayoutSetting>>{
+             {"auto", Base64LayoutSetting::automatic},
+             {"Single-Line", Base64LayoutSetting::single_line},
+             {"wrapped", Base64LayoutSetting::wrapped}}) {
+        result = load(corp_env({{"BASE64_LAYOUT", value}}));
+        ASSERT_TRUE(result.config) << value;
+        EXPECT_EQ(result.config->est_profiles.front().base64_layout, layout) << value;
+        EXPECT_FALSE(any_contains(result.warnings, "BASE64_LAYOUT")) << value;
+    }
+    result = load(corp_env({{"BASE64_LAYOUT", "one-line"}}));
+    EXPECT_TRUE(one_problem_naming(
+        result, {"\"corp\"", "CERTCTL_EST_PROFILE_CORP_BASE64_LAYOUT", "\"one-line\""}));
+
+    auto legacy = legacy_env();
+    legacy["CERTCTL_EST_BASE64_LAYOUT"] = "single-line";
+    result = load(legacy);
+    ASSERT_TRUE(result.config);
+    EXPECT_EQ(result.config->est_profiles.front().base64_layout, Base64LayoutSetting::single_line);
+    EXPECT_FALSE(any_contains(result.warnings, "unknown variable"));
+}
+
+
 TEST_F(ConfigTest, RefusesNegativeOrNonNumericRateLimit) {
     for (const char* value : {"-1", "ten", "1.5"}) {
         const auto result = load(corp_env({{"RATE_LIMIT_PER_PRINCIPAL_24H", value}}));
@@ -757,6 +783,7 @@ TEST_F(ConfigTest, WarnsAboutUnknownEstVariablesWithoutTheirValues) {
     EXPECT_TRUE(any_contains(result.warnings, "unknown variable CERTCTL_EST_SOMETHING"));
     EXPECT_FALSE(any_contains(result.warnings, "typo-value"));
 }
+
 
 TEST_F(ConfigTest, WarnsAboutSettingsThatHaveNoEffect) {
     auto env = corp_env({{"ALLOWED_AUTH_MODES", "mtls"},

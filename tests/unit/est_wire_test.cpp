@@ -90,5 +90,39 @@ TEST_F(EstWireTest, CertsOnlyBodyIsWrappedBase64OfAParsablePkcs7) {
     EXPECT_EQ(X509_cmp(certs->front().get(), ca.get()), 0);
 }
 
+TEST(EstAnswerLayout, AutoGivesStrongSwanOneLineAndLibestLines) {
+    using config::Base64LayoutSetting;
+    constexpr auto automatic = Base64LayoutSetting::automatic;
+    // strongSwan pki 5.9.8 sends no User-Agent and parses no line break.
+    EXPECT_EQ(answer_layout(automatic, ""), pki::Base64Layout::single_line);
+    EXPECT_EQ(answer_layout(automatic, "  "), pki::Base64Layout::single_line);
+    EXPECT_EQ(answer_layout(automatic, "strongSwan 6.0.1"), pki::Base64Layout::single_line);
+    // libest 3.2.0 fails on a long unwrapped body; curl users pipe into
+    // `openssl base64 -d`, which does too.
+    EXPECT_EQ(answer_layout(automatic, "libest 3.2.0"), pki::Base64Layout::wrapped);
+    EXPECT_EQ(answer_layout(automatic, "curl/7.88.1"), pki::Base64Layout::wrapped);
+    EXPECT_EQ(answer_layout(automatic, "estctl"), pki::Base64Layout::wrapped);
+    // A forced layout wins over the client.
+    EXPECT_EQ(answer_layout(Base64LayoutSetting::single_line, "libest 3.2.0"),
+              pki::Base64Layout::single_line);
+    EXPECT_EQ(answer_layout(Base64LayoutSetting::wrapped, ""), pki::Base64Layout::wrapped);
+}
+
+TEST_F(EstWireTest, CertsOnlyBodyInOneLineHasNoLineBreak) {
+    auto ca_key = test::make_ec_key();
+    auto ca = test::make_self_signed_ca("wire CA", ca_key.get());
+    auto body = certs_only_body({ca.get()}, pki::Base64Layout::single_line);
+    ASSERT_TRUE(body);
+    EXPECT_EQ(body->find_first_of("\r\n \t"), std::string::npos);
+    auto der = pki::base64_decode_lenient(*body);
+    ASSERT_TRUE(der);
+    EXPECT_TRUE(pki::parse_certs_only_der(*der));
+
+    const auto answer = Base64Answer::of(*der);
+    EXPECT_EQ(answer.in(pki::Base64Layout::single_line), *body);
+    EXPECT_EQ(answer.in(pki::Base64Layout::wrapped), pki::base64_encode_lines(*der));
+    EXPECT_TRUE(Base64Answer::of({}).empty());
+}
+
 }  // namespace
 }  // namespace estd::est

@@ -45,6 +45,18 @@ TEST(PkiBase64, WrapsAt76CharactersWithLf) {
     EXPECT_EQ(text.substr(0, text.find('\n')).size(), 76U);
 }
 
+TEST(PkiBase64, SingleLineHasNoLineBreakAtAll) {
+    EXPECT_EQ(base64_encode_single_line(bytes_of("")), "");
+    EXPECT_EQ(base64_encode_single_line(bytes_of("f")), "Zg==");
+    EXPECT_EQ(base64_encode_single_line(bytes_of("foobar")), "Zm9vYmFy");
+    const Bytes data = counting_bytes(5000);
+    const std::string text = base64_encode(data, Base64Layout::single_line);
+    EXPECT_EQ(text.size(), (5000U + 2U) / 3U * 4U);
+    EXPECT_EQ(text.find_first_of("\r\n"), std::string::npos);
+    EXPECT_EQ(base64_decode_lenient(text), data);
+    EXPECT_EQ(base64_encode(data, Base64Layout::wrapped), base64_encode_lines(data));
+}
+
 TEST(PkiBase64, RoundTripsEverySizeAroundLineAndQuantumBoundaries) {
     for (std::size_t size = 0; size <= 200; ++size) {
         const Bytes data = counting_bytes(size);

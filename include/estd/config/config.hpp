@@ -17,6 +17,9 @@ Environment environment_from_process();
 enum class TlsMinVersion { tls1_2, tls1_3 };
 enum class LogFormat { text, json };
 enum class ServerKeygenEncryption { cms, none };
+// BASE64_LAYOUT of an EST profile: how base64 answers are laid out. automatic
+// picks per client (docs/protocol.md, "Base64 line layout").
+enum class Base64LayoutSetting { automatic, single_line, wrapped };
 
 struct ListenerConfig {
     std::string host = "127.0.0.1";
@@ -123,6 +126,7 @@ struct EstProfileConfig {
     std::int64_t rate_limit_per_principal_24h = 0;
     bool serverkeygen_enabled = false;
     ServerKeygenEncryption serverkeygen_key_encryption = ServerKeygenEncryption::cms;
+    Base64LayoutSetting base64_layout = Base64LayoutSetting::automatic;
 
     bool legacy_root() const { return path_id.empty(); }
     bool anonymous() const { return !auth_basic && !auth_mtls; }

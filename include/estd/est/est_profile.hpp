@@ -6,6 +6,7 @@
 
 #include "estd/auth/profile_auth.hpp"
 #include "estd/config/config.hpp"
+#include "estd/est/wire.hpp"
 #include "estd/issuer/issuer.hpp"
 #include "estd/pki/chain_verifier.hpp"
 #include "estd/policy/certificate_profile.hpp"
@@ -18,7 +19,7 @@ namespace estd::est {
 struct EstProfile {
     config::EstProfileConfig config;
     issuer::Issuer* issuer = nullptr;
-    std::string cacerts_body;  // base64 certs-only of the issuer's chain
+    Base64Answer cacerts_body;  // base64 certs-only of the issuer's chain
     // Verifies certificates this profile's CA issued (simplereenroll).
     std::optional<pki::ChainVerifier> issued_by_profile_ca;
     // Who may call: Basic gate, failed-Basic limiter, the mTLS trust bundle
@@ -32,7 +33,7 @@ struct EstProfile {
     // CRL distribution point and AIA URLs of this profile's issuer.
     policy::PublicationUrls publication_urls;
     // The csrattrs answer: base64 DER CsrAttrs; empty means 204.
-    std::string csrattrs_body;
+    Base64Answer csrattrs_body;
 
     const std::string& name() const { return config.path_id; }
 };

@@ -4,6 +4,7 @@
 
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
+#include "estd/pki/base64.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/pki/handles.hpp"
 
@@ -38,9 +39,11 @@ struct KeygenAnswer {
     std::string content_type;
     std::string body;
 };
+// Both parts' base64 in `layout`.
 Result<KeygenAnswer> serverkeygen_answer(EVP_PKEY* generated_key, X509* certificate,
                                          EVP_PKEY* recipient,
-                                         const X509_NAME* recipient_name = nullptr);
+                                         const X509_NAME* recipient_name = nullptr,
+                                         pki::Base64Layout layout = pki::Base64Layout::wrapped);
 
 inline constexpr std::string_view kEnvelopedKeyContentType =
     "application/pkcs7-mime; smime-type=server-generated-key";

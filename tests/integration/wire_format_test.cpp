@@ -1,0 +1,137 @@
+// What every answer looks like on the wire, whatever the client: base64 line
+// layout per client, label-less routes of a default profile, WWW-Authenticate
+// on every 401, Date on every answer. Real estd, real curl and openssl.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/daemon.hpp"
+
+namespace estd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// curl without a User-Agent header, as strongSwan's pki sends its requests.
+constexpr const char* kNoUserAgent = " -H 'User-Agent:' ";
+constexpr const char* kLibestUserAgent = " -A 'libest 3.2.0' ";
+
+class WireFormatTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = make_temp_dir("estd-wire");
+        make_dev_pki(dir_ / "pki", "corp");
+    }
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
+        }
+        daemon_.stop();
+        fs::remove_all(dir_);
+    }
+
+    std::string sh(const std::string& command) {
+        auto result = run_command("cd '" + dir_.string() + "' && " + command);
+        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+        return result.output;
+    }
+
+    std::string curl() const { return "curl -sS --cacert " + (dir_ / "pki/root-ca.crt").string(); }
+    std::string host() const { return "https://127.0.0.1:" + std::to_string(daemon_.port()); }
+
+    // A fresh EC key and a DER CSR for `cn` in the test directory.
+    void make_csr(const std::string& name, const std::string& cn) {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name +
+           ".key && openssl req -new -key " + name + ".key -subj '/CN=" + cn +
+           "' -outform DER -out " + name + ".der");
+    }
+
+    fs::path dir_;
+    Daemon daemon_;
+};
+
+// Lines of `body` (the last one may lack its LF).
+std::vector<std::string> lines_of(const std::string& body) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < body.size()) {
+        const auto end = body.find('\n', start);
+        lines.push_back(body.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    return lines;
+}
+
+void expect_wrapped(const std::string& body, const std::string& what) {
+    const auto lines = lines_of(body);
+    EXPECT_GT(lines.size(), 1U) << what << ": " << body;
+    for (const auto& line : lines) {
+        EXPECT_LE(line.size(), 76U) << what;
+        EXPECT_EQ(line.find('\r'), std::string::npos) << what;
+    }
+}
+
+void expect_single_line(const std::string& body, const std::string& what) {
+    EXPECT_GT(body.size(), 1024U) << what;
+    EXPECT_EQ(body.find_first_of("\r\n"), std::string::npos) << what << ": " << body;
+}
+
+TEST_F(WireFormatTest, Base64AnswersAreOneLineToStrongSwanAndWrappedToLibest) {
+    auto env = dev_pki_environment(dir_);
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    const std::string cacerts = host() + "/.well-known/est/cacerts";
+
+    // No User-Agent (strongSwan pki): one line, which still decodes.
+    const std::string one_line = sh(curl() + kNoUserAgent + cacerts);
+    expect_single_line(one_line, "cacerts without User-Agent");
+    EXPECT_NE(sh(curl() + kNoUserAgent + cacerts +
+                 " | base64 -d | openssl pkcs7 -inform DER -print_certs -noout")
+                  .find("Issuing CA"),
+              std::string::npos);
+    // libest, and curl piped into openssl base64 -d: 76-column lines.
+    expect_wrapped(sh(curl() + kLibestUserAgent + cacerts), "cacerts to libest");
+    expect_wrapped(sh(curl() + " " + cacerts), "cacerts to curl");
+    EXPECT_NE(sh(curl() + " " + cacerts +
+                 " | openssl base64 -d | openssl pkcs7 -inform DER -print_certs -noout")
+                  .find("Issuing CA"),
+              std::string::npos);
+    // The transfer encoding is still announced.
+    EXPECT_NE(sh(curl() + kNoUserAgent + "-D - -o /dev/null " + cacerts)
+                  .find("Content-Transfer-Encoding: base64"),
+              std::string::npos);
+
+    // An issued certificate the same way (a CSR sent as wrapped lines).
+    make_csr("device", "device-001.example.com");
+    const std::string enroll =
+        " -H 'Content-Type: application/pkcs10' --data-binary "
+        "@<(base64 -w 64 device.der) " +
+        host() + "/.well-known/est/simpleenroll";
+    const std::string issued = sh(curl() + kNoUserAgent + enroll);
+    EXPECT_EQ(issued.find_first_of("\r\n"), std::string::npos) << issued;
+    EXPECT_NE(sh("printf %s " + shell_quote(issued) +
+                 " | base64 -d | openssl pkcs7 -inform DER -print_certs -noout")
+                  .find("device-001.example.com"),
+              std::string::npos);
+    expect_wrapped(sh(curl() + kLibestUserAgent + enroll), "simpleenroll to libest");
+}
+
+TEST_F(WireFormatTest, AProfileCanForceABase64Layout) {
+    auto env = dev_pki_environment(dir_);
+    env["CERTCTL_EST_PROFILES"] = "flat,lines";
+    env["CERTCTL_EST_PROFILE_FLAT_BASE64_LAYOUT"] = "single-line";
+    env["CERTCTL_EST_PROFILE_LINES_BASE64_LAYOUT"] = "wrapped";
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    expect_single_line(sh(curl() + kLibestUserAgent + host() + "/.well-known/est/flat/cacerts"),
+                       "forced single-line to libest");
+    expect_wrapped(sh(curl() + kNoUserAgent + host() + "/.well-known/est/lines/cacerts"),
+                   "forced wrapped without User-Agent");
+}
+
+}  // namespace
+}  // namespace estd::testing
