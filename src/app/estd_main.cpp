@@ -148,11 +148,12 @@ int serve() {
     for (const auto& profile : est.profiles()) {
         const auto& pc = profile.config;
         const std::string base = pc.legacy_root() ? "" : pc.path_id + "/";
-        spdlog::info("EST profile {}: /.well-known/est/{} issuer={} auth={}", pc.display_name(),
-                     base, pc.issuer_id,
-                     pc.anonymous() ? "anonymous"
-                                    : std::string(pc.auth_basic ? "basic " : "") +
-                                          (pc.auth_mtls ? "mtls" : ""));
+        spdlog::info(
+            "EST profile {}: /.well-known/est/{}{} issuer={} auth={}", pc.display_name(), base,
+            pc.label_less_default ? " and /.well-known/est/ (default)" : "", pc.issuer_id,
+            pc.anonymous()
+                ? "anonymous"
+                : std::string(pc.auth_basic ? "basic " : "") + (pc.auth_mtls ? "mtls" : ""));
     }
     operator_services.start();
     server.run();

@@ -115,6 +115,10 @@ void describe_profile(std::ostream& out, const EstProfileConfig& profile) {
     if (profile.auth_mtls) {
         out << "    mTLS path: /.well-known/est-mtls/" << segment << "\n";
     }
+    if (profile.label_less_default) {
+        out << "    default profile (CERTCTL_EST_DEFAULT_PROFILE): also at /.well-known/est/"
+            << (profile.auth_mtls ? " and /.well-known/est-mtls/" : "") << "\n";
+    }
     out << "    auth: " << auth_modes(profile) << "\n"
         << "    issuer: " << profile.issuer_id << "\n"
         << "    certificate profile: " << (profile.profile_id.empty() ? "none" : profile.profile_id)

@@ -19,10 +19,11 @@ constexpr const char* kProfilePrefix = "CERTCTL_EST_PROFILE_";
 constexpr const char* kDefaultIssuerId = "iss-local";
 
 constexpr const char* kLegacyBase64Layout = "CERTCTL_EST_BASE64_LAYOUT";
+constexpr const char* kDefaultProfile = "CERTCTL_EST_DEFAULT_PROFILE";
 
-constexpr std::array<std::string_view, 6> kGlobalEstVariables = {
-    "CERTCTL_EST_ENABLED", kLegacyIssuerId,           kLegacyProfileId,
-    kProfiles,             "CERTCTL_EST_DEFAULT_TTL", kLegacyBase64Layout};
+constexpr std::array<std::string_view, 7> kGlobalEstVariables = {
+    "CERTCTL_EST_ENABLED",     kLegacyIssuerId,     kLegacyProfileId, kProfiles,
+    "CERTCTL_EST_DEFAULT_TTL", kLegacyBase64Layout, kDefaultProfile};
 
 constexpr std::array<std::string_view, 11> kProfileKeys = {
     "ISSUER_ID",
@@ -284,6 +285,35 @@ void warn_about_ignored_legacy_variables(const Reader& reader) {
     }
 }
 
+// CERTCTL_EST_DEFAULT_PROFILE: one listed profile also served label-less.
+void mark_default_profile(const Reader& reader, std::vector<EstProfileConfig>& profiles,
+                          bool listed) {
+    const auto name = reader.text(kDefaultProfile);
+    if (name.empty()) {
+        return;
+    }
+    if (!listed) {
+        reader.problem(std::string(kDefaultProfile) + " names " + detail::quoted(name) + " but " +
+                       kProfiles +
+                       " is not set: the legacy profile already serves /.well-known/est/ (list "
+                       "the profile in " +
+                       kProfiles + ")");
+        return;
+    }
+    const auto path_id = env::to_lower(name);
+    std::vector<std::string> names;
+    for (auto& profile : profiles) {
+        if (profile.path_id == path_id) {
+            profile.label_less_default = true;
+            return;
+        }
+        names.push_back(profile.path_id);
+    }
+    reader.problem(std::string(kDefaultProfile) + " names " + detail::quoted(name) +
+                   ", which is not a profile listed in " + kProfiles +
+                   " (listed: " + joined(names) + ")");
+}
+
 std::set<std::string> known_est_variables(const std::vector<ProfileName>& names) {
     std::set<std::string> known(kGlobalEstVariables.begin(), kGlobalEstVariables.end());
     for (const auto& name : names) {
@@ -342,6 +372,7 @@ EstProfiles load_est_profiles(const Reader& reader, const std::vector<std::strin
     if (!reader.has(kProfiles)) {
         out.known_variables = known_est_variables({});
         out.profiles.push_back(load_legacy_profile(reader, issuer_ids, certificate_profile_ids));
+        mark_default_profile(reader, out.profiles, false);
         return out;
     }
     warn_about_ignored_legacy_variables(reader);
@@ -358,6 +389,7 @@ EstProfiles load_est_profiles(const Reader& reader, const std::vector<std::strin
                 load_listed_profile(reader, name, servable, issuer_ids, certificate_profile_ids));
         }
     }
+    mark_default_profile(reader, out.profiles, true);
     return out;
 }
 

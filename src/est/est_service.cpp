@@ -72,9 +72,11 @@ void EstService::use_store(store::Store& store) {
     }
 }
 
+// An empty path_id (no label in the URL) is the legacy root profile or the
+// one CERTCTL_EST_DEFAULT_PROFILE names; config allows at most one of them.
 const EstProfile* EstService::find_profile(const std::string& path_id) const {
     for (const auto& profile : profiles_) {
-        if (profile.config.path_id == path_id) {
+        if (path_id.empty() ? profile.config.label_less() : profile.config.path_id == path_id) {
             return &profile;
         }
     }
@@ -87,8 +89,9 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
     if (profile == nullptr) {
         return http::text_response(req, 404,
                                    route.path_id.empty()
-                                       ? "no legacy root EST profile is configured; use "
-                                         "/.well-known/est/<profile>/"
+                                       ? "no default EST profile is configured; use "
+                                         "/.well-known/est/<profile>/ (or name one in "
+                                         "CERTCTL_EST_DEFAULT_PROFILE)"
                                        : "no EST profile named \"" + route.path_id + "\"");
     }
     if (route.family == RouteFamily::est_mtls && !profile->config.auth_mtls) {

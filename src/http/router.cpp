@@ -69,8 +69,8 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path) {
     }
     const auto segments = split_segments(rest);
     std::string_view operation;
-    if (segments.size() == 1 && route.family == est::RouteFamily::est) {
-        operation = segments[0];  // the legacy root profile
+    if (segments.size() == 1) {
+        operation = segments[0];  // the legacy root or the default profile
     } else if (segments.size() == 2 && !segments[0].empty()) {
         route.path_id = std::string(segments[0]);
         operation = segments[1];

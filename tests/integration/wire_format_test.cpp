@@ -49,8 +49,67 @@ class WireFormatTest : public ::testing::Test {
            "' -outform DER -out " + name + ".der");
     }
 
+    struct Reply {
+        std::string status;
+        std::string headers;
+        std::string body;
+    };
+    // One curl request; `args` may add -u, --cert/--key, -H, -X.
+    Reply request(const std::string& args, const std::string& path) {
+        const std::string n = std::to_string(++calls_);
+        Reply reply;
+        reply.status = sh(curl() + " -D h" + n + ".txt -o b" + n + ".txt -w '%{http_code}' " +
+                          args + " " + daemon_.url(path));
+        reply.headers = read_file(dir_ / ("h" + n + ".txt"));
+        reply.body = read_file(dir_ / ("b" + n + ".txt"));
+        return reply;
+    }
+    // A CSR for `cn` as the body of a POST.
+    std::string csr_args(const std::string& cn) {
+        make_csr(cn, cn);
+        return "-H 'Content-Type: application/pkcs10' --data-binary @<(base64 -w 64 " + cn +
+               ".der) ";
+    }
+    // A client CA `name`-ca.crt and a clientAuth certificate `name`.crt from it.
+    void make_client_cert(const std::string& name) {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + "-ca.key");
+        sh("openssl req -x509 -new -key " + name + "-ca.key -subj '/CN=" + name +
+           " bootstrap CA' -days 30 -addext basicConstraints=critical,CA:true -addext "
+           "keyUsage=critical,keyCertSign -out " +
+           name + "-ca.crt");
+        sh("printf 'extendedKeyUsage=clientAuth\\n' > client.ext");
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
+        sh("openssl req -new -key " + name + ".key -subj '/CN=" + name +
+           "' | openssl x509 -req -CA " + name + "-ca.crt -CAkey " + name +
+           "-ca.key -CAcreateserial -days 30 -extfile client.ext -out " + name +
+           ".crt 2>/dev/null");
+    }
+    static std::string cert_args(const std::string& name) {
+        return "--cert " + name + ".crt --key " + name + ".key ";
+    }
+
+    // corp: Basic only; iot: Basic and mTLS (bootstrap.crt), the default
+    // when `default_profile` is set.
+    Daemon::Environment two_profile_env(const std::string& default_profile) {
+        make_client_cert("bootstrap");
+        auto env = dev_pki_environment(dir_);
+        env["CERTCTL_EST_PROFILES"] = "corp,iot";
+        env["CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES"] = "basic";
+        env["CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"] = "corp-pass";
+        env["CERTCTL_EST_PROFILE_IOT_ALLOWED_AUTH_MODES"] = "basic,mtls";
+        env["CERTCTL_EST_PROFILE_IOT_ENROLLMENT_PASSWORD"] = "iot-pass";
+        env["CERTCTL_EST_PROFILE_IOT_MTLS_ENABLED"] = "true";
+        env["CERTCTL_EST_PROFILE_IOT_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
+            (dir_ / "bootstrap-ca.crt").string();
+        if (!default_profile.empty()) {
+            env["CERTCTL_EST_DEFAULT_PROFILE"] = default_profile;
+        }
+        return env;
+    }
+
     fs::path dir_;
     Daemon daemon_;
+    int calls_ = 0;
 };
 
 // Lines of `body` (the last one may lack its LF).
@@ -131,6 +190,63 @@ TEST_F(WireFormatTest, AProfileCanForceABase64Layout) {
                        "forced single-line to libest");
     expect_wrapped(sh(curl() + kNoUserAgent + host() + "/.well-known/est/lines/cacerts"),
                    "forced wrapped without User-Agent");
+}
+
+TEST_F(WireFormatTest, TheDefaultProfileIsServedWithoutALabelWithItsOwnAuthentication) {
+    ASSERT_TRUE(daemon_.start(two_profile_env("iot"))) << daemon_.log();
+    EXPECT_EQ(request("", "/.well-known/est/cacerts").status, "200");
+    EXPECT_EQ(request("", "/.well-known/est/csrattrs").status, "204");
+    // Basic, with iot's password and not corp's.
+    EXPECT_EQ(request(csr_args("anon"), "/.well-known/est/simpleenroll").status, "401");
+    EXPECT_EQ(
+        request("-u x:corp-pass " + csr_args("corp-pass"), "/.well-known/est/simpleenroll").status,
+        "401");
+    EXPECT_EQ(
+        request("-u x:iot-pass " + csr_args("iot-pass"), "/.well-known/est/simpleenroll").status,
+        "200");
+    // mTLS with iot's trust bundle.
+    EXPECT_EQ(request(csr_args("no-cert"), "/.well-known/est-mtls/simpleenroll").status, "401");
+    EXPECT_EQ(request(cert_args("bootstrap") + csr_args("with-cert"),
+                      "/.well-known/est-mtls/simpleenroll")
+                  .status,
+              "200");
+    // The labelled routes stay as they were.
+    EXPECT_EQ(
+        request("-u x:corp-pass " + csr_args("corp"), "/.well-known/est/corp/simpleenroll").status,
+        "200");
+    EXPECT_EQ(
+        request(cert_args("bootstrap") + csr_args("iot"), "/.well-known/est-mtls/iot/simpleenroll")
+            .status,
+        "200");
+    const std::string audit = read_file(dir_ / "data/audit.log");
+    EXPECT_NE(audit.find("\"profile\":\"iot\""), std::string::npos) << audit;
+}
+
+TEST_F(WireFormatTest, WithoutADefaultProfileTheLabelLessRoutesAre404) {
+    ASSERT_TRUE(daemon_.start(two_profile_env("corp"))) << daemon_.log();
+    // corp allows no mTLS: no label-less est-mtls route either.
+    EXPECT_EQ(request(csr_args("x"), "/.well-known/est-mtls/simpleenroll").status, "404");
+    EXPECT_EQ(request("-u x:corp-pass " + csr_args("corp"), "/.well-known/est/simpleenroll").status,
+              "200");
+    daemon_.stop();
+
+    ASSERT_TRUE(daemon_.start(two_profile_env(""))) << daemon_.log();
+    EXPECT_EQ(request("", "/.well-known/est/cacerts").status, "404");
+    EXPECT_EQ(request("", "/.well-known/est-mtls/cacerts").status, "404");
+}
+
+TEST_F(WireFormatTest, ADefaultProfileThatIsNotConfiguredRefusesTheBoot) {
+    auto env = two_profile_env("wifi");
+    const auto checked = Daemon::run_once(env, "check-config");
+    EXPECT_NE(checked.exit_code, 0);
+    EXPECT_NE(checked.output.find("CERTCTL_EST_DEFAULT_PROFILE"), std::string::npos)
+        << checked.output;
+    EXPECT_NE(checked.output.find("wifi"), std::string::npos) << checked.output;
+    EXPECT_FALSE(daemon_.start(env, std::chrono::seconds(5)));
+
+    const auto good = Daemon::run_once(two_profile_env("iot"), "check-config");
+    EXPECT_EQ(good.exit_code, 0) << good.output;
+    EXPECT_NE(good.output.find("default profile"), std::string::npos) << good.output;
 }
 
 }  // namespace

@@ -716,6 +716,32 @@ TEST_F(ConfigTest, Base64LayoutIsPerProfileAndAutoByDefault) {
     EXPECT_FALSE(any_contains(result.warnings, "unknown variable"));
 }
 
+TEST_F(ConfigTest, DefaultProfileIsOneOfTheListedProfiles) {
+    auto env = two_profile_env();
+    auto result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    for (const auto& profile : result.config->est_profiles) {
+        EXPECT_FALSE(profile.label_less()) << profile.path_id;
+    }
+
+    env["CERTCTL_EST_DEFAULT_PROFILE"] = "IoT";
+    result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    EXPECT_FALSE(result.config->est_profiles[0].label_less());
+    EXPECT_TRUE(result.config->est_profiles[1].label_less_default);
+    EXPECT_TRUE(result.config->est_profiles[1].label_less());
+    EXPECT_FALSE(any_contains(result.warnings, "CERTCTL_EST_DEFAULT_PROFILE"));
+    EXPECT_NE(describe(*result.config).find("default profile"), std::string::npos);
+
+    env["CERTCTL_EST_DEFAULT_PROFILE"] = "wifi";
+    EXPECT_TRUE(
+        one_problem_naming(load(env), {"CERTCTL_EST_DEFAULT_PROFILE", "\"wifi\"", "corp, iot"}));
+
+    auto legacy = legacy_env();
+    legacy["CERTCTL_EST_DEFAULT_PROFILE"] = "corp";
+    EXPECT_TRUE(
+        one_problem_naming(load(legacy), {"CERTCTL_EST_DEFAULT_PROFILE", "CERTCTL_EST_PROFILES"}));
+}
 
 TEST_F(ConfigTest, RefusesNegativeOrNonNumericRateLimit) {
     for (const char* value : {"-1", "ten", "1.5"}) {

@@ -24,11 +24,19 @@ TEST(HttpRouterTest, ParsesProfileLegacyAndMtlsRoutes) {
     EXPECT_EQ((*mtls)->operation, est::Operation::simplereenroll);
 }
 
+TEST(HttpRouterTest, LabelLessMtlsRoutesReachTheDefaultProfile) {
+    auto mtls = parse_est_path("/.well-known/est-mtls/simpleenroll");
+    ASSERT_TRUE(mtls && *mtls);
+    EXPECT_EQ((*mtls)->family, est::RouteFamily::est_mtls);
+    EXPECT_EQ((*mtls)->path_id, "");
+    EXPECT_EQ((*mtls)->operation, est::Operation::simpleenroll);
+}
+
 TEST(HttpRouterTest, UnknownOperationsAndShapesAre404) {
     for (const char* path :
          {"/.well-known/est/", "/.well-known/est/corp/", "/.well-known/est/corp/nosuch",
           "/.well-known/est//cacerts", "/.well-known/est/a/b/cacerts",
-          "/.well-known/est-mtls/cacerts", "/.well-known/est/nosuch"}) {
+          "/.well-known/est-mtls/nosuch", "/.well-known/est/nosuch"}) {
         auto route = parse_est_path(path);
         ASSERT_TRUE(route.has_value()) << path;
         ASSERT_FALSE(*route) << path;

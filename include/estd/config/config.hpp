@@ -127,8 +127,13 @@ struct EstProfileConfig {
     bool serverkeygen_enabled = false;
     ServerKeygenEncryption serverkeygen_key_encryption = ServerKeygenEncryption::cms;
     Base64LayoutSetting base64_layout = Base64LayoutSetting::automatic;
+    // CERTCTL_EST_DEFAULT_PROFILE names it: also served, with its own
+    // authentication, at /.well-known/est/<op> and /.well-known/est-mtls/<op>.
+    bool label_less_default = false;
 
     bool legacy_root() const { return path_id.empty(); }
+    // Served at /.well-known/est/<op>: the legacy root or the default profile.
+    bool label_less() const { return legacy_root() || label_less_default; }
     bool anonymous() const { return !auth_basic && !auth_mtls; }
     std::string display_name() const {
         return legacy_root() ? std::string("(legacy root)") : path_id;

@@ -17,7 +17,8 @@ namespace estd::http {
 
 // Maps an EST URL path to its route. nullopt when the path is not under
 // /.well-known/est/ or /.well-known/est-mtls/; a 404 Error when it is but
-// names no operation.
+// names no operation. A path without a label (/.well-known/est/cacerts) has
+// an empty path_id: the legacy root or the default profile.
 std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path);
 
 // Entry point for every request: health endpoints and EST.
