@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "estd/audit/audit_codes.hpp"
+#include "estd/auth/basic_gate.hpp"
 #include "estd/auth/channel_binding.hpp"
 #include "estd/auth/gates.hpp"
 #include "estd/est/csr_limits.hpp"
@@ -115,7 +116,14 @@ net::Response EstService::handle(const net::Request& req, const net::ConnectionI
         (void)record(*profile, ctx, route.operation, outcome);
     }
     if (!outcome) {
-        return http::error_response(req, outcome.error());
+        auto res = http::error_response(req, outcome.error());
+        // RFC 9110 §15.5.2: every 401 says how to authenticate. The Basic
+        // gate names Basic; every other 401 here wants a client certificate.
+        if (res.result() == beast_http::status::unauthorized &&
+            res.find(beast_http::field::www_authenticate) == res.end()) {
+            res.set(beast_http::field::www_authenticate, auth::kMutualChallenge);
+        }
+        return res;
     }
     auto res =
         http::make_response(req, outcome->status, outcome->content_type, std::move(outcome->body));

@@ -1,6 +1,8 @@
 // What every answer looks like on the wire, whatever the client: base64 line
 // layout per client, label-less routes of a default profile, WWW-Authenticate
 // on every 401, Date on every answer. Real estd, real curl and openssl.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -247,6 +249,74 @@ TEST_F(WireFormatTest, ADefaultProfileThatIsNotConfiguredRefusesTheBoot) {
     const auto good = Daemon::run_once(two_profile_env("iot"), "check-config");
     EXPECT_EQ(good.exit_code, 0) << good.output;
     EXPECT_NE(good.output.find("default profile"), std::string::npos) << good.output;
+}
+
+// The value of `name` in a curl -D header dump, or "" (names case-insensitive).
+std::string header_value(const std::string& headers, const std::string& name) {
+    std::size_t start = 0;
+    while (start < headers.size()) {
+        auto end = headers.find('\n', start);
+        if (end == std::string::npos) {
+            end = headers.size();
+        }
+        std::string line = headers.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        const auto colon = line.find(':');
+        if (colon == name.size() &&
+            std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            const auto value = line.find_first_not_of(' ', colon + 1);
+            return value == std::string::npos ? std::string() : line.substr(value);
+        }
+        start = end + 1;
+    }
+    return {};
+}
+
+TEST_F(WireFormatTest, Every401SaysHowToAuthenticate) {
+    auto env = two_profile_env("");
+    env["CERTCTL_EST_PROFILES"] = "corp,iot,fleet";
+    env["CERTCTL_EST_PROFILE_FLEET_ALLOWED_AUTH_MODES"] = "mtls";
+    env["CERTCTL_EST_PROFILE_FLEET_MTLS_ENABLED"] = "true";
+    env["CERTCTL_EST_PROFILE_FLEET_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
+        (dir_ / "bootstrap-ca.crt").string();
+    env["CERTCTL_API_KEYS_NAMED"] = "ops:ops-key-0123456789abcdef:admin";
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+
+    const auto expect_challenge = [&](const Reply& reply, const std::string& challenge,
+                                      const std::string& what) {
+        EXPECT_EQ(reply.status, "401") << what << "\n" << reply.body;
+        EXPECT_EQ(header_value(reply.headers, "WWW-Authenticate"), challenge) << what << "\n"
+                                                                              << reply.headers;
+    };
+    const std::string basic = "Basic realm=\"estd\"";
+    const std::string mutual = "Mutual realm=\"estd\"";
+    // Where Basic is allowed: Basic.
+    expect_challenge(request(csr_args("a"), "/.well-known/est/corp/simpleenroll"), basic,
+                     "Basic profile without credentials");
+    expect_challenge(request("-u x:wrong " + csr_args("b"), "/.well-known/est/iot/simpleenroll"),
+                     basic, "wrong password");
+    // Where only a client certificate is: Mutual.
+    expect_challenge(request(csr_args("c"), "/.well-known/est-mtls/iot/simpleenroll"), mutual,
+                     "est-mtls without a certificate");
+    expect_challenge(request("", "/.well-known/est-mtls/fleet/cacerts"), mutual,
+                     "est-mtls cacerts without a certificate");
+    expect_challenge(request(csr_args("d"), "/.well-known/est/fleet/simpleenroll"), mutual,
+                     "mTLS-only profile on /est/");
+    expect_challenge(
+        request("-u x:corp-pass " + csr_args("e"), "/.well-known/est/corp/simplereenroll"), mutual,
+        "simplereenroll without a certificate");
+    make_client_cert("stranger");
+    expect_challenge(
+        request(cert_args("stranger") + csr_args("f"), "/.well-known/est-mtls/fleet/simpleenroll"),
+        mutual, "a certificate from another CA");
+    // The operator API: Bearer.
+    expect_challenge(request("", "/api/v1/admin/est/profiles"), "Bearer realm=\"estd\"",
+                     "operator API without a key");
 }
 
 }  // namespace

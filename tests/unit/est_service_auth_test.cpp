@@ -198,6 +198,23 @@ TEST_F(EstServiceAuthTest, AnMtlsOnlyProfileIsNotAnonymousOnTheEstRoute) {
     EXPECT_EQ(count("fleet", codes::kAuthFailedMtls), 2u);
 }
 
+TEST_F(EstServiceAuthTest, EveryCertificate401NamesTheMutualScheme) {
+    constexpr std::string_view kMutual = "Mutual realm=\"estd\"";
+    // An mTLS-only profile on /est/, an est-mtls route without a certificate.
+    EXPECT_EQ(enroll("fleet", "")[beast_http::field::www_authenticate], kMutual);
+    const auto mtls = call(beast_http::verb::get, "/.well-known/est-mtls/fleet/cacerts");
+    EXPECT_EQ(mtls.result_int(), 401u);
+    EXPECT_EQ(mtls[beast_http::field::www_authenticate], kMutual);
+    // simplereenroll without the certificate being renewed, on a Basic
+    // profile: the password cannot answer it.
+    const auto renew = call(beast_http::verb::post, "/.well-known/est/corp/simplereenroll",
+                            basic("corp-password"));
+    EXPECT_EQ(renew.result_int(), 401u);
+    EXPECT_EQ(renew[beast_http::field::www_authenticate], kMutual);
+    // The Basic gate keeps its own challenge.
+    EXPECT_EQ(enroll("corp", "")[beast_http::field::www_authenticate], "Basic realm=\"estd\"");
+}
+
 TEST_F(EstServiceAuthTest, PerPrincipalLimitCountsCnAndAddress) {
     EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);
     EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);

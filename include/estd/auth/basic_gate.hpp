@@ -39,6 +39,11 @@ std::optional<BasicCredentials> parse_basic_authorization(std::string_view heade
 
 // The value of WWW-Authenticate on a 401 from the Basic gate.
 inline constexpr std::string_view kBasicChallenge = "Basic realm=\"estd\"";
+// The value of WWW-Authenticate on a 401 that only a TLS client certificate
+// can answer (est-mtls routes, simplereenroll, mTLS-only profiles). HTTP has
+// no registered scheme for "present a client certificate"; docs/protocol.md
+// says what this one means.
+inline constexpr std::string_view kMutualChallenge = "Mutual realm=\"estd\"";
 
 // Holds only a keyed digest of the password (HMAC-SHA-256 under a random
 // per-process key), never the password itself. accepts() digests the guess
