@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <limits>
 #include <utility>
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connection_registry.hpp"
+#include "estd/core/time_format.hpp"
 #include "estd/net/request_framing.hpp"
 
 namespace estd::net {
@@ -319,6 +321,8 @@ void Session::reject(http::status status, std::string reason) {
 void Session::send(Response response, bool keep_alive) {
     state_ = State::responding;
     add_security_headers(response);
+    // RFC 9110 §6.6.1: an origin server with a clock MUST send Date.
+    response.set(http::field::date, format_http_date(std::chrono::system_clock::now()));
     response_.emplace(std::move(response));
     // A peer that stops reading must not pin the connection forever.
     stream_.expires_after(settings_.read_timeout);

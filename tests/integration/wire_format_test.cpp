@@ -319,5 +319,36 @@ TEST_F(WireFormatTest, Every401SaysHowToAuthenticate) {
                      "operator API without a key");
 }
 
+TEST_F(WireFormatTest, EveryAnswerCarriesADate) {
+    auto env = dev_pki_environment(dir_);
+    env["CERTCTL_API_KEYS_NAMED"] = "ops:ops-key-0123456789abcdef:admin";
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    const auto expect_date = [&](const Reply& reply, const std::string& what) {
+        const auto date = header_value(reply.headers, "Date");
+        // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+        EXPECT_EQ(date.size(), 29U) << what << "\n" << reply.headers;
+        EXPECT_TRUE(date.ends_with(" GMT")) << what << "\n" << reply.headers;
+        EXPECT_EQ(date.find(", "), 3U) << what << "\n" << reply.headers;
+    };
+    expect_date(request("", "/.well-known/est/cacerts"), "cacerts");
+    expect_date(request(csr_args("dated"), "/.well-known/est/simpleenroll"), "simpleenroll");
+    expect_date(request("", "/.well-known/est/nosuch"), "an EST 404");
+    expect_date(request("-X POST", "/.well-known/est/cacerts"), "a 405");
+    expect_date(request("", "/healthz"), "healthz");
+    expect_date(request("", "/readyz"), "readyz");
+    expect_date(request("-H 'Authorization: Bearer ops-key-0123456789abcdef'", "/api/v1/metrics"),
+                "metrics");
+    expect_date(request("", "/api/v1/admin/est/profiles"), "an operator API 401");
+    expect_date(request("-H 'Authorization: Bearer ops-key-0123456789abcdef'",
+                        "/api/v1/admin/est/profiles"),
+                "the operator API");
+    expect_date(request("", "/nothing-here"), "a 404");
+    // An answer from the HTTP layer itself: a request it cannot frame.
+    const auto refused =
+        request("-H 'Content-Length: 5' -H 'Transfer-Encoding: chunked' -X POST -d ''", "/healthz");
+    EXPECT_EQ(refused.status, "400") << refused.body;
+    expect_date(refused, "a refused request");
+}
+
 }  // namespace
 }  // namespace estd::testing
