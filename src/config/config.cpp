@@ -1,6 +1,8 @@
 #include "estd/config/config.hpp"
 
 #include <algorithm>
+#include <array>
+#include <set>
 #include <string_view>
 #include <unistd.h>
 
@@ -106,6 +108,26 @@ void load_process_settings(const Reader& reader, Config& config) {
         reader.duration("CERTCTL_EST_DEFAULT_TTL", config.default_certificate_ttl);
 }
 
+// Every CERTCTL_* name this configuration reads or could read: what the
+// loaders looked up, every setting of the listed EST profiles and issuers
+// (some are read only for one issuer type), and estctl's key variable.
+std::set<std::string> known_variables(const Diagnostics& diagnostics,
+                                      const std::set<std::string>& est_variables,
+                                      const std::vector<std::string>& issuer_ids) {
+    constexpr std::array<std::string_view, 7> kIssuerSettings = {
+        "TYPE",           "CA_CERT_PATH",    "CA_KEY_PATH", "PKCS11_URI", "PKCS11_PIN_FILE",
+        "PKCS11_PIN_ENV", "PKCS11_POOL_SIZE"};
+    std::set<std::string> known = diagnostics.consulted;
+    known.insert(est_variables.begin(), est_variables.end());
+    for (const auto& id : issuer_ids) {
+        for (const auto setting : kIssuerSettings) {
+            known.insert("CERTCTL_ISSUER_" + env::env_id(id) + "_" + std::string(setting));
+        }
+    }
+    known.insert("CERTCTL_API_KEY");  // estctl's Bearer key, often in the same environment
+    return known;
+}
+
 }  // namespace
 
 std::vector<std::string> load_certificate_profile_ids(const Reader& reader) {
@@ -158,6 +180,9 @@ LoadResult load(const Environment& env) {
         detail::load_est_profiles(reader, issuers.declared_ids, config.certificate_profile_ids);
     config.est_profiles = std::move(profiles.profiles);
     detail::warn_unknown_est_variables(reader, profiles.known_variables);
+    detail::warn_unknown_variables(
+        reader,
+        detail::known_variables(diagnostics, profiles.known_variables, issuers.declared_ids));
 
     LoadResult result;
     result.problems = std::move(diagnostics.problems);

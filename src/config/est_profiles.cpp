@@ -340,28 +340,16 @@ std::string profile_segment(const std::string& variable) {
     return {};
 }
 
-std::string closest(const std::string& variable, const std::set<std::string>& known) {
-    constexpr std::size_t kMaxEdits = 2;
-    std::string best;
-    std::size_t best_distance = kMaxEdits + 1;
-    for (const auto& candidate : known) {
-        const auto distance = env::edit_distance(variable, candidate);
-        if (distance < best_distance) {
-            best = candidate;
-            best_distance = distance;
-        }
-    }
-    return best;
-}
-
 std::string unknown_variable_hint(const std::string& variable, const std::set<std::string>& known) {
-    if (const auto suggestion = closest(variable, known); !suggestion.empty()) {
-        return " (did you mean " + suggestion + "?)";
+    constexpr std::size_t kMaxEdits = 2;
+    if (const auto closest = closest_known(variable, known);
+        !closest.name.empty() && closest.distance <= kMaxEdits) {
+        return " (did you mean " + closest.name + "?)";
     }
     if (const auto segment = profile_segment(variable); !segment.empty()) {
         return " (no profile named " + env::to_lower(segment) + " is listed in " + kProfiles + ")";
     }
-    return {};
+    return closest_known_hint(variable, known);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ namespace estd::config::detail {
 struct Diagnostics {
     std::vector<std::string> problems;
     std::vector<std::string> warnings;
+    // Every variable name a Reader looked up: what this configuration reads.
+    std::set<std::string> consulted;
 };
 
 // `text` in double quotes, for values in messages (never for secrets).
@@ -92,5 +94,20 @@ EstProfiles load_est_profiles(const Reader& reader, const std::vector<std::strin
 
 // Warns about every CERTCTL_EST_* variable not in `known`, with a hint.
 void warn_unknown_est_variables(const Reader& reader, const std::set<std::string>& known);
+
+// The known name closest to `variable` by edit distance ("" when `known`
+// is empty), and that distance.
+struct ClosestName {
+    std::string name;
+    std::size_t distance = 0;
+};
+ClosestName closest_known(const std::string& variable, const std::set<std::string>& known);
+// " (did you mean X?)" for a near miss, else " (the closest known variable is X)".
+std::string closest_known_hint(const std::string& variable, const std::set<std::string>& known);
+
+// Warns about every other CERTCTL_* variable that is not in `known` (the
+// CERTCTL_EST_* and CERTCTL_CERT_PROFILE_* families warn on their own),
+// naming the closest known variable. Never repeats a value.
+void warn_unknown_variables(const Reader& reader, const std::set<std::string>& known);
 
 }  // namespace estd::config::detail

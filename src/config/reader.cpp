@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <array>
+#include <iterator>
+
 #include "estd/config/env_parsing.hpp"
 #include "file_checks.hpp"
 #include "loader.hpp"
@@ -43,6 +47,7 @@ bool Reader::has(const std::string& name) const {
 }
 
 std::string Reader::text(const std::string& name, const std::string& fallback) const {
+    diagnostics_.consulted.insert(name);
     const auto found = env_.find(name);
     if (found == env_.end()) {
         return fallback;
@@ -131,6 +136,47 @@ std::string Reader::optional_file(const std::string& name) const {
         problem(name + ": cannot read " + path + ": " + *reason);
     }
     return path;
+}
+
+ClosestName closest_known(const std::string& variable, const std::set<std::string>& known) {
+    ClosestName best;
+    for (const auto& candidate : known) {
+        const auto distance = env::edit_distance(variable, candidate);
+        if (best.name.empty() || distance < best.distance) {
+            best = ClosestName{candidate, distance};
+        }
+    }
+    return best;
+}
+
+std::string closest_known_hint(const std::string& variable, const std::set<std::string>& known) {
+    constexpr std::size_t kNearMiss = 3;
+    const auto closest = closest_known(variable, known);
+    if (closest.name.empty()) {
+        return {};
+    }
+    return closest.distance <= kNearMiss
+               ? " (did you mean " + closest.name + "?)"
+               : " (estd does not read it; the closest known variable is " + closest.name + ")";
+}
+
+void warn_unknown_variables(const Reader& reader, const std::set<std::string>& known) {
+    constexpr std::string_view kPrefix = "CERTCTL_";
+    // Families whose loaders warn with their own hints.
+    constexpr std::array<std::string_view, 2> kOwnWarnings = {"CERTCTL_EST_",
+                                                              "CERTCTL_CERT_PROFILE_"};
+    std::set<std::string> candidates;
+    std::copy_if(known.begin(), known.end(), std::inserter(candidates, candidates.end()),
+                 [&](const std::string& name) { return name.starts_with(kPrefix); });
+    for (const auto& [name, value] : reader.environment()) {
+        if (!name.starts_with(kPrefix) || known.contains(name) ||
+            std::any_of(kOwnWarnings.begin(), kOwnWarnings.end(),
+                        [&](std::string_view family) { return name.starts_with(family); })) {
+            continue;
+        }
+        reader.warning("unknown variable " + name + " \u2014 typo?" +
+                       closest_known_hint(name, candidates));
+    }
 }
 
 }  // namespace estd::config::detail

@@ -797,7 +797,6 @@ TEST_F(ConfigTest, WarnsAboutUnknownEstVariablesWithoutTheirValues) {
     env["CERTCTL_EST_PROFILE_CORP_ENROLMENT_PASSWORD"] = "typo-value";
     env["CERTCTL_EST_PROFILE_WIFI_ISSUER_ID"] = "iss-local";
     env["CERTCTL_EST_SOMETHING"] = "x";
-    env["CERTCTL_SERVER_UNRELATED"] = "not ours to judge";
     const auto result = load(env);
     ASSERT_TRUE(result.config) << result.problems.front();
     ASSERT_EQ(result.warnings.size(), 3u);
@@ -810,6 +809,40 @@ TEST_F(ConfigTest, WarnsAboutUnknownEstVariablesWithoutTheirValues) {
     EXPECT_FALSE(any_contains(result.warnings, "typo-value"));
 }
 
+TEST_F(ConfigTest, WarnsAboutEveryUnknownCertctlVariableNamingTheClosestKnownOne) {
+    auto env = two_profile_env();
+    env["CERTCTL_SEVRER_PORT"] = "1";
+    env["CERTCTL_LOG_LEVL"] = "debug";
+    env["CERTCTL_OCSP_RESPONDER_SIGNING_KEY_PATH"] = "secret-looking-value";
+    env["CERTCTL_ESTENABLED"] = "true";
+    env["CERTCTL_EST_SOMETHING_FROM_A_NEWER_RELEASE"] = "x";
+    // Known names: estctl's key, a pkcs11-only setting on a local issuer,
+    // and variables of other programs.
+    env["CERTCTL_API_KEY"] = "k";
+    env["CERTCTL_ISSUER_ISS_IOT_PKCS11_POOL_SIZE"] = "2";
+    env["HOME"] = "/root";
+    const auto result = load(env);
+    ASSERT_TRUE(result.config) << result.problems.front();
+    std::string all;
+    for (const auto& warning : result.warnings) {
+        all += warning + "\n";
+    }
+    EXPECT_TRUE(any_contains(result.warnings, "unknown variable CERTCTL_SEVRER_PORT")) << all;
+    EXPECT_TRUE(any_contains(result.warnings, "did you mean CERTCTL_SERVER_PORT?")) << all;
+    EXPECT_TRUE(any_contains(result.warnings, "did you mean CERTCTL_LOG_LEVEL?")) << all;
+    EXPECT_TRUE(any_contains(result.warnings, "did you mean CERTCTL_EST_ENABLED?")) << all;
+    EXPECT_TRUE(
+        any_contains(result.warnings, "unknown variable CERTCTL_OCSP_RESPONDER_SIGNING_KEY_PATH"))
+        << all;
+    EXPECT_TRUE(any_contains(result.warnings,
+                             "unknown variable CERTCTL_EST_SOMETHING_FROM_A_NEWER_RELEASE"))
+        << all;
+    EXPECT_TRUE(any_contains(result.warnings, "the closest known variable is CERTCTL_")) << all;
+    EXPECT_EQ(result.warnings.size(), 5u) << all;
+    EXPECT_FALSE(any_contains(result.warnings, "secret-looking-value"));
+    EXPECT_FALSE(any_contains(result.warnings, "CERTCTL_API_KEY"));
+    EXPECT_FALSE(any_contains(result.warnings, "PKCS11_POOL_SIZE"));
+}
 
 TEST_F(ConfigTest, WarnsAboutSettingsThatHaveNoEffect) {
     auto env = corp_env({{"ALLOWED_AUTH_MODES", "mtls"},
