@@ -42,9 +42,7 @@ podman volume create "$volume" >/dev/null
 volumes+=("$volume")
 run_estd() {  # NAME: estd on 127.0.0.1:$port, everything through CERTCTL_*
   containers+=("$1")
-  # --health-interval disable: no systemd timer (this host has no systemd);
-  # `podman healthcheck run` still runs the image's check.
-  podman run -d --name "$1" --network host --health-interval disable \
+  podman run -d --name "$1" --network host \
     --read-only --tmpfs /tmp --cap-drop all --security-opt no-new-privileges \
     -v "$volume:/var/lib/estd" -v "$tmp/pki:/etc/estd/pki:ro" \
     -e CERTCTL_EST_ENABLED=true \
