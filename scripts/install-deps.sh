@@ -18,6 +18,8 @@ packages=(
   python3 python3-prometheus-client
   libp11-dev libp11-kit-dev softhsm2 opensc
   testssl.sh
+  # tests/container: the image (deploy/Containerfile) on a Debian base, compose
+  podman runc mmdebstrap podman-compose containernetworking-plugins iptables
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
