@@ -145,10 +145,10 @@ Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
     }
     if (presented.password_present) {
         const char* expected = connection->type == ChannelBindingType::tls_exporter
-                                   ? "the TLS 1.3 exporter (RFC 9266)"
-                                   : "tls-unique (RFC 5929)";
+                                   ? "TLS 1.3 exporter value (RFC 9266)"
+                                   : "tls-unique value (RFC 5929)";
         if (!presented.password) {
-            return mismatch(std::string("challengePassword is not base64 of ") + expected);
+            return mismatch(std::string("challengePassword is not base64 of a ") + expected);
         }
         if (!constant_time_equal(*presented.password, connection->value)) {
             return mismatch(std::string("challengePassword does not match this TLS "

@@ -187,6 +187,11 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
                                " has no authentication state");
     }
     if (route.family == RouteFamily::est_mtls) {
+        if (route.operation == Operation::simplereenroll) {
+            // enroll() admits the certificate being renewed by the renewal
+            // rule (check_renewable), which includes the trust bundle.
+            return Ok{};
+        }
         return check_client_certificate(profile, conn, route);
     }
     if (!is_enrollment(route.operation)) {
@@ -208,8 +213,7 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
 }
 
 // The est-mtls route admits a client certificate chaining to the profile's
-// trust bundle; a renewal may also present the certificate this profile
-// issued, since that is what a device renews with.
+// trust bundle (a renewal's certificate is checked by check_renewable).
 Status EstService::check_client_certificate(const EstProfile& profile,
                                             const net::ConnectionInfo& conn,
                                             const EstRoute& route) const {
@@ -227,12 +231,33 @@ Status EstService::check_client_certificate(const EstProfile& profile,
     if (trusted) {
         return check_not_revoked(leaf);
     }
-    if (route.operation == Operation::simplereenroll &&
-        profile.issued_by_profile_ca->verify(leaf, untrusted)) {
-        return check_not_revoked(leaf);
-    }
     return mtls_failure(trusted.error().message + " (trust bundle of EST profile \"" +
                         profile.config.display_name() + "\")");
+}
+
+// simplereenroll on either route: the certificate being renewed must be one
+// this profile may renew. One chaining to its trust bundle (an mTLS profile)
+// is admitted as on every est-mtls operation; otherwise it must verify
+// against this profile's issuing CA and have been issued through this
+// profile, which the inventory knows (check_issued_through): a CA shared
+// with other profiles signs their certificates too.
+Status EstService::check_renewable(const EstProfile& profile, X509* current,
+                                   STACK_OF(X509) * untrusted) const {
+    const bool has_bundle = profile.auth->mtls_trust != nullptr;
+    if (has_bundle) {
+        if (profile.auth->mtls_trust->current()->verify(current, untrusted)) {
+            return check_not_revoked(current);
+        }
+    }
+    if (auto issued = profile.issued_by_profile_ca->verify(current, untrusted); !issued) {
+        return mtls_failure(
+            issued.error().message + " (the certificate being renewed must be " +
+            (has_bundle ? "one chaining to the trust bundle of EST profile \"" +
+                              profile.config.display_name() + "\", or one this profile issued"
+                        : "one EST profile \"" + profile.config.display_name() + "\" issued") +
+            ")");
+    }
+    return check_issued_through(profile, current);
 }
 
 // Channel binding before the rate limit, so a refused CSR does not use up
@@ -273,15 +298,9 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
                 "simplereenroll requires the certificate being renewed as the TLS client "
                 "certificate");
         }
-        auto issued_here =
-            profile.issued_by_profile_ca->verify(current, SSL_get_peer_cert_chain(conn.ssl));
-        if (!issued_here) {
-            return mtls_failure(issued_here.error().message +
-                                " (the certificate being renewed must be issued by this "
-                                "profile's CA)");
-        }
-        if (auto live = check_not_revoked(current); !live) {
-            return std::move(live).take_error();
+        if (auto renewable = check_renewable(profile, current, SSL_get_peer_cert_chain(conn.ssl));
+            !renewable) {
+            return std::move(renewable).take_error();
         }
     }
 
@@ -300,7 +319,7 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     if (op == Operation::serverkeygen) {
         return server_keygen(profile, req, conn, ctx, *csr);
     }
-    auto cert = issue_certificate(profile, req, conn, ctx, *csr);
+    auto cert = issue_certificate(profile, req, conn, ctx, *csr, current);
     if (!cert) {
         return std::move(cert).take_error();
     }
@@ -316,10 +335,16 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
 Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
                                                    const net::Request& req,
                                                    const net::ConnectionInfo& conn,
-                                                   const RequestContext& ctx, const pki::Csr& csr) {
+                                                   const RequestContext& ctx, const pki::Csr& csr,
+                                                   X509* renewing) {
     auto tmpl = build_template(profile, csr);
     if (!tmpl) {
         return std::move(tmpl).take_error();
+    }
+    if (renewing != nullptr) {
+        if (auto same = check_renewal_template(*tmpl, renewing); !same) {
+            return std::move(same).take_error();
+        }
     }
     auto cert = profile.issuer->issue(std::move(*tmpl));
     if (!cert) {

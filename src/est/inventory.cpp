@@ -54,26 +54,84 @@ std::string auth_mode(const EstProfile& profile, const net::ConnectionInfo& conn
     return profile.config.auth_mtls ? "mtls" : "anonymous";
 }
 
+Error mtls_refusal(std::string message) {
+    return Error{401, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
+}
+
+// The client certificate's row; fails closed (503) when the store cannot
+// be read, so a revoked certificate never passes then.
+Result<std::optional<store::CertificateRecord>> find_client_certificate(store::Store& store,
+                                                                        X509* cert) {
+    auto found = store.find_by_fingerprint(fingerprint(cert));
+    if (!found) {
+        spdlog::error("client certificate lookup: {}", found.error().message);
+        return Error{503, std::string(audit::codes::kAuthFailedMtls),
+                     "the revocation status of the client certificate cannot be checked now; "
+                     "try again"};
+    }
+    return found;
+}
+
+Status check_row_not_revoked(const store::CertificateRecord& row) {
+    if (row.revocation) {
+        return mtls_refusal("the client certificate (serial " + row.serial + ") is revoked: " +
+                            std::string(pki::crl_reason_name(row.revocation->reason)));
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Status EstService::check_not_revoked(X509* cert) const {
     if (store_ == nullptr) {
         return Ok{};
     }
-    auto found = store_->find_by_fingerprint(fingerprint(cert));
+    auto found = find_client_certificate(*store_, cert);
     if (!found) {
-        // Fail closed: a revoked certificate must not pass while the store
-        // cannot be read.
-        spdlog::error("revocation check: {}", found.error().message);
-        return Error{503, std::string(audit::codes::kAuthFailedMtls),
-                     "the revocation status of the client certificate cannot be checked now; "
-                     "try again"};
+        return std::move(found).take_error();
     }
-    if (*found && (*found)->revocation) {
-        const auto& revocation = *(*found)->revocation;
-        return Error{401, std::string(audit::codes::kAuthFailedMtls),
-                     "the client certificate (serial " + (*found)->serial +
-                         ") is revoked: " + std::string(pki::crl_reason_name(revocation.reason))};
+    return *found ? check_row_not_revoked(**found) : Status{Ok{}};
+}
+
+// Which profile issued a certificate is known only to the inventory: the
+// certificate itself names only the CA, which other profiles may share.
+Status EstService::check_issued_through(const EstProfile& profile, X509* cert) const {
+    const std::string name = "EST profile \"" + profile.config.display_name() + "\"";
+    const bool has_bundle = profile.auth->mtls_trust != nullptr;
+    if (store_ == nullptr) {
+        for (const auto& other : profiles_) {
+            if (&other != &profile && other.config.issuer_id == profile.config.issuer_id) {
+                return mtls_refusal("without an inventory store, " + name +
+                                    " cannot tell its certificates from those of EST profile \"" +
+                                    other.config.display_name() + "\", which shares issuer " +
+                                    profile.config.issuer_id +
+                                    (has_bundle
+                                         ? ": it renews only certificates chaining to its trust "
+                                           "bundle"
+                                         : ": it renews none"));
+            }
+        }
+        return Ok{};
+    }
+    auto found = find_client_certificate(*store_, cert);
+    if (!found) {
+        return std::move(found).take_error();
+    }
+    if (!*found) {
+        return mtls_refusal(
+            "the inventory has no record of the certificate being renewed (serial " +
+            pki::serial_hex(cert) + "): " + name + " renews only certificates it issued" +
+            (has_bundle ? ", or ones chaining to its trust bundle" : ""));
+    }
+    const store::CertificateRecord& row = **found;
+    if (auto live = check_row_not_revoked(row); !live) {
+        return live;
+    }
+    if (row.est_profile != profile.config.path_id) {
+        return mtls_refusal("the certificate being renewed (serial " + row.serial +
+                            ") was issued through EST profile \"" +
+                            (row.est_profile.empty() ? "(legacy root)" : row.est_profile) +
+                            "\", not " + name + ": renew it there");
     }
     return Ok{};
 }

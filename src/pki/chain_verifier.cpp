@@ -1,6 +1,7 @@
 #include "estd/pki/chain_verifier.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 namespace estd::pki {
 
@@ -24,6 +25,14 @@ Result<ChainVerifier> ChainVerifier::from_certificates(std::vector<X509Ptr> anch
 Status ChainVerifier::verify(X509* leaf, STACK_OF(X509) * untrusted) const {
     if (leaf == nullptr) {
         return Error{401, {}, "no client certificate was presented"};
+    }
+    // X509_PURPOSE_SSL_CLIENT does not look at the leaf's basicConstraints:
+    // a CA's own certificate (and key) would otherwise pass as a client.
+    if ((X509_get_extension_flags(leaf) & EXFLAG_CA) != 0) {
+        return Error{401,
+                     {},
+                     "client certificate rejected: it is a CA certificate (basicConstraints "
+                     "CA:TRUE); a client authenticates with an end-entity certificate"};
     }
     X509StoreCtxPtr ctx(X509_STORE_CTX_new());
     if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), leaf, untrusted) != 1) {

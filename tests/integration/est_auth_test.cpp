@@ -253,6 +253,41 @@ TEST_F(EstAuthTest, ClientCertificatesAreVerifiedAgainstTheCalledProfilesBundle)
     EXPECT_EQ(count_rows("est_auth_failed_mtls", "iot"), 0u);
 }
 
+TEST_F(EstAuthTest, ACaCertificateIsNoClientCertificate) {
+    make_client_ca("corp");
+    // CA:TRUE with clientAuth: it chains to the bundle and has the purpose.
+    sh("printf 'basicConstraints=critical,CA:TRUE\\nextendedKeyUsage=clientAuth\\n' > sub-ca.ext");
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out sub-ca.key");
+    sh("openssl req -new -key sub-ca.key -subj '/CN=sub-ca' | openssl x509 -req -CA corp-ca.crt "
+       "-CAkey corp-ca.key -CAcreateserial -days 30 -extfile sub-ca.ext -out sub-ca.crt "
+       "2>/dev/null");
+    auto env = base_env();
+    env["CERTCTL_EST_PROFILES"] = "corp";
+    env["CERTCTL_EST_PROFILE_CORP_MTLS_ENABLED"] = "true";
+    env["CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES"] = "mtls";
+    env["CERTCTL_EST_PROFILE_CORP_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] = p("corp-ca.crt");
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+
+    const std::string why = "CA certificate (basicConstraints CA:TRUE)";
+    auto reply = curl(cert_args("sub-ca"), "/.well-known/est-mtls/corp/cacerts");
+    EXPECT_EQ(reply.status, "401");
+    EXPECT_NE(reply.body.find(why), std::string::npos) << reply.body;
+    reply =
+        curl(cert_args("sub-ca") + csr_args("anything"), "/.well-known/est-mtls/corp/simpleenroll");
+    EXPECT_EQ(reply.status, "401");
+    EXPECT_NE(reply.body.find(why), std::string::npos) << reply.body;
+    sh("openssl req -new -key sub-ca.key -subj '/CN=sub-ca' -outform DER | base64 -w0 > "
+       "renew.b64");
+    for (const std::string route : {"est-mtls", "est"}) {
+        reply = curl(
+            cert_args("sub-ca") + "-H 'Content-Type: application/pkcs10' --data-binary @renew.b64 ",
+            "/.well-known/" + route + "/corp/simplereenroll");
+        EXPECT_EQ(reply.status, "401") << route;
+        EXPECT_NE(reply.body.find(why), std::string::npos) << route << ": " << reply.body;
+    }
+    EXPECT_EQ(count_rows("est_auth_failed_mtls", "corp"), 4u);
+}
+
 TEST_F(EstAuthTest, PerPrincipalLimitRefusesTheFourthEnrollmentOfOneCnFromOneAddress) {
     auto env = base_env();
     env["CERTCTL_EST_PROFILES"] = "capped";

@@ -1,7 +1,10 @@
 // Several profiles, several issuers, the TLS version opt-in, client quirks
 // and check-config, against the real daemon.
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -46,6 +49,95 @@ class EstProfilesTest : public ::testing::Test {
             {"CERTCTL_SERVER_TLS_KEY_PATH", p("corp/tls.key")},
             {"CERTCTL_DATA_DIR", p("data")},
         };
+    }
+
+    // Three profiles on one issuer (corp's CA): corp takes a password, iot
+    // only client certificates from its own bootstrap CA (iot-boot-ca.crt),
+    // lab is anonymous.
+    Daemon::Environment shared_issuer_env() const {
+        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
+        return {
+            {"CERTCTL_EST_ENABLED", "true"},
+            {"CERTCTL_EST_PROFILES", "corp,iot,lab"},
+            {"CERTCTL_ISSUERS", "iss-shared"},
+            {"CERTCTL_ISSUER_ISS_SHARED_TYPE", "local"},
+            {"CERTCTL_ISSUER_ISS_SHARED_CA_CERT_PATH", p("corp/ca-chain.crt")},
+            {"CERTCTL_ISSUER_ISS_SHARED_CA_KEY_PATH", p("corp/ca.key")},
+            {"CERTCTL_EST_PROFILE_CORP_ISSUER_ID", "iss-shared"},
+            {"CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES", "basic"},
+            {"CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD", "corp-Pa55word"},
+            {"CERTCTL_EST_PROFILE_IOT_ISSUER_ID", "iss-shared"},
+            {"CERTCTL_EST_PROFILE_IOT_MTLS_ENABLED", "true"},
+            {"CERTCTL_EST_PROFILE_IOT_ALLOWED_AUTH_MODES", "mtls"},
+            {"CERTCTL_EST_PROFILE_IOT_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH", p("iot-boot-ca.crt")},
+            {"CERTCTL_EST_PROFILE_LAB_ISSUER_ID", "iss-shared"},
+            {"CERTCTL_SERVER_TLS_CERT_PATH", p("corp/tls.crt")},
+            {"CERTCTL_SERVER_TLS_KEY_PATH", p("corp/tls.key")},
+            {"CERTCTL_DATA_DIR", p("data")},
+        };
+    }
+    // iot-boot-ca.crt/.key, and sensor-boot.crt/.key issued by it.
+    void make_iot_bootstrap_pki() {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out iot-boot-ca.key");
+        sh("openssl req -x509 -new -key iot-boot-ca.key -subj '/CN=iot bootstrap CA' -days 30 "
+           "-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign "
+           "-out iot-boot-ca.crt");
+        issue_outside("sensor-boot", "iot-boot-ca", 30);
+    }
+    // name.key and name.crt (clientAuth) signed by ca.crt/ca.key, not by
+    // estd; days < 0: already expired.
+    void issue_outside(const std::string& name, const std::string& ca, int days) {
+        sh("printf 'extendedKeyUsage=clientAuth\\n' > client.ext");
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
+        sh("openssl req -new -key " + name + ".key -subj '/CN=" + name +
+           "' | openssl x509 -req -CA " + ca + ".crt -CAkey " + ca + ".key -CAcreateserial -days " +
+           std::to_string(days) + " -extfile client.ext -out " + name + ".crt 2>/dev/null");
+    }
+
+    // POSTs a CSR made with name.key (`openssl req` options in `request`) to
+    // `path` with curl `args`; the status, the body in last.out.
+    std::string post_csr(const std::string& name, const std::string& request,
+                         const std::string& args, const std::string& path) {
+        sh("openssl req -new -key " + name + ".key " + request + " -outform DER | base64 -w0 > " +
+           "req.b64");
+        return curl(
+            "-o last.out -w '%{http_code}' -H 'Content-Type: application/pkcs10' "
+            "--data-binary @req.b64 " +
+                args,
+            path);
+    }
+    std::string last_body() const { return read_file(dir_ / "last.out"); }
+    // A new key name.key, enrolled as /CN=name; name.crt on success.
+    std::string enroll_as(const std::string& name, const std::string& args,
+                          const std::string& path) {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + name + ".key");
+        const auto status = post_csr(name, "-subj '/CN=" + name + "'", args, path);
+        if (status == "200") {
+            sh("base64 -d last.out | openssl pkcs7 -inform DER -print_certs > " + name + ".crt");
+        }
+        return status;
+    }
+    // Renews name.crt (its own key, /CN=name unless `subject` says
+    // otherwise) on `path`; name-renewed.crt on success.
+    std::string renew(const std::string& name, const std::string& args, const std::string& path,
+                      const std::string& subject = {}) {
+        const auto status =
+            post_csr(name, "-subj '" + (subject.empty() ? "/CN=" + name : subject) + "'",
+                     "--cert " + name + ".crt --key " + name + ".key " + args, path);
+        if (status == "200") {
+            sh("base64 -d last.out | openssl pkcs7 -inform DER -print_certs > " + name +
+               "-renewed.crt");
+        }
+        return status;
+    }
+    std::size_t audit_count(const std::string& action, const std::string& profile) const {
+        std::istringstream lines(read_file(dir_ / "data/audit.log"));
+        std::size_t n = 0;
+        for (std::string line; std::getline(lines, line);) {
+            n += line.find("\"action\":\"" + action + "\"") != std::string::npos &&
+                 line.find("\"profile\":\"" + profile + "\"") != std::string::npos;
+        }
+        return n;
     }
 
     std::string sh(const std::string& command) {
@@ -182,6 +274,119 @@ TEST_F(EstProfilesTest, CheckConfigListsEveryProblem) {
     const auto version = Daemon::run_once({}, "--version");
     EXPECT_EQ(version.exit_code, 0);
     EXPECT_NE(version.output.find("estd "), std::string::npos);
+}
+
+// corp, iot and lab share one issuer, so a certificate of any of them chains
+// to every profile's issuing CA. A renewal must present a certificate issued
+// through the profile renewing it (the inventory knows), or one chaining to
+// its trust bundle: every other pairing, on every route, is refused.
+TEST_F(EstProfilesTest, ARenewalStaysInTheProfileThatIssuedTheCertificate) {
+    make_iot_bootstrap_pki();
+    ASSERT_TRUE(daemon_.start(shared_issuer_env())) << daemon_.log();
+    const std::string password = "-u device:corp-Pa55word ";
+    ASSERT_EQ(enroll_as("corpdev", password, "/.well-known/est/corp/simpleenroll"), "200")
+        << last_body();
+    ASSERT_EQ(enroll_as("sensor", "--cert sensor-boot.crt --key sensor-boot.key",
+                        "/.well-known/est-mtls/iot/simpleenroll"),
+              "200")
+        << last_body();
+    ASSERT_EQ(enroll_as("labdev", "", "/.well-known/est/lab/simpleenroll"), "200") << last_body();
+
+    struct Route {
+        std::string profile;
+        std::string path;
+        std::string args;
+    };
+    const std::vector<Route> routes = {
+        {"corp", "/.well-known/est/corp/simplereenroll", password},
+        {"iot", "/.well-known/est-mtls/iot/simplereenroll", ""},
+        {"iot", "/.well-known/est/iot/simplereenroll", ""},
+        {"lab", "/.well-known/est/lab/simplereenroll", ""},
+    };
+    const std::map<std::string, std::string> holders = {
+        {"corp", "corpdev"}, {"iot", "sensor"}, {"lab", "labdev"}};
+    for (const auto& [issued_by, holder] : holders) {
+        for (const auto& route : routes) {
+            if (route.profile == issued_by) {
+                continue;
+            }
+            EXPECT_EQ(renew(holder, route.args, route.path), "401")
+                << holder << " (" << issued_by << ") on " << route.path << ": " << last_body();
+            EXPECT_NE(last_body().find("issued through EST profile \"" + issued_by + "\""),
+                      std::string::npos)
+                << route.path << ": " << last_body();
+        }
+    }
+    // Each renews where it was issued, on every route of its profile.
+    for (const auto& route : routes) {
+        const auto& holder = holders.at(route.profile);
+        EXPECT_EQ(renew(holder, route.args, route.path), "200")
+            << holder << " on " << route.path << ": " << last_body();
+    }
+    // ... and what it renewed into is again that profile's.
+    sh("cp sensor-renewed.crt sensor.crt");
+    EXPECT_EQ(renew("sensor", "", "/.well-known/est/lab/simplereenroll"), "401") << last_body();
+    EXPECT_EQ(renew("sensor", "", "/.well-known/est-mtls/iot/simplereenroll"), "200")
+        << last_body();
+
+    // A certificate chaining to iot's trust bundle renews there, on both
+    // routes, and only there.
+    EXPECT_EQ(renew("sensor-boot", "", "/.well-known/est-mtls/iot/simplereenroll"), "200")
+        << last_body();
+    EXPECT_EQ(renew("sensor-boot", "", "/.well-known/est/iot/simplereenroll"), "200")
+        << last_body();
+    EXPECT_EQ(renew("sensor-boot", "", "/.well-known/est/lab/simplereenroll"), "401")
+        << last_body();
+    EXPECT_EQ(renew("sensor-boot", password, "/.well-known/est/corp/simplereenroll"), "401")
+        << last_body();
+
+    // Signed by the shared CA but not by estd: the inventory has no record of
+    // it, so no profile renews it. Expired: refused before that.
+    issue_outside("stray", "corp/ca", 30);
+    EXPECT_EQ(renew("stray", "", "/.well-known/est/lab/simplereenroll"), "401") << last_body();
+    EXPECT_NE(last_body().find("no record"), std::string::npos) << last_body();
+    issue_outside("stale", "corp/ca", -1);
+    EXPECT_EQ(renew("stale", "", "/.well-known/est/lab/simplereenroll"), "401") << last_body();
+    EXPECT_NE(last_body().find("expired"), std::string::npos) << last_body();
+
+    EXPECT_EQ(audit_count("est_simple_reenroll_success", "corp"), 1u);
+    EXPECT_EQ(audit_count("est_simple_reenroll_success", "iot"), 5u);
+    EXPECT_EQ(audit_count("est_simple_reenroll_success", "lab"), 1u);
+}
+
+// RFC 7030 §4.2.2: the renewed certificate carries exactly the subject and
+// SANs of the one it renews; a CSR that spells them otherwise is refused.
+TEST_F(EstProfilesTest, ARenewalRepeatsTheSubjectAndSansExactly) {
+    make_iot_bootstrap_pki();
+    ASSERT_TRUE(daemon_.start(shared_issuer_env())) << daemon_.log();
+    const std::string enroll = "/.well-known/est/lab/simpleenroll";
+    const std::string reenroll = "/.well-known/est/lab/simplereenroll";
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out dev.key");
+    ASSERT_EQ(
+        post_csr("dev", "-subj '/CN=corpdev-y' -addext subjectAltName=DNS:a.example,DNS:b.example",
+                 "", enroll),
+        "200")
+        << last_body();
+    sh("base64 -d last.out | openssl pkcs7 -inform DER -print_certs > dev.crt");
+    const std::string cert = "--cert dev.crt --key dev.key ";
+    for (const std::string request :
+         {"-subj '/CN=CORPDEV-Y' -addext subjectAltName=DNS:a.example,DNS:b.example",
+          "-subj '/CN=corpdev-y ' -addext subjectAltName=DNS:a.example,DNS:b.example",
+          "-subj '/CN=corpdev-y' -addext subjectAltName=DNS:b.example,DNS:a.example",
+          "-subj '/CN=corpdev-y' -addext subjectAltName=DNS:A.example,DNS:b.example",
+          "-subj '/CN=corpdev-y'"}) {
+        EXPECT_EQ(post_csr("dev", request, cert, reenroll), "400")
+            << request << ": " << last_body();
+        EXPECT_NE(last_body().find("exactly"), std::string::npos) << last_body();
+    }
+    ASSERT_EQ(
+        post_csr("dev", "-subj '/CN=corpdev-y' -addext subjectAltName=DNS:a.example,DNS:b.example",
+                 cert, reenroll),
+        "200")
+        << last_body();
+    sh("base64 -d last.out | openssl pkcs7 -inform DER -print_certs > renewed.crt");
+    const std::string names = " -noout -subject -ext subjectAltName -nameopt RFC2253";
+    EXPECT_EQ(sh("openssl x509 -in renewed.crt" + names), sh("openssl x509 -in dev.crt" + names));
 }
 
 }  // namespace

@@ -162,6 +162,25 @@ TEST_F(ChannelBindingTest, Tls13ExporterInChallengePasswordOrAttribute) {
     expect_failure(check_channel_binding(csr(std::nullopt, truncated), ssl, true), 409, "mismatch");
 }
 
+TEST_F(ChannelBindingTest, MismatchTextNamesWhatTheConnectionHolds) {
+    TlsLab lab(TLS1_3_VERSION, true);
+    auto conn = lab.connect();
+    auto other = lab.connect();
+    const auto wrong = check_channel_binding(csr(b64(client_exporter(other.client.get()))),
+                                             conn.server.get(), false);
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("challengePassword does not match this TLS connection's "
+                                         "TLS 1.3 exporter value (RFC 9266)"),
+              std::string::npos)
+        << wrong.error().message;
+    const auto unreadable = check_channel_binding(csr("not base64!"), conn.server.get(), false);
+    ASSERT_FALSE(unreadable);
+    EXPECT_NE(unreadable.error().message.find(
+                  "challengePassword is not base64 of a TLS 1.3 exporter value"),
+              std::string::npos)
+        << unreadable.error().message;
+}
+
 TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     TlsLab lab(TLS1_2_VERSION, true);
     auto full = lab.connect();

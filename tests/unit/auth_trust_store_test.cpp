@@ -44,6 +44,28 @@ TEST(TrustStoreTest, RefusesBundlesItCannotUseNamingTheFile) {
     EXPECT_NE(refused.error().message.find("garbage.pem"), std::string::npos);
 }
 
+TEST(TrustStoreTest, ACaCertificateIsNoClientCertificate) {
+    test::TempDir dir;
+    const Ca ca("client CA");
+    auto store = TrustStore::open(dir.write("bundle.pem", ca.pem()));
+    ASSERT_TRUE(store) << store.error().message;
+    // CA:TRUE with digitalSignature: purpose sslclient alone would take it.
+    auto sub_ca_key = test::make_ec_key();
+    test::CaOptions options;
+    options.key_cert_sign = false;
+    const auto sub_ca =
+        test::make_certificate("sub CA", sub_ca_key.get(), ca.cert.get(), ca.key.get(), options);
+    const auto refused = (*store)->current()->verify(sub_ca.get(), nullptr);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().status, 401);
+    EXPECT_NE(refused.error().message.find("CA certificate (basicConstraints CA:TRUE)"),
+              std::string::npos)
+        << refused.error().message;
+    // The anchor itself, presented as a client certificate.
+    EXPECT_FALSE((*store)->current()->verify(ca.cert.get(), nullptr));
+    EXPECT_TRUE((*store)->current()->verify(ca.client("device").get(), nullptr));
+}
+
 TEST(TrustStoreTest, ReloadSwapsOnSuccessAndKeepsTheOldAnchorsOnFailure) {
     test::TempDir dir;
     const Ca old_ca("old client CA");

@@ -4,6 +4,7 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/audit/counters.hpp"
@@ -34,6 +35,54 @@ std::string basic(const std::string& password) {
     std::erase(encoded, '\n');
     return "Basic " + encoded;
 }
+
+using SslCtxPtr = pki::OpenSslPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = pki::OpenSslPtr<SSL, SSL_free>;
+
+// One TLS 1.3 connection over a BIO pair on which the client presented
+// `client_cert`: what a renewal arrives on.
+class ClientCertConnection {
+  public:
+    ClientCertConnection(X509* client_cert, EVP_PKEY* client_key) {
+        test::CaOptions leaf;
+        leaf.ca = false;
+        server_cert_ = test::make_certificate("server", server_key_.get(), nullptr, nullptr, leaf);
+        SSL_CTX_use_certificate(server_ctx_.get(), server_cert_.get());
+        SSL_CTX_use_PrivateKey(server_ctx_.get(), server_key_.get());
+        // As estd's listener: any certificate; the handler decides.
+        SSL_CTX_set_verify(server_ctx_.get(), SSL_VERIFY_PEER,
+                           [](int, X509_STORE_CTX*) { return 1; });
+        SSL_CTX_use_certificate(client_ctx_.get(), client_cert);
+        SSL_CTX_use_PrivateKey(client_ctx_.get(), client_key);
+        // SSL_new copies what its context holds now.
+        server_.reset(SSL_new(server_ctx_.get()));
+        client_.reset(SSL_new(client_ctx_.get()));
+        BIO* server_bio = nullptr;
+        BIO* client_bio = nullptr;
+        EXPECT_EQ(BIO_new_bio_pair(&server_bio, 0, &client_bio, 0), 1);
+        SSL_set_bio(server_.get(), server_bio, server_bio);
+        SSL_set_bio(client_.get(), client_bio, client_bio);
+        SSL_set_accept_state(server_.get());
+        SSL_set_connect_state(client_.get());
+        bool client_done = false;
+        bool server_done = false;
+        for (int round = 0; round < 100 && !(client_done && server_done); ++round) {
+            client_done = client_done || SSL_do_handshake(client_.get()) == 1;
+            server_done = server_done || SSL_do_handshake(server_.get()) == 1;
+        }
+        EXPECT_TRUE(client_done && server_done);
+        EXPECT_NE(SSL_get0_peer_certificate(server_.get()), nullptr);
+    }
+    SSL* server() const { return server_.get(); }
+
+  private:
+    pki::EvpPkeyPtr server_key_ = test::make_ec_key();
+    pki::X509Ptr server_cert_;
+    SslCtxPtr server_ctx_{SSL_CTX_new(TLS_server_method())};
+    SslCtxPtr client_ctx_{SSL_CTX_new(TLS_client_method())};
+    SslPtr server_;
+    SslPtr client_;
+};
 
 class EstServiceAuthTest : public ::testing::Test {
   protected:
@@ -226,6 +275,44 @@ TEST_F(EstServiceAuthTest, PerPrincipalLimitCountsCnAndAddress) {
     EXPECT_EQ(enroll("capped", "", "192.0.2.10", "other-dev").result_int(), 200u);
     EXPECT_EQ(enroll("capped", "", "192.0.2.99", "dev").result_int(), 200u);
     EXPECT_EQ(count("capped", codes::kRateLimited), 1u);
+}
+
+// Without an inventory store (estd itself always has one) nothing records
+// which profile issued a certificate: a certificate of the profile's CA
+// renews only where no other profile shares the issuer.
+TEST_F(EstServiceAuthTest, WithoutAStoreARenewalNeedsAnIssuerNoOtherProfileShares) {
+    const auto device_key = test::make_ec_key();
+    test::CaOptions leaf;
+    leaf.ca = false;
+    const auto device =
+        test::make_certificate("device-1", device_key.get(), ca_.get(), ca_key_.get(), leaf);
+    const ClientCertConnection tls(device.get(), device_key.get());
+    const auto renew = [&](EstService& service, const std::string& target) {
+        net::Request req{beast_http::verb::post, target, 11};
+        req.set(beast_http::field::content_type, "application/pkcs10");
+        req.body() = pki::base64_encode_lines(test::make_csr(device_key.get(), "device-1"));
+        req.prepare_payload();
+        auto route = http::parse_est_path(target);
+        EXPECT_TRUE(route && *route) << target;
+        const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
+        return service.handle(req, conn, RequestContext{"request-1", "192.0.2.10"}, route->value());
+    };
+
+    // Every profile of the fixture signs with issuer_.
+    auto refused = renew(*service_, "/.well-known/est/capped/simplereenroll");
+    EXPECT_EQ(refused.result_int(), 401u) << refused.body();
+    EXPECT_NE(refused.body().find("without an inventory store"), std::string::npos)
+        << refused.body();
+    EXPECT_EQ(sink_.events.back().action, codes::kAuthFailedMtls);
+    // fleet's trust bundle holds that CA: the certificate chains to it.
+    EXPECT_EQ(renew(*service_, "/.well-known/est-mtls/fleet/simplereenroll").result_int(), 200u);
+
+    std::vector<EstProfile> alone;
+    alone.push_back(profile("solo", [](auto&) {}));
+    audit::ProfileCounters counters(std::vector<std::string>{"solo"});
+    EstService solo(std::move(alone), sink_, counters, std::chrono::hours(24));
+    auto renewed = renew(solo, "/.well-known/est/solo/simplereenroll");
+    EXPECT_EQ(renewed.result_int(), 200u) << renewed.body();
 }
 
 }  // namespace

@@ -79,6 +79,15 @@ class EstService {
                         const EstRoute& route);
     Status check_client_certificate(const EstProfile& profile, const net::ConnectionInfo& conn,
                                     const EstRoute& route) const;
+    // simplereenroll: may this profile renew `current`? 401
+    // est_auth_failed_mtls naming why not.
+    Status check_renewable(const EstProfile& profile, X509* current,
+                           STACK_OF(X509) * untrusted) const;
+    // `cert`, from this profile's issuing CA, was issued through this profile
+    // and is not revoked: the inventory's row says so. Without a store, true
+    // unless another profile shares the issuer. 401 otherwise, 503 when the
+    // store cannot be read.
+    Status check_issued_through(const EstProfile& profile, X509* cert) const;
     // Gates that need the parsed CSR (channel binding, per-principal limits).
     Status check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
                            const net::ConnectionInfo& conn, const RequestContext& ctx,
@@ -92,9 +101,12 @@ class EstService {
                            const net::ConnectionInfo& conn, const RequestContext& ctx,
                            Operation op);
     // The certificate for an accepted CSR: policy, signature, inventory.
+    // `renewing`: the certificate a renewal replaces, whose subject and SANs
+    // the new one must carry unchanged.
     Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const net::Request& req,
                                            const net::ConnectionInfo& conn,
-                                           const RequestContext& ctx, const pki::Csr& csr);
+                                           const RequestContext& ctx, const pki::Csr& csr,
+                                           X509* renewing = nullptr);
     // serverkeygen after the gates: a key generated for the CSR, the CSR
     // rebuilt around it and issued, the key returned with the certificate.
     Result<Outcome> server_keygen(const EstProfile& profile, const net::Request& req,
