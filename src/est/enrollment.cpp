@@ -3,10 +3,14 @@
 #include <algorithm>
 
 #include "estd/pki/certificate.hpp"
+#include "estd/policy/baseline.hpp"
 
 namespace estd::est {
 
 Result<pki::CertificateTemplate> template_from_csr(const pki::Csr& csr, std::chrono::seconds ttl) {
+    if (auto ok = policy::check_baseline(policy::baseline_profile(), csr); !ok) {
+        return std::move(ok).take_error();
+    }
     pki::CertificateTemplate tmpl;
     tmpl.subject.reset(X509_NAME_dup(csr.subject()));
     tmpl.public_key = pki::share(csr.public_key());
