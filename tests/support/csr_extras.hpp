@@ -25,7 +25,9 @@ struct ExtendedCsrOptions : CsrOptions {
     // A commonName as a UTF8String of exactly these bytes (any length, NUL
     // kept), instead of common_name.
     std::optional<std::string> raw_common_name;
-    // A second extensionRequest attribute with these extensions.
+    // A second extension request attribute with these extensions (under
+    // Microsoft's OID 1.3.6.1.4.1.311.2.1.14: the library adds no attribute
+    // type twice).
     std::vector<std::pair<std::string, std::string>> second_extension_request;
     long version = 0;    // the CSR's version field (0 is v1)
     std::string digest;  // signing digest by name ("MD5", "SHA1"); empty: estd's choice

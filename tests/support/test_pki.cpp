@@ -261,7 +261,9 @@ pki::Bytes make_csr(EVP_PKEY* key, const ExtendedCsrOptions& options) {
                     "collecting extensions");
             extension.release();
         }
-        require(X509_REQ_add_extensions(req.get(), second.get()) == 1,
+        // The library refuses a second attribute of the same type; Microsoft's
+        // extension request OID is read as one all the same.
+        require(X509_REQ_add_extensions_nid(req.get(), second.get(), NID_ms_ext_req) == 1,
                 "adding a second extensionRequest");
     }
     if (options.challenge_password) {
