@@ -123,12 +123,14 @@ enum class Setting {
     required_attributes,
     max_ttl,
     must_staple,
+    allow_wildcard_dns,
+    allow_small_rsa_exponent,
 };
 struct NamedSetting {
     Setting setting;
     std::string_view suffix;
 };
-constexpr std::array<NamedSetting, 8> kSettings = {{
+constexpr std::array<NamedSetting, 10> kSettings = {{
     {Setting::key_algorithms, "ALLOWED_KEY_ALGORITHMS"},
     {Setting::ekus, "ALLOWED_EKUS"},
     {Setting::san_types, "ALLOWED_SAN_TYPES"},
@@ -137,7 +139,25 @@ constexpr std::array<NamedSetting, 8> kSettings = {{
     {Setting::required_attributes, "REQUIRED_CSR_ATTRIBUTES"},
     {Setting::max_ttl, "MAX_TTL_SECONDS"},
     {Setting::must_staple, "MUST_STAPLE"},
+    {Setting::allow_wildcard_dns, "ALLOW_WILDCARD_DNS"},
+    {Setting::allow_small_rsa_exponent, "ALLOW_SMALL_RSA_EXPONENT"},
 }};
+
+bool is_flag(Setting setting) {
+    return setting == Setting::must_staple || setting == Setting::allow_wildcard_dns ||
+           setting == Setting::allow_small_rsa_exponent;
+}
+
+bool& flag(CertificateProfileConfig& profile, Setting setting) {
+    switch (setting) {
+        case Setting::allow_wildcard_dns:
+            return profile.allow_wildcard_dns;
+        case Setting::allow_small_rsa_exponent:
+            return profile.allow_small_rsa_exponent;
+        default:
+            return profile.must_staple;
+    }
+}
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
     return env::to_lower(a) == env::to_lower(b);
@@ -230,6 +250,8 @@ class ProfileParser {
                 break;
             case Setting::max_ttl:
             case Setting::must_staple:
+            case Setting::allow_wildcard_dns:
+            case Setting::allow_small_rsa_exponent:
                 break;
         }
     }
@@ -446,8 +468,8 @@ CertificateProfileConfig load_from_environment(const Reader& reader, const std::
         }
         if (setting == Setting::max_ttl) {
             profile.max_ttl = std::chrono::seconds(r.whole_number(name, 0, 1, kMaxTtlSeconds));
-        } else if (setting == Setting::must_staple) {
-            profile.must_staple = r.boolean(name, false);
+        } else if (is_flag(setting)) {
+            flag(profile, setting) = r.boolean(name, false);
         } else {
             parser.parse_list(setting, name, env::split_list(r.text(name)));
         }
@@ -494,12 +516,12 @@ void read_json_setting(const Reader& r, ProfileParser& parser, CertificateProfil
             return;
         }
         profile.max_ttl = std::chrono::seconds(value.get<std::int64_t>());
-    } else if (setting == Setting::must_staple) {
+    } else if (is_flag(setting)) {
         if (!value.is_boolean()) {
             r.problem(where + " must be true or false");
             return;
         }
-        profile.must_staple = value.get<bool>();
+        flag(profile, setting) = value.get<bool>();
     } else if (auto items = json_strings(r, where, value)) {
         parser.parse_list(setting, where, *items);
     }

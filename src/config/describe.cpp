@@ -185,7 +185,10 @@ void describe_certificate_profile(std::ostream& out, const CertificateProfileCon
         << "    required CSR attributes: " << list_or(required, "none") << "\n"
         << "    max TTL: "
         << (profile.max_ttl ? env::format_duration(*profile.max_ttl) : std::string("none")) << "\n"
-        << "    must-staple: " << (profile.must_staple ? "yes" : "no") << "\n";
+        << "    must-staple: " << (profile.must_staple ? "yes" : "no") << "\n"
+        << "    wildcard DNS names: " << (profile.allow_wildcard_dns ? "allowed" : "no") << "\n"
+        << "    RSA exponents below 65537: "
+        << (profile.allow_small_rsa_exponent ? "allowed (odd, from 3)" : "no") << "\n";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "estd/pki/certificate.hpp"
+#include "estd/policy/baseline.hpp"
 
 namespace estd::est {
 namespace {
@@ -58,6 +59,9 @@ Status check_same_names(const X509_NAME* subject, const GENERAL_NAMES* sans, X50
 }  // namespace
 
 Result<pki::CertificateTemplate> template_from_csr(const pki::Csr& csr, std::chrono::seconds ttl) {
+    if (auto ok = policy::check_baseline(policy::baseline_profile(), csr); !ok) {
+        return std::move(ok).take_error();
+    }
     pki::CertificateTemplate tmpl;
     tmpl.subject.reset(X509_NAME_dup(csr.subject()));
     tmpl.public_key = pki::share(csr.public_key());

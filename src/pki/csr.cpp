@@ -1,5 +1,7 @@
 #include "estd/pki/csr.hpp"
 
+#include <array>
+
 #include <climits>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -130,6 +132,57 @@ bool is_directory_string(int type) {
     }
 }
 
+// One version (v1), at most one extensionRequest with one value that decodes,
+// each extension in it once: anything else would be read as something it
+// does not say (a second request ignored, two subjectAltNames read as none).
+Status check_structure(X509_REQ* req) {
+    const long version = X509_REQ_get_version(req);
+    if (version != X509_REQ_VERSION_1) {
+        return Error::bad_request("CSR version must be v1 (0), not " + std::to_string(version));
+    }
+    int requests = 0;
+    for (int i = 0; i < X509_REQ_get_attr_count(req); ++i) {
+        X509_ATTRIBUTE* attribute = X509_REQ_get_attr(req, i);
+        const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attribute));
+        if (nid != NID_ext_req && nid != NID_ms_ext_req) {
+            continue;
+        }
+        if (++requests > 1) {
+            return Error::bad_request("CSR carries more than one extensionRequest attribute");
+        }
+        if (X509_ATTRIBUTE_count(attribute) != 1) {
+            return Error::bad_request("CSR's extensionRequest attribute must hold one value");
+        }
+    }
+    if (requests == 0) {
+        return Ok{};
+    }
+    const X509ExtensionStackPtr extensions(X509_REQ_get_extensions(req));
+    ERR_clear_error();
+    if (!extensions) {
+        return Error::bad_request("CSR's extensionRequest cannot be decoded");
+    }
+    std::vector<const ASN1_OBJECT*> seen;
+    for (int i = 0; i < sk_X509_EXTENSION_num(extensions.get()); ++i) {
+        const ASN1_OBJECT* object =
+            X509_EXTENSION_get_object(sk_X509_EXTENSION_value(extensions.get(), i));
+        for (const ASN1_OBJECT* earlier : seen) {
+            if (OBJ_cmp(earlier, object) == 0) {
+                const int nid = OBJ_obj2nid(object);
+                std::array<char, 128> dotted{};
+                OBJ_obj2txt(dotted.data(), dotted.size(), object, 1);
+                return Error::bad_request(
+                    std::string("CSR requests the extension ") +
+                    (nid != NID_undef ? std::string(OBJ_nid2sn(nid)) + " (" + dotted.data() + ")"
+                                      : std::string(dotted.data())) +
+                    " more than once");
+            }
+        }
+        seen.push_back(object);
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
@@ -150,6 +203,9 @@ Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
     }
     if (cursor != der.data() + der.size()) {
         return Error::bad_request("CSR DER is followed by trailing data");
+    }
+    if (auto ok = check_structure(req.get()); !ok) {
+        return std::move(ok).take_error();
     }
     EvpPkeyPtr key = public_key_of(X509_REQ_get_X509_PUBKEY(req.get()));
     if (!key) {

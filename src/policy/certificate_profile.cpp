@@ -1,5 +1,6 @@
 #include "estd/policy/certificate_profile.hpp"
 
+#include "estd/policy/baseline.hpp"
 #include "estd/policy/extended_key_usage.hpp"
 #include "estd/policy/key_algorithm.hpp"
 #include "estd/policy/lifetime.hpp"
@@ -27,7 +28,7 @@ const std::vector<config::ExtendedKeyUsage>& CertificateProfile::extended_key_us
 }
 
 Status CertificateProfile::check(const pki::Csr& csr) const {
-    if (auto ok = check_key_algorithm(id(), key_algorithms(), csr.public_key()); !ok) {
+    if (auto ok = check_baseline(config_, csr); !ok) {
         return ok;
     }
     return check_request(csr);
@@ -35,6 +36,9 @@ Status CertificateProfile::check(const pki::Csr& csr) const {
 
 Status CertificateProfile::check_request(const pki::Csr& csr) const {
     if (auto ok = check_requested_extensions(*this, csr); !ok) {
+        return ok;
+    }
+    if (auto ok = check_common_name(config_, csr); !ok) {
         return ok;
     }
     if (auto subject = issued_subject(id(), config_.required_csr_attributes, csr); !subject) {

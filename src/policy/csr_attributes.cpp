@@ -5,6 +5,7 @@
 #include "estd/pki/csr_attrs.hpp"
 #include "estd/pki/extensions.hpp"
 #include "estd/policy/certificate_profile.hpp"
+#include "estd/policy/key_algorithm.hpp"
 #include "estd/policy/required_attributes.hpp"
 
 namespace estd::policy {
@@ -65,10 +66,8 @@ Status add_extension_request(pki::CsrAttrsBuilder& out, const CertificateProfile
 }
 
 Status add_profile(pki::CsrAttrsBuilder& out, const CertificateProfile& profile) {
-    if (profile.config().allowed_key_algorithms) {
-        if (auto added = add_key_algorithms(out, profile.key_algorithms()); !added) {
-            return added;
-        }
+    if (auto added = add_key_algorithms(out, profile.key_algorithms()); !added) {
+        return added;
     }
     for (const auto attribute : profile.config().required_csr_attributes) {
         if (auto added = out.add_oid(subject_nid(attribute)); !added) {
@@ -92,6 +91,8 @@ Result<pki::Bytes> csr_attributes_der(const CertificateProfile* profile,
         if (auto added = add_profile(out, *profile); !added) {
             return std::move(added).take_error();
         }
+    } else if (auto added = add_key_algorithms(out, default_key_algorithms()); !added) {
+        return std::move(added).take_error();
     }
     if (out.empty()) {
         return pki::Bytes{};

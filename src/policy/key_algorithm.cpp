@@ -4,11 +4,17 @@
 #include <array>
 #include <optional>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+
 #include "estd/pki/key_generation.hpp"
 #include "estd/policy/violation.hpp"
 
 namespace estd::policy {
 namespace {
+
+constexpr BN_ULONG kRsaExponent = 65537;
 
 using Type = config::KeyAlgorithm::Type;
 
@@ -39,6 +45,33 @@ std::optional<Type> type_of(EVP_PKEY* key) {
         }
     }
     return std::nullopt;
+}
+
+// RFC 8017 allows any odd e >= 3; 65537 is what every current guideline
+// takes (NIST SP 800-56B, CA/B Forum). e = 1 makes the key no key at all.
+Status check_rsa_exponent(std::string_view profile_id, EVP_PKEY* key, bool small_allowed) {
+    BIGNUM* read = nullptr;
+    if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &read) != 1) {
+        ERR_clear_error();
+        return violation(profile_id, dimension::kKeyAlgorithm,
+                         "the CSR's RSA public exponent cannot be read");
+    }
+    const pki::BignumPtr e(read);
+    const pki::OpenSslBuffer<char> text(BN_bn2dec(e.get()));
+    const std::string shown = text ? std::string(text.get()) : std::string("?");
+    if (!BN_is_odd(e.get()) || BN_is_one(e.get())) {
+        return violation(profile_id, dimension::kKeyAlgorithm,
+                         "the CSR's RSA key has public exponent " + shown +
+                             "; an RSA exponent must be odd and at least 65537");
+    }
+    const bool small = BN_num_bits(e.get()) <= 17 && BN_get_word(e.get()) < kRsaExponent;
+    if (small && !small_allowed) {
+        return violation(profile_id, dimension::kKeyAlgorithm,
+                         "the CSR's RSA key has public exponent " + shown +
+                             "; the minimum is 65537 (a certificate profile may take odd "
+                             "exponents from 3 with ALLOW_SMALL_RSA_EXPONENT)");
+    }
+    return Ok{};
 }
 
 std::string allowed_names(const std::vector<config::KeyAlgorithm>& allowed) {
@@ -77,7 +110,8 @@ std::string describe_key(EVP_PKEY* key) {
 }
 
 Status check_key_algorithm(std::string_view profile_id,
-                           const std::vector<config::KeyAlgorithm>& allowed, EVP_PKEY* key) {
+                           const std::vector<config::KeyAlgorithm>& allowed, EVP_PKEY* key,
+                           bool small_rsa_exponent_allowed) {
     const auto type = type_of(key);
     const auto match = std::find_if(allowed.begin(), allowed.end(),
                                     [&](const config::KeyAlgorithm& a) { return a.type == type; });
@@ -90,6 +124,9 @@ Status check_key_algorithm(std::string_view profile_id,
         return violation(profile_id, dimension::kKeySize,
                          "the CSR's RSA key has " + std::to_string(EVP_PKEY_get_bits(key)) +
                              " bits; the minimum is " + std::to_string(match->rsa_min_bits));
+    }
+    if (*type == Type::rsa) {
+        return check_rsa_exponent(profile_id, key, small_rsa_exponent_allowed);
     }
     return Ok{};
 }

@@ -6,6 +6,7 @@
 
 #include "estd/config/env_parsing.hpp"
 #include "estd/pki/certificate.hpp"
+#include "estd/policy/name_syntax.hpp"
 #include "estd/policy/violation.hpp"
 
 namespace estd::policy {
@@ -48,14 +49,6 @@ std::string ia5_text(const ASN1_IA5STRING* text) {
                        static_cast<std::size_t>(ASN1_STRING_length(text)));
 }
 
-bool dns_within(const std::string& name, const std::vector<std::string>& suffixes) {
-    const auto lower = config::env::to_lower(name);
-    return std::any_of(suffixes.begin(), suffixes.end(), [&](const std::string& suffix) {
-        return lower == suffix ||
-               (lower.size() > suffix.size() + 1 && lower.ends_with("." + suffix));
-    });
-}
-
 bool email_within(const std::string& address, const std::vector<std::string>& domains) {
     const auto at = address.rfind('@');
     if (at == std::string::npos) {
@@ -95,24 +88,57 @@ Status check_one(const config::CertificateProfileConfig& profile, const GENERAL_
         return refuse("the CSR asks for a " + std::string(config::san_type_name(*type)) +
                       " name; allowed SAN types: " + type_list(*allowed));
     }
-    if (*type == config::SanType::dns && !profile.san_dns_suffixes.empty()) {
-        const auto dns = ia5_text(name->d.dNSName);
-        if (!dns_within(dns, profile.san_dns_suffixes)) {
-            return refuse("DNS name \"" + dns + "\" is not within " +
-                          joined(profile.san_dns_suffixes));
+    switch (*type) {
+        case config::SanType::dns: {
+            const auto dns = ia5_text(name->d.dNSName);
+            if (auto problem = dns_name_problem(dns, profile.allow_wildcard_dns)) {
+                return refuse("DNS name \"" + printable(dns) + "\" " + *problem);
+            }
+            if (!profile.san_dns_suffixes.empty() &&
+                !dns_name_within(dns, profile.san_dns_suffixes)) {
+                return refuse("DNS name \"" + dns + "\" is not within " +
+                              joined(profile.san_dns_suffixes));
+            }
+            break;
         }
-    }
-    if (*type == config::SanType::email && !profile.san_email_domains.empty()) {
-        const auto email = ia5_text(name->d.rfc822Name);
-        if (!email_within(email, profile.san_email_domains)) {
-            return refuse("email address \"" + email + "\" is not in " +
-                          joined(profile.san_email_domains));
+        case config::SanType::email: {
+            const auto email = ia5_text(name->d.rfc822Name);
+            if (auto problem = email_problem(email)) {
+                return refuse("email address \"" + printable(email) + "\" " + *problem);
+            }
+            if (!profile.san_email_domains.empty() &&
+                !email_within(email, profile.san_email_domains)) {
+                return refuse("email address \"" + email + "\" is not in " +
+                              joined(profile.san_email_domains));
+            }
+            break;
         }
+        case config::SanType::uri: {
+            const auto uri = ia5_text(name->d.uniformResourceIdentifier);
+            if (auto problem = uri_problem(uri)) {
+                return refuse("URI \"" + printable(uri) + "\" " + *problem);
+            }
+            break;
+        }
+        case config::SanType::ip:
+            if (auto problem =
+                    ip_problem(static_cast<std::size_t>(ASN1_STRING_length(name->d.iPAddress)))) {
+                return refuse("IP address " + *problem);
+            }
+            break;
     }
     return Ok{};
 }
 
 }  // namespace
+
+bool dns_name_within(const std::string& name, const std::vector<std::string>& suffixes) {
+    const auto lower = config::env::to_lower(name);
+    return std::any_of(suffixes.begin(), suffixes.end(), [&](const std::string& suffix) {
+        return lower == suffix ||
+               (lower.size() > suffix.size() + 1 && lower.ends_with("." + suffix));
+    });
+}
 
 Status check_subject_alt_names(const config::CertificateProfileConfig& profile,
                                const GENERAL_NAMES* names) {

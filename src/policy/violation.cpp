@@ -6,8 +6,10 @@ namespace estd::policy {
 
 Error violation(std::string_view profile_id, std::string_view dimension,
                 const std::string& detail) {
-    return Error::bad_request(std::string(dimension) + " refused by certificate profile " +
-                                  std::string(profile_id) + ": " + detail,
+    const std::string by = profile_id.empty()
+                               ? std::string("estd's baseline (no certificate profile)")
+                               : "certificate profile " + std::string(profile_id);
+    return Error::bad_request(std::string(dimension) + " refused by " + by + ": " + detail,
                               std::string(audit::codes::kCsrPolicyViolation));
 }
 

@@ -6,9 +6,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/x509v3.h>
 
 #include "estd/pki/certificate.hpp"
+#include "support/csr_extras.hpp"
 #include "support/daemon.hpp"
+#include "support/test_pki.hpp"
 
 namespace estd::testing {
 namespace {
@@ -70,14 +73,18 @@ class EstPolicyTest : public ::testing::Test {
         env_.insert({
             {"CERTCTL_PUBLIC_BASE_URL", "https://pki.example.com"},
             // The guide's WiFi profile.
-            {"CERTCTL_CERT_PROFILES", "cp-wifi-eap-tls"},
+            {"CERTCTL_CERT_PROFILES", "cp-wifi-eap-tls,cp-names"},
+            // Only *.example.com DNS names and example.com mail.
+            {"CERTCTL_CERT_PROFILE_CP_NAMES_SAN_DNS_SUFFIXES", "*.example.com"},
+            {"CERTCTL_CERT_PROFILE_CP_NAMES_SAN_EMAIL_DOMAINS", "example.com"},
             {cp + "ALLOWED_KEY_ALGORITHMS", "EC-P256,RSA-2048"},
             {cp + "ALLOWED_EKUS", "clientAuth"},
             {cp + "REQUIRED_CSR_ATTRIBUTES", "deviceSerialNumber"},
             {cp + "MAX_TTL_SECONDS", std::to_string(kOneYear)},
             // wifi: Basic, serverkeygen enveloped (the default); plain:
             // anonymous, serverkeygen as plain PKCS#8; open: no profile.
-            {"CERTCTL_EST_PROFILES", "wifi,plain,open"},
+            {"CERTCTL_EST_PROFILES", "wifi,plain,open,names"},
+            {"CERTCTL_EST_PROFILE_NAMES_PROFILE_ID", "cp-names"},
             {"CERTCTL_EST_PROFILE_WIFI_PROFILE_ID", "cp-wifi-eap-tls"},
             {"CERTCTL_EST_PROFILE_WIFI_ALLOWED_AUTH_MODES", "basic"},
             {"CERTCTL_EST_PROFILE_WIFI_ENROLLMENT_PASSWORD", kWifiPassword},
@@ -122,6 +129,22 @@ class EstPolicyTest : public ::testing::Test {
     }
 
     std::string file(const std::string& name) { return read_file(dir_ / name); }
+
+    // POSTs a DER request made in-process (anonymous); the status, the body in `out`.
+    std::string post_der(const std::string& path, const pki::Bytes& der, const std::string& out) {
+        write_file(dir_ / (out + ".der"), std::string(der.begin(), der.end()));
+        return sh("curl -sS -o " + out +
+                  " -w '%{http_code}' --cacert pki/root-ca.crt"
+                  " -H 'Content-Type: application/pkcs10' --data-binary @<(base64 -w0 " +
+                  out + ".der) " + daemon_.url(path));
+    }
+
+    // Refused with a 400 whose text says `needle`, and nothing issued.
+    void expect_refused(const std::string& path, const pki::Bytes& der, const std::string& out,
+                        const std::string& needle) {
+        EXPECT_EQ(post_der(path, der, out), "400") << out << ": " << file(out);
+        EXPECT_NE(file(out).find(needle), std::string::npos) << out << ": " << file(out);
+    }
 
     fs::path dir_;
     Daemon daemon_;
@@ -207,9 +230,102 @@ TEST_F(EstPolicyTest, CsrattrsListsTheProfilesRequirements) {
                                ":Extension Request", ":X509v3 Extended Key Usage"}) {
         EXPECT_NE(parsed.find(needle), std::string::npos) << needle << "\n" << parsed;
     }
-    EXPECT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt " +
+    // Without a certificate profile the baseline's key algorithms are listed.
+    EXPECT_EQ(sh("curl -sS -o open.b64 -w '%{http_code}' --cacert pki/root-ca.crt " +
                  daemon_.url("/.well-known/est/open/csrattrs")),
-              "204");
+              "200");
+    const auto open = sh("base64 -d open.b64 | openssl asn1parse -inform DER -i");
+    for (const char* needle :
+         {":rsaEncryption", ":id-ecPublicKey", ":prime256v1", ":secp384r1", ":ED25519"}) {
+        EXPECT_NE(open.find(needle), std::string::npos) << needle << "\n" << open;
+    }
+}
+
+// Issue 26: names, keys, signatures and CSR shapes the profiles let through.
+TEST_F(EstPolicyTest, MalformedNamesWeakKeysAndOddCsrsAreRefusedWith400) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    const auto p256 = test::make_ec_key();
+    const auto names = "/.well-known/est/names/simpleenroll";
+    const auto open = "/.well-known/est/open/simpleenroll";
+    const auto request = [&](std::vector<std::pair<int, std::string>> raw) {
+        test::ExtendedCsrOptions options;
+        options.common_name = "device";
+        options.raw_names = std::move(raw);
+        return options;
+    };
+
+    using namespace std::string_literals;
+    for (const auto* path : {names, open}) {
+        expect_refused(
+            path, test::make_csr(p256.get(), request({{GEN_DNS, "a.evil.net\0.example.com"s}})),
+            "nul-dns", "DNS name \"a.evil.net\\x00.example.com\"");
+        expect_refused(
+            path, test::make_csr(p256.get(), request({{GEN_EMAIL, "bob@evil.net@example.com"}})),
+            "at-at", "email address");
+        expect_refused(path, test::make_csr(p256.get(), request({{GEN_DNS, "a..example.com"}})),
+                       "empty-label", "has an empty label");
+        expect_refused(path, test::make_csr(p256.get(), request({{GEN_DNS, "*"}})), "star",
+                       "DNS name");
+    }
+    // The CN is held to the profile's DNS rule.
+    test::ExtendedCsrOptions second = request({{GEN_DNS, "a.example.com"}});
+    second.common_name = "second.evil.net";
+    expect_refused(names, test::make_csr(p256.get(), second), "cn",
+                   "subject refused by certificate profile cp-names");
+    test::ExtendedCsrOptions long_cn;
+    long_cn.raw_common_name = std::string(10000, 'a');
+    expect_refused(open, test::make_csr(p256.get(), long_cn), "long-cn", "ub-common-name");
+
+    // No certificate profile: the baseline.
+    test::ExtendedCsrOptions upn;
+    upn.common_name = "device";
+    upn.subject_alt_names = {"otherName:1.3.6.1.4.1.311.20.2.3;UTF8:admin@example.com"};
+    expect_refused(open, test::make_csr(p256.get(), upn), "upn",
+                   "estd issues only dns, ip, email and uri names");
+    const auto rsa1024 = test::make_rsa_key(1024);
+    expect_refused(open, test::make_csr(rsa1024.get(), request({})), "rsa1024",
+                   "refused by estd's baseline");
+    const auto e3 = test::make_rsa_key_with_exponent(2048, 3);
+    expect_refused(open, test::make_csr(e3.get(), request({})), "e3", "public exponent 3");
+    expect_refused(names, test::make_csr(e3.get(), request({})), "e3-names", "public exponent 3");
+    const auto secp256k1 = test::make_ec_key("secp256k1");
+    expect_refused(open, test::make_csr(secp256k1.get(), request({})), "k1", "key algorithm");
+    const auto rsa = test::make_rsa_key(2048);
+    test::ExtendedCsrOptions md5 = request({});
+    md5.digest = "MD5";
+    expect_refused(open, test::make_csr(rsa.get(), md5), "md5", "SHA-256 or better");
+
+    // CSR shapes.
+    test::ExtendedCsrOptions two_sans = request({{GEN_DNS, "b.example.com"}});
+    two_sans.subject_alt_names = {"DNS:a.example.com"};
+    expect_refused(open, test::make_csr(p256.get(), two_sans), "two-sans", "more than once");
+    test::ExtendedCsrOptions two_requests = request({{GEN_DNS, "b.example.com"}});
+    two_requests.second_extension_request = {{"keyUsage", "digitalSignature"}};
+    expect_refused(open, test::make_csr(p256.get(), two_requests), "two-requests",
+                   "more than one extensionRequest");
+    test::ExtendedCsrOptions v2 = request({});
+    v2.version = 1;
+    expect_refused(open, test::make_csr(p256.get(), v2), "v2", "CSR version must be v1");
+
+    // Well-formed requests still pass, with and without the profile.
+    EXPECT_EQ(post_der(names,
+                       test::make_csr(p256.get(), request({{GEN_DNS, "a.example.com"},
+                                                           {GEN_EMAIL, "bob@example.com"}})),
+                       "good-names"),
+              "200")
+        << file("good-names");
+    EXPECT_EQ(post_der(open, test::make_csr(rsa.get(), request({{GEN_DNS, "device.example.net"}})),
+                       "good-open"),
+              "200")
+        << file("good-open");
+    // Nothing but those two was issued.
+    const auto audit = file("data/audit.log");
+    std::size_t issued = 0;
+    for (auto at = audit.find("est_simple_enroll_success"); at != std::string::npos;
+         at = audit.find("est_simple_enroll_success", at + 1)) {
+        ++issued;
+    }
+    EXPECT_EQ(issued, 2u) << audit;
 }
 
 TEST_F(EstPolicyTest, ServerkeygenEnvelopedDecryptsWithTheCsrKey) {

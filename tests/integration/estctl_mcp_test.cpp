@@ -151,10 +151,10 @@ TEST_F(EstctlMcpTest, InitializeListAndEnrollACertificateThatVerifies) {
                   .find("corp DEV-ONLY Issuing CA"),
               std::string::npos);
 
-    // est_get_csrattrs: nothing required on this profile.
+    // est_get_csrattrs: no certificate profile, so the baseline's key algorithms.
     ASSERT_TRUE(answers.count(4));
     EXPECT_FALSE(answers[4]["result"]["isError"].get<bool>());
-    EXPECT_EQ(tool_payload(answers[4])["required"], false);
+    EXPECT_EQ(tool_payload(answers[4])["required"], true);
 
     // est_enroll: a certificate that verifies, for the CSR's key and name.
     ASSERT_TRUE(answers.count(5));

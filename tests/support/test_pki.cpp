@@ -6,11 +6,13 @@
 #include <stdexcept>
 
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "estd/pki/certificate_builder.hpp"
 #include "estd/pki/openssl_error.hpp"
+#include "support/csr_extras.hpp"
 
 namespace estd::test {
 
@@ -70,6 +72,48 @@ pki::EvpPkeyPtr make_rsa_key(unsigned bits) {
 pki::EvpPkeyPtr make_ed25519_key() {
     return require(pki::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")),
                    "generating an Ed25519 key");
+}
+
+pki::EvpPkeyPtr make_key(const char* type) {
+    return require(pki::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, type)),
+                   std::string("generating an ") + type + " key");
+}
+
+pki::EvpPkeyPtr make_rsa_key_with_exponent(unsigned bits, unsigned long exponent) {
+    const pki::BignumPtr e(BN_new());
+    require(e && BN_set_word(e.get(), exponent) == 1, "setting the exponent");
+    if (exponent != 1 && exponent % 2 == 1) {
+        const pki::EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+        EVP_PKEY* key = nullptr;
+        require(context && EVP_PKEY_keygen_init(context.get()) == 1 &&
+                    EVP_PKEY_CTX_set_rsa_keygen_bits(context.get(), static_cast<int>(bits)) == 1 &&
+                    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(context.get(), e.get()) == 1 &&
+                    EVP_PKEY_keygen(context.get(), &key) == 1,
+                "generating an RSA key with e = " + std::to_string(exponent));
+        return pki::EvpPkeyPtr(key);
+    }
+    // e = 1 signs with d = 1 (the signature is the padded digest itself);
+    // an even e has no private exponent: the key is public only.
+    const pki::EvpPkeyPtr base = make_rsa_key(bits);
+    BIGNUM* n = nullptr;
+    require(EVP_PKEY_get_bn_param(base.get(), "n", &n) == 1, "reading the modulus");
+    const pki::BignumPtr modulus(n);
+    using ParamBuilderPtr = pki::OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+    using ParamsPtr = pki::OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+    const ParamBuilderPtr builder(OSSL_PARAM_BLD_new());
+    const bool pair = exponent == 1;
+    require(builder && OSSL_PARAM_BLD_push_BN(builder.get(), "n", modulus.get()) == 1 &&
+                OSSL_PARAM_BLD_push_BN(builder.get(), "e", e.get()) == 1 &&
+                (!pair || OSSL_PARAM_BLD_push_BN(builder.get(), "d", e.get()) == 1),
+            "building RSA parameters");
+    const ParamsPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
+    const pki::EvpPkeyCtxPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+    EVP_PKEY* key = nullptr;
+    require(params && context && EVP_PKEY_fromdata_init(context.get()) == 1 &&
+                EVP_PKEY_fromdata(context.get(), &key,
+                                  pair ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) == 1,
+            "making an RSA key with e = " + std::to_string(exponent));
+    return pki::EvpPkeyPtr(key);
 }
 
 pki::X509Ptr make_certificate(const std::string& common_name, EVP_PKEY* key, X509* issuer_cert,
@@ -137,9 +181,22 @@ pki::X509Ptr make_intermediate(const std::string& common_name, EVP_PKEY* key, X5
 }
 
 pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
+    ExtendedCsrOptions extended;
+    static_cast<CsrOptions&>(extended) = options;
+    return make_csr(key, extended);
+}
+
+pki::Bytes make_csr(EVP_PKEY* key, const ExtendedCsrOptions& options) {
     const pki::X509ReqPtr req = require(pki::X509ReqPtr(X509_REQ_new()), "allocating a CSR");
-    require(X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) == 1, "setting the version");
-    if (!options.common_name.empty()) {
+    require(X509_REQ_set_version(req.get(), options.version) == 1, "setting the version");
+    if (options.raw_common_name) {
+        const std::string& cn = *options.raw_common_name;
+        require(X509_NAME_add_entry_by_NID(X509_REQ_get_subject_name(req.get()), NID_commonName,
+                                           V_ASN1_UTF8STRING,
+                                           reinterpret_cast<const unsigned char*>(cn.data()),
+                                           static_cast<int>(cn.size()), -1, 0) == 1,
+                "setting a raw commonName");
+    } else if (!options.common_name.empty()) {
         require(X509_NAME_add_entry_by_txt(
                     X509_REQ_get_subject_name(req.get()), "CN", MBSTRING_UTF8,
                     reinterpret_cast<const unsigned char*>(options.common_name.c_str()), -1, -1,
@@ -166,6 +223,25 @@ pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
     if (!options.subject_alt_names.empty()) {
         add_extension(NID_subject_alt_name, join(options.subject_alt_names));
     }
+    if (!options.raw_names.empty()) {
+        const pki::GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
+        require(names != nullptr, "allocating names");
+        for (const auto& [type, bytes] : options.raw_names) {
+            GENERAL_NAME* name = require(GENERAL_NAME_new(), "allocating a name");
+            ASN1_STRING* value = type == GEN_IPADD ? ASN1_OCTET_STRING_new() : ASN1_IA5STRING_new();
+            require(value != nullptr &&
+                        ASN1_STRING_set(value, bytes.data(), static_cast<int>(bytes.size())) == 1,
+                    "setting a raw name");
+            GENERAL_NAME_set0_value(name, type, value);
+            require(sk_GENERAL_NAME_push(names.get(), name) > 0, "collecting names");
+        }
+        pki::X509ExtensionPtr extension =
+            require(pki::X509ExtensionPtr(X509V3_EXT_i2d(NID_subject_alt_name, 0, names.get())),
+                    "encoding raw names");
+        require(sk_X509_EXTENSION_push(extensions.get(), extension.get()) > 0,
+                "collecting extensions");
+        extension.release();
+    }
     for (const auto& [name, value] : options.extra_extensions) {
         const int nid = OBJ_txt2nid(name.c_str());
         require(nid != NID_undef, "unknown extension " + name);
@@ -173,6 +249,22 @@ pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
     }
     if (sk_X509_EXTENSION_num(extensions.get()) > 0) {
         require(X509_REQ_add_extensions(req.get(), extensions.get()) == 1, "adding extensions");
+    }
+    if (!options.second_extension_request.empty()) {
+        const pki::X509ExtensionStackPtr second(sk_X509_EXTENSION_new_null());
+        for (const auto& [name, value] : options.second_extension_request) {
+            pki::X509ExtensionPtr extension =
+                require(pki::X509ExtensionPtr(X509V3_EXT_conf_nid(
+                            nullptr, nullptr, OBJ_txt2nid(name.c_str()), value.c_str())),
+                        "making extension " + value);
+            require(sk_X509_EXTENSION_push(second.get(), extension.get()) > 0,
+                    "collecting extensions");
+            extension.release();
+        }
+        // The library refuses a second attribute of the same type; Microsoft's
+        // extension request OID is read as one all the same.
+        require(X509_REQ_add_extensions_nid(req.get(), second.get(), NID_ms_ext_req) == 1,
+                "adding a second extensionRequest");
     }
     if (options.challenge_password) {
         const std::string& password = *options.challenge_password;
@@ -195,7 +287,10 @@ pki::Bytes make_csr(EVP_PKEY* key, const CsrOptions& options) {
                                           static_cast<int>(value.size())) == 1,
                 "adding attribute " + name);
     }
-    require(X509_REQ_sign(req.get(), key, pki::signature_digest_for(key)) > 0, "signing the CSR");
+    const EVP_MD* digest = options.digest.empty() ? pki::signature_digest_for(key)
+                                                  : EVP_get_digestbyname(options.digest.c_str());
+    require(options.digest.empty() || digest != nullptr, "finding digest " + options.digest);
+    require(X509_REQ_sign(req.get(), key, digest) > 0, "signing the CSR");
 
     const int length = i2d_X509_REQ(req.get(), nullptr);
     require(length > 0, "encoding the CSR");

@@ -221,6 +221,31 @@ TEST_F(CertProfilesConfigTest, TheSampleFileLoadsAndMatchesTheVariables) {
     EXPECT_FALSE(defaults->allowed_key_algorithms);
 }
 
+TEST_F(CertProfilesConfigTest, BaselineWideningSettingsAreReadFromVariablesAndTheFile) {
+    auto env = wifi_env();
+    EXPECT_FALSE(load(env).config->find_certificate_profile("cp-wifi-eap-tls")->allow_wildcard_dns);
+    env["CERTCTL_CERT_PROFILE_CP_WIFI_EAP_TLS_ALLOW_WILDCARD_DNS"] = "true";
+    env["CERTCTL_CERT_PROFILE_CP_WIFI_EAP_TLS_ALLOW_SMALL_RSA_EXPONENT"] = "true";
+    const auto result = load(env);
+    ASSERT_TRUE(result.config) << all(result.problems);
+    const auto* wifi = result.config->find_certificate_profile("cp-wifi-eap-tls");
+    EXPECT_TRUE(wifi->allow_wildcard_dns);
+    EXPECT_TRUE(wifi->allow_small_rsa_exponent);
+
+    auto file_env = base_env();
+    file_env["CERTCTL_CERT_PROFILES_FILE"] = write("profiles.json", R"({
+      "profiles": {
+        "cp-a": {"allow_wildcard_dns": true, "allow_small_rsa_exponent": false},
+        "cp-b": {"allow_wildcard_dns": "yes"}
+      }
+    })");
+    const auto from_file = load(file_env);
+    EXPECT_TRUE(
+        any_contains(from_file.problems, "profiles.cp-b.allow_wildcard_dns must be true or false"))
+        << all(from_file.problems);
+    EXPECT_EQ(from_file.problems.size(), 1u) << all(from_file.problems);
+}
+
 TEST_F(CertProfilesConfigTest, FileProblemsNameTheMember) {
     auto env = base_env();
     env["CERTCTL_CERT_PROFILES_FILE"] = write("profiles.json", R"({

@@ -5,6 +5,7 @@
 
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/csr.hpp"
+#include "support/csr_extras.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::pki {
@@ -267,7 +268,7 @@ TEST(PkiCsr, NoChallengePasswordMeansNullopt) {
 
 TEST(PkiCsr, ExtractsOctetStringAttribute) {
     const auto key = test::make_ec_key();
-    test::CsrOptions options;
+    test::ExtendedCsrOptions options;
     options.common_name = "device-1";
     const Bytes binding(32, 0xab);
     options.octet_string_attributes.emplace_back("1.2.840.113549.1.9.16.2.56", binding);
@@ -286,6 +287,40 @@ TEST(PkiCsr, RequestWithoutSubjectParses) {
     EXPECT_EQ(X509_NAME_entry_count(csr->subject()), 0);
     EXPECT_EQ(common_name(csr->subject()), "");
     EXPECT_EQ(csr->subject_alt_name_strings(), std::vector<std::string>{"DNS:only-san.example"});
+}
+
+// A request that does not say one thing once is refused, not read as "none".
+void expect_refused(const test::ExtendedCsrOptions& options, const std::string& needle) {
+    const auto key = test::make_ec_key();
+    const auto csr = Csr::from_der(make_csr(key.get(), options));
+    ASSERT_FALSE(csr.ok()) << needle;
+    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_NE(csr.error().message.find(needle), std::string::npos) << csr.error().message;
+}
+
+TEST(PkiCsr, RefusesTwoSubjectAltNameExtensions) {
+    test::ExtendedCsrOptions options;
+    options.common_name = "device";
+    options.subject_alt_names = {"DNS:a.example.com"};
+    options.raw_names = {{GEN_DNS, "b.example.com"}};
+    expect_refused(options, "subjectAltName");
+}
+
+TEST(PkiCsr, RefusesTwoExtensionRequestAttributes) {
+    test::ExtendedCsrOptions options;
+    options.common_name = "device";
+    options.subject_alt_names = {"DNS:a.example.com"};
+    options.second_extension_request = {{"keyUsage", "digitalSignature"}};
+    expect_refused(options, "extensionRequest");
+}
+
+TEST(PkiCsr, RefusesAVersionOtherThanV1) {
+    for (const long version : {1L, 2L, 5L}) {
+        test::ExtendedCsrOptions options;
+        options.common_name = "device";
+        options.version = version;
+        expect_refused(options, "version");
+    }
 }
 
 }  // namespace

@@ -47,17 +47,29 @@ config::CertificateProfileConfig wifi_profile() {
     return cfg;
 }
 
-TEST(CsrAttributes, NothingRequiredIsEmpty) {
-    auto none = csr_attributes_der(nullptr, false);
-    ASSERT_TRUE(none);
-    EXPECT_TRUE(none->empty());
-    // A profile with every setting at its default asks nothing of the CSR.
+// The baseline's key algorithms are a requirement too (RFC 7030 §4.5.2):
+// without a certificate profile, or with ALLOWED_KEY_ALGORITHMS unset, the
+// answer lists them (RSA-2048+, P-256, P-384, Ed25519) and nothing else.
+TEST(CsrAttributes, WithoutAKeyListTheBaselineAlgorithmsAreListed) {
     config::CertificateProfileConfig cfg;
     cfg.id = "cp-defaults";
     const CertificateProfile defaults(cfg);
-    auto also_none = csr_attributes_der(&defaults, false);
-    ASSERT_TRUE(also_none);
-    EXPECT_TRUE(also_none->empty());
+    for (const CertificateProfile* profile :
+         {static_cast<const CertificateProfile*>(nullptr), &defaults}) {
+        auto der = csr_attributes_der(profile, false);
+        ASSERT_TRUE(der) << der.error().message;
+        ASSERT_FALSE(der->empty());
+        const auto parsed = asn1parse(*der);
+        const auto at = [&](const char* needle) { return parsed.find(needle); };
+        EXPECT_LT(at(":rsaEncryption"), at(":id-ecPublicKey")) << parsed;
+        EXPECT_NE(parsed.find("INTEGER           :0800"), std::string::npos) << parsed;
+        EXPECT_LT(at(":id-ecPublicKey"), at(":prime256v1")) << parsed;
+        EXPECT_NE(at(":secp384r1"), std::string::npos) << parsed;
+        EXPECT_NE(at(":ED25519"), std::string::npos) << parsed;
+        EXPECT_EQ(at(":secp521r1"), std::string::npos) << parsed;
+        EXPECT_EQ(at("challengePassword"), std::string::npos) << parsed;
+        EXPECT_EQ(at("Extension Request"), std::string::npos) << parsed;
+    }
 }
 
 TEST(CsrAttributes, ChannelBindingListsChallengePassword) {

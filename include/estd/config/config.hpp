@@ -94,6 +94,10 @@ struct CertificateProfileConfig {
     std::vector<RequiredAttribute> required_csr_attributes;
     std::optional<std::chrono::seconds> max_ttl;
     bool must_staple = false;
+    // Widen the baseline (docs/security.md): "*.<domain>" DNS names, and RSA
+    // public exponents from 3 (odd) below 65537.
+    bool allow_wildcard_dns = false;
+    bool allow_small_rsa_exponent = false;
 };
 
 // A Bearer key of the operator API (CERTCTL_API_KEYS_NAMED=name:key[:admin]).

@@ -8,8 +8,10 @@
 
 namespace estd::est {
 
-// What the issued certificate takes from a CSR: its subject, public key and
-// subjectAltName; nothing else the CSR asks for is copied.
+// The certificate of an EST profile without a certificate profile, once the
+// CSR passes the baseline (policy/baseline.hpp; a 400 otherwise): it takes
+// the CSR's subject, public key and subjectAltName; nothing else the CSR
+// asks for is copied.
 Result<pki::CertificateTemplate> template_from_csr(const pki::Csr& csr, std::chrono::seconds ttl);
 
 // RFC 7030 §4.2.2: a renewal keeps the subject and SANs of the certificate

@@ -15,7 +15,9 @@ namespace estd::pki {
 class Csr {
   public:
     // 400 errors (with a message saying what was wrong) for garbage,
-    // truncated or trailing-data DER and for a bad signature.
+    // truncated or trailing-data DER, a version other than v1, more than one
+    // extensionRequest attribute (or one that does not decode), an extension
+    // requested twice, and a bad signature.
     static Result<Csr> from_der(std::span<const std::uint8_t> der);
 
     X509_REQ* get() const { return req_.get(); }

@@ -28,10 +28,13 @@ class CertificateProfile {
     // What serverkeygen generates: the first allowed algorithm (RSA-2048 by default).
     const config::KeyAlgorithm& generated_key_algorithm() const { return key_algorithms().front(); }
 
-    // Key algorithm and size, then check_request.
+    // The baseline under the profile's settings (policy/baseline.hpp: key
+    // algorithm, size and RSA exponent, the CSR's signature digest, SAN
+    // syntax, commonName), then check_request.
     Status check(const pki::Csr& csr) const;
     // Everything but the key: requested extensions (SAN, EKU, key usage,
-    // basic constraints, must-staple, anything else) and required attributes.
+    // basic constraints, must-staple, anything else), the commonName and the
+    // required attributes.
     // serverkeygen runs it before generating a key for the request.
     Status check_request(const pki::Csr& csr) const;
 

@@ -18,10 +18,14 @@ inline constexpr std::string_view kTtl = "TTL";
 inline constexpr std::string_view kAttribute = "attribute";
 inline constexpr std::string_view kKeyUsage = "key usage";
 inline constexpr std::string_view kExtension = "extension";
+inline constexpr std::string_view kSubject = "subject";
+inline constexpr std::string_view kSignature = "CSR signature";
 }  // namespace dimension
 
 // 400 with audit code est_csr_policy_violation and the message
-// "<dimension> refused by certificate profile <id>: <detail>".
+// "<dimension> refused by certificate profile <id>: <detail>"; with an empty
+// id (the baseline without a certificate profile) "<dimension> refused by
+// estd's baseline (no certificate profile): <detail>".
 Error violation(std::string_view profile_id, std::string_view dimension, const std::string& detail);
 
 }  // namespace estd::policy
