@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include "estd/audit/audit_log.hpp"
