@@ -1,11 +1,14 @@
 #include "support/router_fixture.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include "estd/audit/audit_log.hpp"
@@ -13,13 +16,13 @@
 #include "estd/audit/fan_out.hpp"
 #include "estd/auth/client_address.hpp"
 #include "estd/config/config.hpp"
-#include "estd/core/parse_message.hpp"
 #include "estd/est/est_profile.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/admin_api.hpp"
 #include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/router.hpp"
+#include "estd/net/request_framing.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/policy/certificate_profile.hpp"
 #include "estd/revocation/crl_publisher.hpp"
@@ -98,17 +101,103 @@ std::vector<est::EstProfile> make_profiles() {
     return profiles;
 }
 
-// Parses one request from the front of `rest`. Consumed bytes are removed
-// from `rest`; nullopt when no complete request could be read.
-std::optional<net::Request> next_request(std::string_view& rest) {
-    beast_http::request_parser<beast_http::string_body> parser;
-    // What the listener uses by default (config::ListenerConfig).
-    parser.header_limit(static_cast<std::uint32_t>(config::ListenerConfig{}.max_header_bytes));
-    parser.body_limit(static_cast<std::uint64_t>(config::ListenerConfig{}.max_body_bytes));
-    if (!parse_message(parser, rest)) {
+// The peer's bytes as a socket delivers them: at most kPiece per read,
+// then EOF. A Beast SyncReadStream, so http::read drives the parser with
+// the same buffer handling as the session's http::async_read.
+class InputStream {
+  public:
+    static constexpr std::size_t kPiece = 4096;
+    explicit InputStream(std::string_view bytes) : rest_(bytes) {}
+
+    template <class MutableBuffers>
+    std::size_t read_some(const MutableBuffers& buffers, boost::beast::error_code& ec) {
+        ec = {};
+        if (rest_.empty()) {
+            ec = boost::asio::error::eof;
+            return 0;
+        }
+        const auto n = boost::asio::buffer_copy(
+            buffers, boost::asio::buffer(rest_.data(), std::min(rest_.size(), kPiece)));
+        rest_.remove_prefix(n);
+        return n;
+    }
+    template <class MutableBuffers>
+    std::size_t read_some(const MutableBuffers& buffers) {
+        boost::beast::error_code ec;
+        const auto n = read_some(buffers, ec);
+        if (ec) {
+            throw boost::system::system_error(ec);
+        }
+        return n;
+    }
+
+  private:
+    std::string_view rest_;
+};
+
+// What the session holds for a request may not pass the listener's limits
+// (docs/security.md, "Memory"): the read buffer its header limit, the body
+// (chunk extensions included) its body limit, in a string of at most twice
+// that capacity. Anything else aborts.
+void check_bounds(const boost::beast::flat_buffer& buffer, const net::RequestParser& parser) {
+    const config::ListenerConfig limits;
+    const auto& body = parser.get().get().body();
+    if (buffer.capacity() > limits.max_header_bytes || body.size() > limits.max_body_bytes ||
+        body.capacity() > 2 * limits.max_body_bytes) {
+        std::abort();
+    }
+}
+
+// Reads the next request as net::Session does (src/net/session.cpp): a read
+// buffer bounded by the header limit, the header read up to its blank line
+// and refused with an obsolete line folding, then parsed by Beast from the
+// buffer, checked (ambiguous framing, Host, Authorization), the body read
+// with chunk extensions counted against the body limit, trailers refused.
+// Nothing when the session would refuse the request or the connection
+// ended; the connection is then closed.
+std::optional<net::Request> next_request(InputStream& stream, boost::beast::flat_buffer& buffer) {
+    const config::ListenerConfig limits;
+    net::RequestParser parser(limits.max_header_bytes, limits.max_body_bytes);
+    std::size_t scanned = 0;
+    for (;;) {
+        const std::string_view buffered(static_cast<const char*>(buffer.data().data()),
+                                        buffer.size());
+        if (const auto end = net::find_header_end(buffered, scanned)) {
+            if (net::has_obsolete_fold(buffered.substr(0, *end)) ||
+                net::header_field_count(buffered.substr(0, *end)) > net::kMaxHeaderFields) {
+                return std::nullopt;
+            }
+            break;
+        }
+        if (buffer.size() >= buffer.max_size()) {
+            return std::nullopt;  // 413
+        }
+        boost::beast::error_code ec;
+        const auto n = stream.read_some(
+            buffer.prepare(std::min(InputStream::kPiece, buffer.max_size() - buffer.size())), ec);
+        buffer.commit(n);
+        check_bounds(buffer, parser);
+        if (ec) {
+            return std::nullopt;
+        }
+    }
+    boost::beast::error_code ec;
+    beast_http::read_header(stream, buffer, parser.get(), ec);
+    check_bounds(buffer, parser);
+    if (ec) {
         return std::nullopt;
     }
-    return parser.release();
+    const auto& header = parser.get().get();
+    if (net::ambiguous_framing(header, parser.get().chunked()) || net::invalid_fields(header)) {
+        return std::nullopt;
+    }
+    parser.header_done();
+    beast_http::read(stream, buffer, parser.get(), ec);
+    check_bounds(buffer, parser);
+    if (ec || parser.trailers()) {
+        return std::nullopt;
+    }
+    return parser.get().release();
 }
 
 }  // namespace
@@ -198,8 +287,10 @@ RouterFixture::~RouterFixture() = default;
 void RouterFixture::serve(std::string_view input) {
     const net::ConnectionInfo conn{"192.0.2.7", tls_connection(TLS1_3_VERSION).server.get()};
     // A few pipelined requests, so one can change what the next one meets.
-    for (int i = 0; i < 4 && !input.empty(); ++i) {
-        const auto request = next_request(input);
+    InputStream stream(input);
+    boost::beast::flat_buffer buffer(config::ListenerConfig{}.max_header_bytes);
+    for (int i = 0; i < 4; ++i) {
+        const auto request = next_request(stream, buffer);
         if (!request) {
             break;
         }

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -227,9 +229,29 @@ Result<json> parse_json_body(const net::Request& req) {
     if (!json_depth_within(body, AdminApi::kMaxJsonDepth)) {
         return Error::bad_request("the JSON body nests too deeply");
     }
-    auto parsed = json::parse(body, nullptr, false);
+    // nlohmann keeps the last of two equal keys; a front end or log reader
+    // may take the first. One object's keys are checked at a time: the
+    // innermost open object is the one a key belongs to.
+    std::vector<std::set<std::string>> open_objects;
+    bool duplicate = false;
+    const json::parser_callback_t check_keys = [&](int /*depth*/, json::parse_event_t event,
+                                                   json& parsed) {
+        if (event == json::parse_event_t::object_start) {
+            open_objects.emplace_back();
+        } else if (event == json::parse_event_t::object_end && !open_objects.empty()) {
+            open_objects.pop_back();
+        } else if (event == json::parse_event_t::key && !open_objects.empty() &&
+                   !open_objects.back().insert(parsed.get<std::string>()).second) {
+            duplicate = true;
+        }
+        return true;
+    };
+    auto parsed = json::parse(body, check_keys, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
         return Error::bad_request("the body must be a JSON object");
+    }
+    if (duplicate) {
+        return Error::bad_request("the body names a key twice in one object");
     }
     return parsed;
 }
@@ -374,14 +396,15 @@ net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInf
             endpoint = &candidate;
         }
     }
-    if (endpoint == nullptr) {
-        return json_error(req, 404, "no operator API endpoint at " + std::string(path));
-    }
-    // Authentication before anything else, even the method check: an
-    // unauthenticated caller learns nothing about the endpoint.
+    // Authentication before anything else, even whether the endpoint
+    // exists or takes the method: an unauthenticated caller learns nothing
+    // about the API.
     auto caller = keys_.authenticate(req[beast_http::field::authorization]);
     if (!caller) {
         return json_error(req, 401, "a valid API key is required: Authorization: Bearer <key>");
+    }
+    if (endpoint == nullptr) {
+        return json_error(req, 404, "no operator API endpoint at " + std::string(path));
     }
     if (req.method() != endpoint->method) {
         auto res = json_error(req, 405,

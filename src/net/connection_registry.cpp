@@ -15,6 +15,7 @@ void ConnectionRegistry::remove(std::uint64_t id) {
     std::lock_guard lock(mutex_);
     if (sessions_.erase(id) != 0) {
         active_.store(sessions_.size(), std::memory_order_relaxed);
+        closed_.fetch_add(1, std::memory_order_relaxed);
     }
 }
 

@@ -24,6 +24,7 @@ class ConnectionRegistry {
     void remove(std::uint64_t id);
     std::vector<std::shared_ptr<Session>> snapshot() const;
     std::size_t active() const { return active_.load(std::memory_order_relaxed); }
+    std::uint64_t closed() const { return closed_.load(std::memory_order_relaxed); }
 
     void count_rejected() { rejected_.fetch_add(1, std::memory_order_relaxed); }
     void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
@@ -36,6 +37,7 @@ class ConnectionRegistry {
     std::uint64_t next_id_ = 1;
     std::atomic<std::size_t> active_{0};
     std::atomic<std::uint64_t> accepted_{0};
+    std::atomic<std::uint64_t> closed_{0};
     std::atomic<std::uint64_t> rejected_{0};
     std::atomic<std::uint64_t> handshake_failures_{0};
     std::atomic<std::uint64_t> requests_{0};

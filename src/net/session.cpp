@@ -24,8 +24,10 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-// How much to read at a time while draining a closed connection.
+// How much to read at a time while draining a closed connection, and while
+// waiting for a request header.
 constexpr std::size_t kDrainBytes = 16 * 1024;
+constexpr std::size_t kHeaderReadBytes = 4 * 1024;
 
 std::string peer_address_of(const tcp::socket& socket) {
     beast::error_code ec;
@@ -80,7 +82,8 @@ Session::Session(tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& sett
       handling_(std::move(handling)),
       registry_(registry),
       server_stopping_(server_stopping),
-      peer_address_(peer_address_of(stream_.socket())) {
+      peer_address_(peer_address_of(stream_.socket())),
+      buffer_(settings.max_header_bytes) {
 }
 
 Session::~Session() {
@@ -173,13 +176,55 @@ void Session::on_request_start(beast::error_code ec) {
 
 void Session::read_request() {
     state_ = State::reading;
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-        settings_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser_->body_limit(static_cast<std::uint64_t>(settings_.max_body_bytes));
+    parser_.emplace(settings_.max_header_bytes, settings_.max_body_bytes);
+    header_scanned_ = 0;
     stream_.expires_after(settings_.read_timeout);  // header, 100 Continue and body together
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+    read_header_bytes();
+}
+
+// The header is read here until its blank line, then handed to Beast, which
+// parses it from the buffer: an obsolete line folding must be seen in the
+// raw bytes, since Beast unfolds it (a folded "Transfer-Encoding:\r\n
+// chunked" would read as chunked).
+void Session::read_header_bytes() {
+    const std::string_view buffered(static_cast<const char*>(buffer_.data().data()),
+                                    buffer_.size());
+    if (const auto end = find_header_end(buffered, header_scanned_)) {
+        if (has_obsolete_fold(buffered.substr(0, *end))) {
+            reject(http::status::bad_request, "obsolete line folding in the request header\n");
+            return;
+        }
+        if (header_field_count(buffered.substr(0, *end)) > kMaxHeaderFields) {
+            reject(
+                http::status::payload_too_large,
+                "request header has more than " + std::to_string(kMaxHeaderFields) + " fields\n");
+            return;
+        }
+        http::async_read_header(stream_, buffer_, parser_->get(),
+                                beast::bind_front_handler(&Session::on_header, shared_from_this()));
+        return;
+    }
+    if (buffer_.size() >= buffer_.max_size()) {
+        on_read(http::error::header_limit, 0);
+        return;
+    }
+    stream_.async_read_some(
+        buffer_.prepare(std::min(kHeaderReadBytes, buffer_.max_size() - buffer_.size())),
+        beast::bind_front_handler(&Session::on_header_bytes, shared_from_this()));
+}
+
+void Session::on_header_bytes(beast::error_code ec, std::size_t bytes) {
+    buffer_.commit(bytes);
+    if (ec == asio::error::eof && buffer_.size() == 0) {
+        ec = http::error::end_of_stream;
+    } else if (ec == asio::error::eof) {
+        ec = http::error::partial_message;
+    }
+    if (ec) {
+        on_read(ec, bytes);
+        return;
+    }
+    read_header_bytes();
 }
 
 // A client that sent "Expect: 100-continue" waits for our go-ahead before
@@ -190,12 +235,18 @@ void Session::on_header(beast::error_code ec, std::size_t bytes) {
         on_read(ec, bytes);
         return;
     }
-    if (auto problem = ambiguous_framing(parser_->get(), parser_->chunked())) {
+    const auto& header = parser_->get().get();
+    if (auto problem = ambiguous_framing(header, parser_->get().chunked())) {
         reject(http::status::bad_request, "ambiguous request framing: " + *problem + "\n");
         return;
     }
-    const auto expect = parser_->get()[http::field::expect];
-    if (!parser_->is_done() && parser_->get().version() >= 11 &&
+    if (auto problem = invalid_fields(header)) {
+        reject(http::status::bad_request, "invalid request header: " + *problem + "\n");
+        return;
+    }
+    parser_->header_done();
+    const auto expect = header[http::field::expect];
+    if (!parser_->get().is_done() && header.version() >= 11 &&
         beast::iequals(expect, "100-continue")) {
         continue_.emplace(http::status::continue_, 11);
         http::async_write(stream_, *continue_,
@@ -214,13 +265,20 @@ void Session::on_continue(beast::error_code ec, std::size_t /*bytes*/) {
 }
 
 void Session::read_body() {
-    http::async_read(stream_, buffer_, *parser_,
+    http::async_read(stream_, buffer_, parser_->get(),
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
 }
 
 void Session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec == http::error::header_limit) {
         reject(http::status::payload_too_large, "request header exceeds the limit of " +
+                                                    std::to_string(settings_.max_header_bytes) +
+                                                    " bytes\n");
+        return;
+    }
+    if (ec == http::error::buffer_overflow) {
+        // A chunk-size line or the trailer section longer than the buffer.
+        reject(http::status::payload_too_large, "chunk framing or trailer exceeds the limit of " +
                                                     std::to_string(settings_.max_header_bytes) +
                                                     " bytes\n");
         return;
@@ -242,6 +300,11 @@ void Session::on_read(beast::error_code ec, std::size_t /*bytes*/) {
         }
         return;  // a timeout or a vanished peer: nobody to answer
     }
+    if (parser_->trailers()) {
+        // Beast adds them to the header's fields, after the checks above.
+        reject(http::status::bad_request, "trailer fields are not accepted\n");
+        return;
+    }
     handle_request();
 }
 
@@ -249,7 +312,7 @@ void Session::handle_request() {
     state_ = State::responding;
     ++requests_served_;
     registry_.count_request();
-    Request request = parser_->release();
+    Request request = parser_->get().release();
     parser_.reset();
 
     if (handling_.answers_at_once && handling_.answers_at_once(request)) {
@@ -371,7 +434,7 @@ void Session::on_shutdown(beast::error_code ec) {
 
 void Session::drain() {
     stream_.socket().async_read_some(
-        buffer_.prepare(kDrainBytes),
+        buffer_.prepare(std::min(kDrainBytes, buffer_.max_size())),
         beast::bind_front_handler(&Session::on_drain, shared_from_this()));
 }
 

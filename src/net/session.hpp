@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
 
+#include "estd/net/request_framing.hpp"
 #include "estd/net/server.hpp"
 #include "estd/net/tls_stream.hpp"
 
@@ -67,6 +68,8 @@ class Session : public std::enable_shared_from_this<Session> {
     void wait_for_request();
     void on_request_start(boost::beast::error_code ec);
     void read_request();
+    void read_header_bytes();
+    void on_header_bytes(boost::beast::error_code ec, std::size_t bytes);
     void on_header(boost::beast::error_code ec, std::size_t bytes);
     void on_continue(boost::beast::error_code ec, std::size_t bytes);
     void read_body();
@@ -94,8 +97,12 @@ class Session : public std::enable_shared_from_this<Session> {
     State state_ = State::starting;
     bool close_requested_ = false;
     std::uint64_t requests_served_ = 0;
+    // Bytes read and not yet parsed: at most max_header_bytes (a header, a
+    // chunk-size line with its extensions, the trailer section, the start
+    // of a pipelined request); past it a read fails with buffer_overflow.
     boost::beast::flat_buffer buffer_;
-    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    std::size_t header_scanned_ = 0;  // how much of buffer_ find_header_end saw
+    std::optional<RequestParser> parser_;
     std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
     std::optional<Response> response_;  // kept alive until written
 };

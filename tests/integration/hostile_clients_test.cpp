@@ -5,6 +5,7 @@
 // certificate may be issued for a request that should fail. Every loop is
 // bounded in count and in time; every socket has a timeout.
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <netinet/in.h>
@@ -285,6 +287,19 @@ std::string TlsConnection::read_responses(std::size_t count, Clock::duration bou
     return data;
 }
 
+// A process's resident set in KiB (VmRSS in /proc/<pid>/status); 0 when
+// it cannot be read.
+std::size_t resident_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.starts_with("VmRSS:")) {
+            return static_cast<std::size_t>(std::atol(line.c_str() + 6));
+        }
+    }
+    return 0;
+}
+
 std::string base64(const std::string& bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -543,6 +558,13 @@ TEST_F(HostileClientsTest, BodiesOverTheLimitGet413AndNoCertificate) {
     // A header over the header limit (16 KiB).
     raw = exchange(get("/.well-known/est/cacerts", "X-Big: " + std::string(20000, 'b') + "\r\n"));
     EXPECT_EQ(statuses(raw), std::vector<int>{413}) << raw.substr(0, 300);
+    // Within the header limit, but 200 fields (each costs Beast ~80 bytes).
+    std::string many_fields;
+    for (int i = 0; i < 200; ++i) {
+        many_fields += "a:\r\n";
+    }
+    raw = exchange(get("/.well-known/est/cacerts", many_fields));
+    EXPECT_EQ(statuses(raw), std::vector<int>{413}) << raw.substr(0, 300);
     expect_normal_client_served("after oversized requests");
     EXPECT_EQ(issued_count(), 0U);
 }
@@ -729,6 +751,11 @@ TEST_F(HostileClientsTest, SmugglingShapesAreRefusedAndCloseTheConnection) {
          "Transfer-Encoding: identity\r\nContent-Length: 5\r\n", "0\r\n\r\n" + smuggled},
         {"Transfer-Encoding split over two fields",
          "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n" + smuggled},
+        {"folded Transfer-Encoding", "Transfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n" + smuggled},
+        {"Transfer-Encoding with a parameter", "Transfer-Encoding: chunked;q=1\r\n",
+         "0\r\n\r\n" + smuggled},
+        {"trailer fields", "Transfer-Encoding: chunked\r\n",
+         "1\r\nA\r\n0\r\nContent-Length: 4\r\n\r\n" + smuggled},
     };
     for (const auto& shape : shapes) {
         const std::string request =
@@ -748,6 +775,115 @@ TEST_F(HostileClientsTest, SmugglingShapesAreRefusedAndCloseTheConnection) {
     }
     expect_normal_client_served("after smuggling attempts");
     EXPECT_EQ(issued_count(), 0U);
+}
+
+// RFC 9112 3.2: an HTTP/1.1 request has exactly one Host. Two
+// Authorization fields leave open which one a front end checked.
+TEST_F(HostileClientsTest, MissingOrRepeatedHostAndRepeatedAuthorizationAreRefused) {
+    start();
+    const std::string admin = std::string("Authorization: Bearer ") + kAdminKey + "\r\n";
+    const std::vector<std::pair<const char*, std::string>> requests = {
+        {"HTTP/1.1 without Host", "GET /healthz HTTP/1.1\r\n\r\n"},
+        {"two Host fields", "GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: other\r\n\r\n"},
+        {"two Authorization fields",
+         get("/api/v1/est/certificates", admin + "Authorization: Bearer wrong-key\r\n")},
+        {"two Authorization fields, the valid one last",
+         get("/api/v1/est/certificates", "Authorization: Bearer wrong-key\r\n" + admin)},
+    };
+    for (const auto& [name, request] : requests) {
+        TlsConnection connection(ctx_.get(), daemon_.port());
+        ASSERT_TRUE(connection.ok());
+        // A pipelined request behind it must never be answered.
+        ASSERT_TRUE(connection.send(request + get("/healthz")));
+        bool closed = false;
+        const auto raw = connection.read_until_close(kServeBound, &closed);
+        EXPECT_TRUE(closed) << name;
+        EXPECT_EQ(statuses(raw), std::vector<int>{400}) << name << "\n" << raw;
+    }
+    expect_normal_client_served("after Host and Authorization shapes");
+}
+
+// Chunk-size lines, their extensions and the trailer section sit in the
+// read buffer until their line (or blank line) ends; without a bound, four
+// unauthenticated connections sending one endless extension or trailer
+// section each grew the server by what they sent. Now each is cut off at
+// the header limit (16 KiB) with 413, and the server's resident set stays
+// put while they send.
+TEST_F(HostileClientsTest, EndlessChunkExtensionsAndTrailersAreCutOffAtTheHeaderLimit) {
+    start();
+    expect_normal_client_served("before the attack");
+    const pid_t pid = daemon_.pid();
+    const std::string head =
+        "POST /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string trailer_lines;
+    for (int i = 0; i < 8; ++i) {
+        trailer_lines += "X-Trailer-" + std::to_string(i) + ": " + std::string(8000, 't') + "\r\n";
+    }
+    struct Shape {
+        const char* name;
+        std::string prefix;
+        std::string filler;  // sent again and again, never ending the line or section
+    };
+    const std::vector<Shape> shapes = {
+        {"chunk extension without a line end", head + "1;", std::string(64 * 1024, 'e')},
+        {"endless trailer section", head + "1\r\nA\r\n0\r\n", trailer_lines},
+    };
+    constexpr int kConnections = 4;
+    constexpr std::size_t kBytesEach = 16 * 1024 * 1024;
+    // Well under the 64 MiB the four connections send, well over what
+    // four sessions hold (docs/security.md, "Memory").
+    constexpr std::size_t kGrowthBoundKib = 16 * 1024;
+    for (const auto& shape : shapes) {
+        const std::size_t baseline = resident_kib(pid);
+        ASSERT_GT(baseline, 0U);
+        std::atomic<bool> done{false};
+        std::atomic<std::size_t> peak{baseline};
+        std::thread sampler([&] {
+            while (!done.load()) {
+                peak = std::max(peak.load(), resident_kib(pid));
+                std::this_thread::sleep_for(5ms);
+            }
+        });
+        std::vector<std::string> answers(kConnections);
+        std::vector<int> closed(kConnections, 0);
+        std::vector<std::size_t> sent(kConnections, 0);
+        std::vector<std::thread> senders;
+        for (int i = 0; i < kConnections; ++i) {
+            senders.emplace_back([&, i] {
+                TlsConnection connection(ctx_.get(), daemon_.port());
+                if (!connection.ok() || !connection.send(shape.prefix)) {
+                    return;
+                }
+                // Until the server answers (or stops reading), as a client
+                // that never meant to finish the request would.
+                const auto deadline = Clock::now() + 6s;
+                bool peer_closed = false;
+                while (sent[i] < kBytesEach && Clock::now() < deadline && answers[i].empty() &&
+                       !peer_closed && connection.send(shape.filler)) {
+                    sent[i] += shape.filler.size();
+                    answers[i] += connection.read_until_close(1ms, &peer_closed);
+                }
+                if (!peer_closed) {
+                    answers[i] += connection.read_until_close(kServeBound, &peer_closed);
+                }
+                closed[i] = peer_closed ? 1 : 0;
+            });
+        }
+        for (auto& sender : senders) {
+            sender.join();
+        }
+        done = true;
+        sampler.join();
+        EXPECT_LT(peak.load() - baseline, kGrowthBoundKib)
+            << shape.name << ": RSS " << baseline << " KiB -> " << peak.load() << " KiB";
+        for (int i = 0; i < kConnections; ++i) {
+            EXPECT_EQ(statuses(answers[i]), std::vector<int>{413})
+                << shape.name << " (sent " << sent[i] << " bytes)\n"
+                << answers[i].substr(0, 300);
+            EXPECT_TRUE(closed[i] != 0) << shape.name;
+        }
+        expect_normal_client_served(shape.name);
+    }
 }
 
 TEST_F(HostileClientsTest, PipelinedRequestsAreAnsweredInOrder) {

@@ -5,6 +5,7 @@
 
 #include "estd/config/api_keys.hpp"
 #include "estd/config/config.hpp"
+#include "estd/http/admin_api.hpp"
 #include "estd/http/api_keys.hpp"
 #include "estd/http/query.hpp"
 #include "estd/notify/expiry_notifier.hpp"
@@ -56,6 +57,58 @@ TEST(ApiKeyAuthenticator, MatchesBearerKeysOnly) {
     EXPECT_FALSE(keys.authenticate("Bearer 0123456789abcdef012"));  // a prefix
     EXPECT_FALSE(keys.authenticate("Basic 0123456789abcdef0123"));
     EXPECT_FALSE(keys.authenticate("Bearer " + std::string(2000, 'a')));
+}
+
+// An operator API with one admin key and a trust reload that records what
+// it was asked.
+struct AdminApiFixture {
+    std::vector<std::optional<std::string>> reloads;
+    http::AdminApi api{http::AdminApi::Dependencies{
+        .keys = {config::ApiKey{"ops", "0123456789abcdef0123", true}},
+        .reload_trust = [this](const std::string& /*actor*/,
+                               const std::optional<std::string>& path_id) {
+            reloads.push_back(path_id);
+            return std::vector<http::TrustReloadOutcome>{{"iot", true, false, {}}};
+        }}};
+
+    int status(boost::beast::http::verb method, const std::string& target,
+               const std::string& authorization, const std::string& body = {}) {
+        net::Request req{method, target, 11};
+        if (!authorization.empty()) {
+            req.set(boost::beast::http::field::authorization, authorization);
+        }
+        req.body() = body;
+        req.prepare_payload();
+        return api.handle(req, net::ConnectionInfo{"192.0.2.1", nullptr}, "r1").result_int();
+    }
+};
+
+TEST(AdminApi, NoEndpointIsNamedWithoutAKey) {
+    AdminApiFixture f;
+    const auto get = boost::beast::http::verb::get;
+    EXPECT_EQ(f.status(get, "/api/v1/nosuch", ""), 401);
+    EXPECT_EQ(f.status(get, "/api/v1/admin/anything?x=1", "Bearer wrong-key-0123456789"), 401);
+    EXPECT_EQ(f.status(get, "/api/v1/audit", ""), 401);
+    EXPECT_EQ(f.status(get, "/api/v1/nosuch", "Bearer 0123456789abcdef0123"), 404);
+}
+
+TEST(AdminApi, DuplicateJsonKeysAreRefused) {
+    AdminApiFixture f;
+    const auto post = boost::beast::http::verb::post;
+    const std::string admin = "Bearer 0123456789abcdef0123";
+    const auto target = "/api/v1/admin/est/reload-trust";
+    EXPECT_EQ(f.status(post, target, admin, R"({"path_id":"iot","path_id":"other"})"), 400);
+    EXPECT_EQ(f.status(post, target, admin, R"({"a":{"x":1,"x":2},"path_id":"iot"})"), 400);
+    EXPECT_EQ(f.status(post, "/api/v1/est/certificates/bulk-revoke", admin,
+                       R"({"serials":["01"],"reason":"superseded","serials":["02"]})"),
+              400);
+    EXPECT_TRUE(f.reloads.empty());
+    // The same key in two objects, or in objects of an array, is fine.
+    EXPECT_EQ(
+        f.status(post, target, admin, R"({"a":{"x":1},"b":[{"x":1},{"x":2}],"path_id":"iot"})"),
+        200);
+    EXPECT_EQ(f.status(post, target, admin, R"({"path_id":"iot"})"), 200);
+    EXPECT_EQ(f.reloads.size(), 2U);
 }
 
 TEST(HttpQuery, DecodesParametersAndTimes) {
