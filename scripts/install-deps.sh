@@ -18,6 +18,11 @@ packages=(
   python3 python3-prometheus-client
   libp11-dev libp11-kit-dev softhsm2 opensc
   testssl.sh
+  # interop suite (docs/interop.md): strongSwan's pki with its curl plugin
+  # (extra) and openssl plugin (standard: EC certificates), and what libest's
+  # build needs (liburiparser for estclient --path-seg)
+  strongswan-pki libstrongswan-extra-plugins libstrongswan-standard-plugins
+  liburiparser-dev xz-utils
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
