@@ -20,6 +20,11 @@ packages=(
   testssl.sh
   # tests/container: the image (deploy/Containerfile) on a Debian base, compose
   podman runc mmdebstrap podman-compose containernetworking-plugins iptables
+  # interop suite (docs/interop.md): strongSwan's pki with its curl plugin
+  # (extra) and openssl plugin (standard: EC certificates), and what libest's
+  # build needs (liburiparser for estclient --path-seg)
+  strongswan-pki libstrongswan-extra-plugins libstrongswan-standard-plugins
+  liburiparser-dev xz-utils
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )

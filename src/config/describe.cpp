@@ -95,6 +95,9 @@ void describe_issuer(std::ostream& out, const IssuerConfig& issuer) {
     out << "  " << issuer.id << "\n"
         << "    type: " << issuer.type << "\n"
         << "    CA certificate: " << issuer.ca_cert_path << "\n";
+    if (!issuer.ca_rollover_certs_path.empty()) {
+        out << "    rollover certificates: " << issuer.ca_rollover_certs_path << "\n";
+    }
     if (issuer.type == "local") {
         out << "    CA key: " << issuer.ca_key_path << "\n";
     } else if (issuer.type == "pkcs11") {

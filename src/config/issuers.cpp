@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kLocalIssuerId = "iss-local";
 constexpr const char* kCaCertPath = "CERTCTL_CA_CERT_PATH";
 constexpr const char* kCaKeyPath = "CERTCTL_CA_KEY_PATH";
+constexpr const char* kCaRolloverCertsPath = "CERTCTL_CA_ROLLOVER_CERTS_PATH";
 constexpr const char* kIssuers = "CERTCTL_ISSUERS";
 constexpr const char* kCertWhat =
     "the CA certificate, PEM, optionally followed by its intermediates";
@@ -57,6 +58,7 @@ void add_default_local_issuer(const Reader& reader, IssuerCatalog& catalog) {
     issuer.type = "local";
     issuer.ca_cert_path = r.required_file(kCaCertPath, kCertWhat);
     issuer.ca_key_path = r.required_file(kCaKeyPath, kKeyWhat);
+    issuer.ca_rollover_certs_path = r.optional_file(kCaRolloverCertsPath);
     catalog.issuers.push_back(std::move(issuer));
 }
 
@@ -113,6 +115,7 @@ void add_listed_issuer(const Reader& reader, const std::string& id, IssuerCatalo
         r.problem(prefix + "TYPE is required (local or pkcs11)");
     }
     issuer.ca_cert_path = r.required_file(prefix + "CA_CERT_PATH", kCertWhat);
+    issuer.ca_rollover_certs_path = r.optional_file(prefix + "CA_ROLLOVER_CERTS_PATH");
     if (issuer.type == "local") {
         issuer.ca_key_path = r.required_file(prefix + "CA_KEY_PATH", kKeyWhat);
     } else if (issuer.type == "pkcs11") {

@@ -33,6 +33,10 @@ Result<EstProfile> make_est_profile(const config::EstProfileConfig& cfg, issuer:
     for (const auto& cert : issuer.chain()) {
         chain.push_back(cert.get());
     }
+    // RFC 7030 §4.1.3: during a root key update, OldWithNew and NewWithOld.
+    for (const auto& cert : issuer.rollover_certificates()) {
+        chain.push_back(cert.get());
+    }
     auto der = pki::certs_only_der(chain);
     if (!der) {
         return std::move(der).take_error();

@@ -36,7 +36,7 @@ Error mtls_failure(std::string message) {
 }
 
 // The size before parsing, the counts before any gate, policy or signing.
-Result<pki::Csr> parse_bounded_csr(const std::string& body) {
+Result<pki::Csr> parse_bounded_csr(const std::string& body, pki::CsrSignature signature) {
     auto der = decode_request_body(body);
     if (!der) {
         return std::move(der).take_error();
@@ -44,7 +44,7 @@ Result<pki::Csr> parse_bounded_csr(const std::string& body) {
     if (auto sized = check_csr_size(der->size()); !sized) {
         return std::move(sized).take_error();
     }
-    auto csr = pki::Csr::from_der(*der);
+    auto csr = pki::Csr::from_der(*der, signature);
     if (!csr) {
         return std::move(csr).take_error();
     }
@@ -304,7 +304,11 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
         }
     }
 
-    auto csr = parse_bounded_csr(req.body());
+    // serverkeygen's CSR is a template: its signature is not a proof of
+    // possession of a key the certificate will carry (RFC 7030 §4.4.1).
+    auto csr =
+        parse_bounded_csr(req.body(), op == Operation::serverkeygen ? pki::CsrSignature::ignore
+                                                                    : pki::CsrSignature::verify);
     if (!csr) {
         return std::move(csr).take_error();
     }
@@ -364,6 +368,9 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
                                                       const RequestContext& ctx,
                                                       const pki::Csr& csr) {
     const auto mode = profile.config.serverkeygen_key_encryption;
+    if (auto resolvable = check_decrypt_key_identifiers(csr); !resolvable) {
+        return std::move(resolvable).take_error();
+    }
     if (auto usable = check_key_recipient(csr, mode); !usable) {
         return std::move(usable).take_error();
     }

@@ -42,6 +42,24 @@ Result<WipedText> key_part(EVP_PKEY* generated_key, EVP_PKEY* recipient,
 
 }  // namespace
 
+Status check_decrypt_key_identifiers(const pki::Csr& csr) {
+    if (csr.has_attribute(kDecryptKeyIdentifierOid)) {
+        return Error::bad_request(
+            "serverkeygen: the CSR asks for the generated key to be encrypted with a symmetric "
+            "key it names (DecryptKeyIdentifier, 1.2.840.113549.1.9.16.2.37, RFC 7030 "
+            "§4.4.1.1); this server holds no key by that identifier, so no key is generated. "
+            "Send the request without that attribute");
+    }
+    if (csr.has_attribute(kAsymmetricDecryptKeyIdentifierOid)) {
+        return Error::bad_request(
+            "serverkeygen: the CSR asks for the generated key to be encrypted to a key it names "
+            "(AsymmetricDecryptKeyIdentifier, 1.2.840.113549.1.9.16.2.54, RFC 7030 §4.4.1.2); "
+            "this server holds no key by that identifier, so no key is generated. Send the "
+            "request without that attribute");
+    }
+    return Ok{};
+}
+
 Status check_key_recipient(const pki::Csr& csr, config::ServerKeygenEncryption mode) {
     if (mode == config::ServerKeygenEncryption::none) {
         return Ok{};

@@ -4,6 +4,7 @@
 #include "estd/issuer/issuer.hpp"
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/issuer/pkcs11_issuer.hpp"
+#include "estd/pki/certificate.hpp"
 
 namespace estd::issuer {
 
@@ -35,12 +36,37 @@ const std::map<std::string_view, IssuerFactory>& factories() {
     return registry;
 }
 
+Status load_rollover_certificates(const config::IssuerConfig& cfg, Issuer& issuer) {
+    if (cfg.ca_rollover_certs_path.empty()) {
+        return Ok{};
+    }
+    const std::string prefix = "issuer " + cfg.id + ": ";
+    auto certs = pki::load_certificates_file(cfg.ca_rollover_certs_path);
+    if (!certs) {
+        return Error::internal(prefix + "rollover certificates: " + certs.error().message);
+    }
+    if (auto linked = pki::check_rollover_certificates(prefix, cfg.ca_rollover_certs_path,
+                                                       cfg.ca_cert_path, issuer.chain(), *certs);
+        !linked) {
+        return linked;
+    }
+    issuer.set_rollover_certificates(std::move(*certs));
+    return Ok{};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Issuer>> make_issuer(const config::IssuerConfig& cfg) {
     const auto& registry = factories();
     if (const auto found = registry.find(cfg.type); found != registry.end()) {
-        return found->second(cfg);
+        auto issuer = found->second(cfg);
+        if (!issuer) {
+            return issuer;
+        }
+        if (auto rollover = load_rollover_certificates(cfg, **issuer); !rollover) {
+            return std::move(rollover).take_error();
+        }
+        return issuer;
     }
     std::string known;
     for (const auto& [type, factory] : registry) {

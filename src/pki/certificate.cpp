@@ -385,4 +385,80 @@ Status check_chain_order(const std::string& prefix, const std::string& path,
     return Ok{};
 }
 
+namespace {
+
+// True when `key` verifies `cert`'s signature.
+bool signed_by(X509* cert, EVP_PKEY* key) {
+    const bool verified = X509_verify(cert, key) == 1;
+    ERR_clear_error();
+    return verified;
+}
+
+}  // namespace
+
+Status check_rollover_certificates(const std::string& prefix, const std::string& path,
+                                   const std::string& chain_path, const std::vector<X509Ptr>& chain,
+                                   const std::vector<X509Ptr>& rollover) {
+    const std::string in = prefix + "rollover certificates in " + path + ": ";
+    if (chain.empty() || rollover.empty()) {
+        return Error::internal(in + "no certificate to check");
+    }
+    X509* root = chain.back().get();
+    EVP_PKEY* root_key = X509_get0_pubkey(root);
+    const std::string root_name = name_to_string(X509_get_subject_name(root));
+    if (X509_check_issued(root, root) != X509_V_OK || !signed_by(root, root_key)) {
+        return Error::internal(in +
+                               "they link the root CA to another root key, but the last "
+                               "certificate of " +
+                               chain_path + " (" + root_name +
+                               ") is not a self-signed root: end the chain with the root CA");
+    }
+    // The other root's key, as the chain's root certifies it.
+    EVP_PKEY* other_key = nullptr;
+    for (const auto& cert : rollover) {
+        EVP_PKEY* key = X509_get0_pubkey(cert.get());
+        if (key != nullptr && !same_public_key(key, root_key) &&
+            X509_check_issued(root, cert.get()) == X509_V_OK && signed_by(cert.get(), root_key)) {
+            other_key = key;
+            break;
+        }
+    }
+    if (other_key == nullptr) {
+        return Error::internal(
+            in + "none of them is a certificate for another root key issued by the root CA " +
+            root_name + " (the last certificate of " + chain_path +
+            "): a root key update publishes the new root key signed by the old one (NewWithOld) "
+            "and the old root key signed by the new one (OldWithNew)");
+    }
+    for (std::size_t i = 0; i < rollover.size(); ++i) {
+        X509* cert = rollover[i].get();
+        const std::string which = "certificate " + chain_position(i) + " (" +
+                                  name_to_string(X509_get_subject_name(cert)) + ")";
+        if (!is_ca(cert)) {
+            return Error::internal(in + which + " is not a CA certificate");
+        }
+        EVP_PKEY* key = X509_get0_pubkey(cert);
+        if (same_public_key(key, root_key)) {
+            if (!signed_by(cert, other_key)) {
+                return Error::internal(in + which +
+                                       " carries the root CA's key but is not signed by the "
+                                       "other root key: it is no OldWithNew/NewWithOld link");
+            }
+        } else if (same_public_key(key, other_key)) {
+            if (!signed_by(cert, root_key) && !signed_by(cert, other_key)) {
+                return Error::internal(in + which +
+                                       " carries the other root key but is signed neither by "
+                                       "the root CA " +
+                                       root_name + " nor by that key itself");
+            }
+        } else {
+            return Error::internal(in + which +
+                                   " carries neither the root CA's key nor the other root key "
+                                   "of the update: only the link certificates and the other "
+                                   "root belong here");
+        }
+    }
+    return Ok{};
+}
+
 }  // namespace estd::pki

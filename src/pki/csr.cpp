@@ -185,7 +185,7 @@ Status check_structure(X509_REQ* req) {
 
 }  // namespace
 
-Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
+Result<Csr> Csr::from_der(std::span<const std::uint8_t> der, CsrSignature signature) {
     if (der.empty()) {
         return Error::bad_request("CSR is empty");
     }
@@ -211,6 +211,9 @@ Result<Csr> Csr::from_der(std::span<const std::uint8_t> der) {
     if (!key) {
         ERR_clear_error();
         return Error::bad_request("CSR public key cannot be read (unsupported key type?)");
+    }
+    if (signature == CsrSignature::ignore) {
+        return Csr(std::move(req), std::move(key));
     }
     // The default library context: the request's own has no algorithms.
     const int verified = X509_REQ_verify_ex(req.get(), key.get(), nullptr, nullptr);
@@ -261,6 +264,15 @@ std::optional<std::string> Csr::challenge_password() const {
 
 bool Csr::has_attribute(int nid) const {
     return X509_REQ_get_attr_by_NID(req_.get(), nid, -1) >= 0;
+}
+
+bool Csr::has_attribute(const char* dotted_oid) const {
+    const Asn1ObjectPtr oid(OBJ_txt2obj(dotted_oid, 1));
+    if (!oid) {
+        ERR_clear_error();
+        return false;
+    }
+    return X509_REQ_get_attr_by_OBJ(req_.get(), oid.get(), -1) >= 0;
 }
 
 Result<Csr> Csr::rebuilt_for_key(EVP_PKEY* private_key) const {

@@ -97,7 +97,12 @@ Status check_one(const CertificateProfile& profile, const pki::Csr& csr,
             return check_key_usage(profile, extension, csr.public_key());
         case NID_basic_constraints:
             return check_basic_constraints(profile, extension);
+        // The CA writes these itself; a renewal CSR copies them from the old
+        // certificate (libest's estclient -r does), so they are ignored.
         case NID_subject_key_identifier:
+        case NID_authority_key_identifier:
+        case NID_crl_distribution_points:
+        case NID_info_access:
             return Ok{};
         case NID_tlsfeature:
             if (profile.config().must_staple) {

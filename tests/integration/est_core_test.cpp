@@ -131,6 +131,77 @@ TEST_F(EstCoreTest, GuideQuickStartStepsFourAndFive) {
     EXPECT_NE(audit.find("device-001.example.com"), std::string::npos);
 }
 
+// RFC 7030 §4.1.3: during a root key update cacerts also carries the new root
+// and the OldWithNew / NewWithOld link certificates, which the operator names
+// in CERTCTL_CA_ROLLOVER_CERTS_PATH; the boot checks they are genuine links.
+TEST_F(EstCoreTest, CacertsPublishesRootKeyUpdateCertificates) {
+    sh("printf '[link]\\nbasicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,"
+       "cRLSign\\nsubjectKeyIdentifier=hash\\nauthorityKeyIdentifier=keyid\\n' > link.cnf");
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out new-root.key");
+    sh("openssl req -new -x509 -key new-root.key -subj '/CN=corp Root CA G2' -days 3650 "
+       "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign "
+       "-out new-root.crt");
+    // NewWithOld: the new key signed by the old root; OldWithNew: the old root's key
+    // (and subject) signed by the new one.
+    sh("openssl req -new -key new-root.key -subj '/CN=corp Root CA G2' -out nwo.csr && "
+       "openssl x509 -req -in nwo.csr -CA pki/root-ca.crt -CAkey pki/root-ca.key -set_serial 71 "
+       "-days 3650 -extfile link.cnf -extensions link -out new-with-old.crt 2>/dev/null");
+    sh("openssl x509 -x509toreq -in pki/root-ca.crt -signkey pki/root-ca.key -out own.csr && "
+       "openssl x509 -req -in own.csr -CA new-root.crt -CAkey new-root.key -set_serial 72 "
+       "-days 3650 -extfile link.cnf -extensions link -out old-with-new.crt 2>/dev/null");
+
+    // Appended to the chain file, they are refused: that is what the setting is for.
+    sh("cat pki/ca-chain.crt new-with-old.crt old-with-new.crt > appended.crt");
+    auto env = legacy_env();
+    env["CERTCTL_CA_CERT_PATH"] = (dir_ / "appended.crt").string();
+    auto refused = Daemon::run_once(env, "serve");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.output.find("did not issue certificate #2"), std::string::npos)
+        << refused.output;
+
+    // A certificate that links nothing refuses the boot, naming the file.
+    sh("openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+       "/dev/null -subj '/CN=Stranger' -days 30 -out stranger.crt 2>/dev/null");
+    sh("cat new-root.crt new-with-old.crt old-with-new.crt stranger.crt > bad-rollover.crt");
+    env = legacy_env();
+    env["CERTCTL_CA_ROLLOVER_CERTS_PATH"] = (dir_ / "bad-rollover.crt").string();
+    refused = Daemon::run_once(env, "serve");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.output.find("bad-rollover.crt"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("CN=Stranger"), std::string::npos) << refused.output;
+
+    sh("cat new-root.crt new-with-old.crt old-with-new.crt > rollover.crt");
+    env = legacy_env();
+    env["CERTCTL_CA_ROLLOVER_CERTS_PATH"] = (dir_ / "rollover.crt").string();
+    const auto described = Daemon::run_once(env, "check-config");
+    EXPECT_EQ(described.exit_code, 0) << described.output;
+    EXPECT_NE(described.output.find("rollover certificates: " + (dir_ / "rollover.crt").string()),
+              std::string::npos)
+        << described.output;
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    sh("curl -sS --cacert " + cacert() + " " + host() +
+       "/.well-known/est/cacerts | base64 -d | openssl pkcs7 -inform DER -print_certs > all.pem");
+    const auto all = read_file(dir_ / "all.pem");
+    for (const auto* file :
+         {"pki/ca-chain.crt", "new-root.crt", "new-with-old.crt", "old-with-new.crt"}) {
+        const auto pem = sh("openssl x509 -in " + std::string(file) + " -outform PEM");
+        EXPECT_NE(all.find(pem), std::string::npos) << file << "\n" << all;
+    }
+    EXPECT_EQ(sh("grep -c 'BEGIN CERTIFICATE' all.pem"), "5\n");
+    // A client that already trusts only the new root reaches the old chain
+    // through OldWithNew.
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out device.key && openssl req -new -key "
+       "device.key -subj '/CN=rollover-device' -outform DER | base64 -w0 > device.b64");
+    sh("curl -sS --cacert " + cacert() +
+       " -H 'Content-Type: application/pkcs10' --data-binary @device.b64 " + host() +
+       "/.well-known/est/simpleenroll | base64 -d | openssl pkcs7 -inform DER -print_certs > "
+       "device.crt");
+    sh("cat pki/ca.crt old-with-new.crt > via-new.pem");
+    EXPECT_NE(sh("openssl verify -CAfile new-root.crt -untrusted via-new.pem device.crt")
+                  .find("device.crt: OK"),
+              std::string::npos);
+}
+
 TEST_F(EstCoreTest, RoutesStatusCodes) {
     ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
     auto status = [&](const std::string& args, const std::string& path) {

@@ -146,6 +146,33 @@ class EstPolicyTest : public ::testing::Test {
         EXPECT_NE(file(out).find(needle), std::string::npos) << out << ": " << file(out);
     }
 
+    // `name`.csr again as `bad`.csr with the last byte of its signature
+    // flipped: the same template, a signature that does not verify.
+    void break_signature(const std::string& name, const std::string& bad) {
+        sh("openssl req -in " + name + ".csr -outform DER -out " + name + ".der");
+        auto der = file(name + ".der");
+        der.back() = static_cast<char>(der.back() ^ 0x01);
+        write_file(dir_ / (bad + ".der"), der);
+        sh("openssl req -inform DER -in " + bad + ".der -out " + bad + ".csr");
+        const auto verified = run_command("cd '" + dir_.string() + "' && openssl req -in " + bad +
+                                          ".csr -verify -noout 2>&1");
+        EXPECT_EQ(verified.output.find("verify OK"), std::string::npos) << verified.output;
+    }
+
+    // A CSR (PEM, `name`.csr) for sensor `cn` carrying one attribute of type
+    // `oid` holding an OCTET STRING, made in-process: openssl req writes
+    // attributes only as strings.
+    void make_csr_with_key_identifier(const std::string& name, const std::string& cn,
+                                      const std::string& oid, EVP_PKEY* key) {
+        test::CsrOptions options;
+        options.common_name = cn;
+        options.subject_entries = {{"serialNumber", cn + "-SN"}};
+        options.octet_string_attributes = {{oid, pki::Bytes{0x01, 0x02, 0x03, 0x04}}};
+        const pki::Bytes der = test::make_csr(key, options);
+        write_file(dir_ / (name + ".der"), std::string(der.begin(), der.end()));
+        sh("openssl req -inform DER -in " + name + ".der -out " + name + ".csr");
+    }
+
     fs::path dir_;
     Daemon daemon_;
     Daemon::Environment env_;
@@ -391,6 +418,72 @@ TEST_F(EstPolicyTest, ServerkeygenEnvelopedRefusesANonRsaCsr) {
     make_csr("rsa", kRsa2048, "/CN=sensor-2");
     EXPECT_EQ(post("/.well-known/est/wifi/serverkeygen", "rsa.csr", "rsa.out"), "400");
     EXPECT_NE(file("rsa.out").find("attribute refused"), std::string::npos) << file("rsa.out");
+}
+
+// RFC 7030 §4.4.1: the serverkeygen CSR is a template; the server ignores its
+// signature. Enrollment still requires it (proof of possession).
+TEST_F(EstPolicyTest, ServerkeygenIgnoresTheCsrSignature) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    make_csr("device", kP256, "/CN=sensor-11/serialNumber=SN11");
+    break_signature("device", "bad");
+
+    ASSERT_EQ(post("/.well-known/est/plain/serverkeygen", "bad.csr", "plain.out", ""), "200")
+        << file("plain.out");
+    const auto parts = split_multipart(file("plain.out"), "estd-serverkeygen-boundary");
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(parts[0].headers[0].second, "application/pkcs8");
+    write_file(dir_ / "key.b64", parts[0].body);
+    write_file(dir_ / "cert.b64", parts[1].body);
+    sh("base64 -d key.b64 > key.der && base64 -d cert.b64 | openssl pkcs7 -inform DER "
+       "-print_certs > cert.pem");
+    EXPECT_EQ(sh("openssl pkey -inform DER -in key.der -pubout"),
+              sh("openssl x509 -in cert.pem -noout -pubkey"));
+    EXPECT_NE(sh("openssl x509 -in cert.pem -noout -subject").find("CN = sensor-11"),
+              std::string::npos);
+
+    // cms mode: the key only has to be usable as the recipient.
+    make_csr("rsa", kRsa2048, "/CN=sensor-12/serialNumber=SN12");
+    break_signature("rsa", "badrsa");
+    ASSERT_EQ(post("/.well-known/est/wifi/serverkeygen", "badrsa.csr", "cms.out"), "200")
+        << file("cms.out");
+    const auto enveloped = split_multipart(file("cms.out"), "estd-serverkeygen-boundary");
+    ASSERT_EQ(enveloped.size(), 2u);
+    write_file(dir_ / "cms.b64", enveloped[0].body);
+    sh("base64 -d cms.b64 > cms.p7 && openssl cms -decrypt -inform DER -in cms.p7 -inkey "
+       "rsa.key -out cms.der && openssl pkey -inform DER -in cms.der -noout");
+
+    // Enrollment: the signature is the proof of possession.
+    EXPECT_EQ(post("/.well-known/est/plain/simpleenroll", "bad.csr", "enroll.out", ""), "400");
+    EXPECT_NE(file("enroll.out").find("CSR signature does not verify"), std::string::npos)
+        << file("enroll.out");
+}
+
+// RFC 7030 §4.4.1.1 / §4.4.1.2: a key identifier the server cannot resolve
+// ends the request with an error, never with a key the client cannot use as
+// it asked.
+TEST_F(EstPolicyTest, ServerkeygenRefusesDecryptKeyIdentifiersItCannotResolve) {
+    ASSERT_TRUE(daemon_.start(env_)) << daemon_.log();
+    const auto rsa = test::make_rsa_key(2048);
+    const auto ec = test::make_ec_key();
+    const struct {
+        const char* oid;
+        const char* name;
+    } cases[] = {{"1.2.840.113549.1.9.16.2.37", "DecryptKeyIdentifier"},
+                 {"1.2.840.113549.1.9.16.2.54", "AsymmetricDecryptKeyIdentifier"}};
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        make_csr_with_key_identifier("plain", "sensor-21", c.oid, ec.get());
+        EXPECT_EQ(post("/.well-known/est/plain/serverkeygen", "plain.csr", "plain.out", ""), "400");
+        EXPECT_NE(file("plain.out").find(c.name), std::string::npos) << file("plain.out");
+        EXPECT_EQ(file("plain.out").find("application/pkcs8"), std::string::npos);
+
+        make_csr_with_key_identifier("cms", "sensor-22", c.oid, rsa.get());
+        EXPECT_EQ(post("/.well-known/est/wifi/serverkeygen", "cms.csr", "cms.out"), "400");
+        EXPECT_NE(file("cms.out").find(c.name), std::string::npos) << file("cms.out");
+    }
+    const auto audit = file("data/audit.log");
+    EXPECT_EQ(audit.find("\"action\":\"est_server_keygen_success\""), std::string::npos) << audit;
+    EXPECT_NE(audit.find("\"action\":\"est_server_keygen_failed\""), std::string::npos);
 }
 
 TEST_F(EstPolicyTest, ServerkeygenPlainReturnsPkcs8) {

@@ -296,5 +296,102 @@ TEST(IssuerFactory, UnknownTypeNamesTheKnownOnes) {
     EXPECT_TRUE(contains(issuer.error().message, "local"));
 }
 
+// A root key update (RFC 4210 §4.4): the old root issues the sub CA; the new
+// root and the two link certificates are the rollover file.
+class IssuerRollover : public IssuerLocal {
+  protected:
+    void SetUp() override {
+        IssuerLocal::SetUp();
+        new_key = test::make_ec_key();
+        new_root = test::make_self_signed_ca("Issuer Test Root G2", new_key.get());
+        new_with_old = test::make_intermediate("Issuer Test Root G2", new_key.get(), root.get(),
+                                               root_key.get());
+        old_with_new = test::make_intermediate("Issuer Test Root", root_key.get(), new_root.get(),
+                                               new_key.get());
+    }
+
+    Result<std::unique_ptr<Issuer>> load(const std::vector<X509*>& rollover,
+                                         const std::vector<X509*>& chain = {}) {
+        auto cfg = write_config(chain.empty() ? std::vector<X509*>{sub.get(), root.get()} : chain,
+                                sub_key.get());
+        cfg.ca_rollover_certs_path = dir.write("rollover.crt", test::certificates_pem(rollover));
+        return make_issuer(cfg);
+    }
+
+    EvpPkeyPtr new_key;
+    X509Ptr new_root;
+    X509Ptr new_with_old;
+    X509Ptr old_with_new;
+};
+
+TEST_F(IssuerRollover, LoadsTheLinkCertificatesAndTheNewRoot) {
+    const auto issuer = load({new_root.get(), new_with_old.get(), old_with_new.get()});
+    ASSERT_TRUE(issuer.ok()) << issuer.error().message;
+    const auto& rollover = (*issuer)->rollover_certificates();
+    ASSERT_EQ(rollover.size(), 3U);
+    EXPECT_EQ(X509_cmp(rollover[1].get(), new_with_old.get()), 0);
+    ASSERT_EQ((*issuer)->chain().size(), 2U);
+
+    // The links alone, in either order.
+    EXPECT_TRUE(load({old_with_new.get(), new_with_old.get()}).ok());
+    // After the switch: the chain ends with the new root, the old one is the other.
+    auto new_sub_key = test::make_ec_key();
+    auto new_sub = test::make_intermediate("Issuer Test Sub G2", new_sub_key.get(), new_root.get(),
+                                           new_key.get());
+    auto cfg = write_config({new_sub.get(), new_root.get()}, new_sub_key.get());
+    cfg.ca_rollover_certs_path =
+        dir.write("rollover.crt",
+                  test::certificates_pem({root.get(), old_with_new.get(), new_with_old.get()}));
+    const auto switched = make_issuer(cfg);
+    EXPECT_TRUE(switched.ok()) << switched.error().message;
+}
+
+TEST_F(IssuerRollover, WithoutTheSettingTheLinksInTheChainFileAreRefused) {
+    auto cfg = write_config({sub.get(), root.get(), new_with_old.get(), old_with_new.get()},
+                            sub_key.get());
+    const auto issuer = make_issuer(cfg);
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "did not issue certificate"));
+}
+
+TEST_F(IssuerRollover, RefusesCertificatesThatAreNoGenuineLinks) {
+    const auto stranger_key = test::make_ec_key();
+    const auto stranger = test::make_self_signed_ca("Stranger Root", stranger_key.get());
+
+    // Nothing the current root vouches for.
+    auto issuer = load({old_with_new.get(), new_root.get()});
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "iss-test"));
+    EXPECT_TRUE(contains(issuer.error().message, "rollover.crt"));
+    EXPECT_TRUE(contains(issuer.error().message, "NewWithOld"));
+
+    // An unrelated root among genuine links.
+    issuer = load({new_with_old.get(), old_with_new.get(), stranger.get()});
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "#3 (CN=Stranger Root)"));
+
+    // OldWithNew forged by a third key.
+    const auto forged = test::make_intermediate("Issuer Test Root", root_key.get(), stranger.get(),
+                                                stranger_key.get());
+    issuer = load({new_with_old.get(), forged.get()});
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "#2"));
+    EXPECT_TRUE(contains(issuer.error().message, "not signed by the other root key"));
+
+    // A link that is not a CA certificate.
+    test::CaOptions leaf;
+    leaf.ca = false;
+    const auto not_ca = test::make_certificate("Issuer Test Root G2", new_key.get(), root.get(),
+                                               root_key.get(), leaf);
+    issuer = load({not_ca.get()});
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "not a CA certificate"));
+
+    // The chain file does not end with its root.
+    issuer = load({new_with_old.get(), old_with_new.get()}, {sub.get()});
+    ASSERT_FALSE(issuer.ok());
+    EXPECT_TRUE(contains(issuer.error().message, "not a self-signed root"));
+}
+
 }  // namespace
 }  // namespace estd::issuer

@@ -40,6 +40,9 @@ struct IssuerConfig {
     std::string id;    // e.g. iss-local
     std::string type;  // local | pkcs11
     std::string ca_cert_path;
+    // Root key update: OldWithNew/NewWithOld (and the other root), published
+    // by cacerts; empty when none (CERTCTL_CA_ROLLOVER_CERTS_PATH, ...).
+    std::string ca_rollover_certs_path;
     std::string ca_key_path;        // local
     std::string pkcs11_uri;         // pkcs11
     std::string pkcs11_pin_file;    // pkcs11

@@ -15,6 +15,15 @@ namespace estd::est {
 // it is never logged nor stored, and every buffer that held it in the clear
 // is wiped (OPENSSL_cleanse) before the answer leaves this module.
 
+// RFC 7030 §4.4.1.1 and §4.4.1.2: a client asks for the generated key to be
+// encrypted to a key it names, with a DecryptKeyIdentifier (a symmetric key
+// shared with the server) or an AsymmetricDecryptKeyIdentifier attribute.
+// estd holds no such keys, so such a request ends with a 400 naming the
+// attribute, never with a key the client did not ask for.
+inline constexpr const char* kDecryptKeyIdentifierOid = "1.2.840.113549.1.9.16.2.37";
+inline constexpr const char* kAsymmetricDecryptKeyIdentifierOid = "1.2.840.113549.1.9.16.2.54";
+Status check_decrypt_key_identifiers(const pki::Csr& csr);
+
 // In `cms` mode the CSR's key receives the generated key by key transport: it
 // must be RSA, of at least 2048 bits. 400 saying why otherwise.
 Status check_key_recipient(const pki::Csr& csr, config::ServerKeygenEncryption mode);

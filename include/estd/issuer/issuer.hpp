@@ -37,10 +37,23 @@ class Issuer {
     }
 
     X509* ca_certificate() const { return chain().front().get(); }
+
+    // During a root key update: the link certificates between the old and
+    // the new root (and the other root), published by cacerts after chain()
+    // (RFC 7030 §4.1.3). Empty otherwise. Checked by make_issuer.
+    const std::vector<pki::X509Ptr>& rollover_certificates() const { return rollover_; }
+    void set_rollover_certificates(std::vector<pki::X509Ptr> certs) {
+        rollover_ = std::move(certs);
+    }
+
+  private:
+    std::vector<pki::X509Ptr> rollover_;
 };
 
-// Builds the backend named by `cfg.type`; errors name the issuer and what is
-// wrong (unreadable file, key not matching the certificate, ...).
+// Builds the backend named by `cfg.type` and loads its rollover certificates
+// (cfg.ca_rollover_certs_path, pki::check_rollover_certificates); errors name
+// the issuer and what is wrong (unreadable file, key not matching the
+// certificate, a rollover certificate that is no link, ...).
 Result<std::unique_ptr<Issuer>> make_issuer(const config::IssuerConfig& cfg);
 
 }  // namespace estd::issuer

@@ -35,6 +35,18 @@ std::string chain_position(std::size_t index);
 Status check_chain_order(const std::string& prefix, const std::string& path,
                          const std::vector<X509Ptr>& chain);
 
+// A root CA key update (RFC 4210 §4.4, RFC 7030 §4.1.3): `rollover` (from
+// `path`) may hold only the link certificates between the root at the end of
+// `chain` (from `chain_path`, which must end with a self-signed root) and one
+// other root key, and that other root's self-signed certificate: at least one
+// CA certificate for the other key signed by the chain's root (which vouches
+// for it), and otherwise CA certificates for the chain root's key signed by
+// the other key, or the other key's self-signed root. Errors start with
+// `prefix` and say which certificate is wrong and why.
+Status check_rollover_certificates(const std::string& prefix, const std::string& path,
+                                   const std::string& chain_path, const std::vector<X509Ptr>& chain,
+                                   const std::vector<X509Ptr>& rollover);
+
 // Subject alternative names as "DNS:x", "IP:1.2.3.4", "email:x", "URI:x",
 // in certificate order; a stable form for comparing and logging.
 std::vector<std::string> subject_alt_names(const GENERAL_NAMES* names);

@@ -10,15 +10,24 @@
 
 namespace estd::pki {
 
-// A parsed PKCS#10 request whose self-signature has been verified: a Csr
-// value cannot exist for a request that fails the proof of possession.
+// Whether from_der checks the request's self-signature.
+enum class CsrSignature {
+    verify,  // proof of possession: every enrollment
+    // serverkeygen (RFC 7030 §4.4.1): the request is a template whose key and
+    // signature the server ignores; the key must still be readable.
+    ignore,
+};
+
+// A parsed PKCS#10 request whose self-signature has been verified (unless it
+// was parsed as a serverkeygen template, CsrSignature::ignore).
 class Csr {
   public:
     // 400 errors (with a message saying what was wrong) for garbage,
     // truncated or trailing-data DER, a version other than v1, more than one
     // extensionRequest attribute (or one that does not decode), an extension
-    // requested twice, and a bad signature.
-    static Result<Csr> from_der(std::span<const std::uint8_t> der);
+    // requested twice, and, when verified, a bad signature.
+    static Result<Csr> from_der(std::span<const std::uint8_t> der,
+                                CsrSignature signature = CsrSignature::verify);
 
     X509_REQ* get() const { return req_.get(); }
     const X509_NAME* subject() const;
@@ -40,6 +49,7 @@ class Csr {
     std::optional<std::string> text_attribute(int nid) const;
     // True when the request carries an attribute of this type at all.
     bool has_attribute(int nid) const;
+    bool has_attribute(const char* dotted_oid) const;
 
     // The same request — subject, attributes, requested extensions — for
     // another key, signed by that key (serverkeygen: the issuer sees a CSR
