@@ -247,16 +247,11 @@ bool reset_peak_rss(long pid) {
 // -------------------------------------------------------------- CSR pool
 
 struct PoolEntry {
-    std::string body;       // base64 of the DER CSR, one line
+    std::string body;       // base64 of the DER CSR, in 76-column lines (libest's server
+                            // refuses a CSR sent as one line; every server takes lines)
     EvpPkeyPtr key;         // the CSR's key pair
     Bytes public_key_info;  // its DER SubjectPublicKeyInfo, compared with the answer's
 };
-
-std::string base64_one_line(const Bytes& der) {
-    auto text = estd::pki::base64_encode_lines(der);
-    text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
-    return text;
-}
 
 std::optional<EvpPkeyPtr> make_key(const std::string& key_type) {
     if (key_type == "rsa2048") {
@@ -300,7 +295,8 @@ std::optional<std::vector<PoolEntry>> make_pool(const std::string& key_type, uns
             error = "cannot encode a CSR's public key";
             return std::nullopt;
         }
-        pool.push_back({base64_one_line(*der), std::move(*key), std::move(public_key_info)});
+        pool.push_back(
+            {estd::pki::base64_encode_lines(*der), std::move(*key), std::move(public_key_info)});
     }
     return pool;
 }
@@ -743,7 +739,7 @@ std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& op
     }
     auto res = (*connection)
                    ->send(estd::client::Method::post, *path, "application/pkcs10",
-                          base64_one_line(*der), headers);
+                          estd::pki::base64_encode_lines(*der), headers);
     if (!res || res->status != 200) {
         error =
             "bootstrap enrollment: " +
@@ -803,8 +799,8 @@ int run(const Options& opts) {
         }
         password = trim(password);
         const std::string credentials = opts.user + ":" + password;
-        target.authorization =
-            "Basic " + base64_one_line(Bytes(credentials.begin(), credentials.end()));
+        target.authorization = "Basic " + estd::pki::base64_encode_single_line(
+                                              Bytes(credentials.begin(), credentials.end()));
     }
     const char* operation = scenario.operation == Operation::cacerts        ? "cacerts"
                             : scenario.operation == Operation::simpleenroll ? "simpleenroll"

@@ -197,7 +197,9 @@ TEST_F(WireFormatTest, AProfileCanForceABase64Layout) {
 TEST_F(WireFormatTest, TheDefaultProfileIsServedWithoutALabelWithItsOwnAuthentication) {
     ASSERT_TRUE(daemon_.start(two_profile_env("iot"))) << daemon_.log();
     EXPECT_EQ(request("", "/.well-known/est/cacerts").status, "200");
-    EXPECT_EQ(request("", "/.well-known/est/csrattrs").status, "204");
+    const auto label_less_attrs = request("", "/.well-known/est/csrattrs");
+    EXPECT_EQ(label_less_attrs.status, "200");
+    EXPECT_EQ(label_less_attrs.body, request("", "/.well-known/est/iot/csrattrs").body);
     // Basic, with iot's password and not corp's.
     EXPECT_EQ(request(csr_args("anon"), "/.well-known/est/simpleenroll").status, "401");
     EXPECT_EQ(
