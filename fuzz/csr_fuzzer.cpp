@@ -146,7 +146,9 @@ void check_issued(const estd::config::CertificateProfileConfig& profile, const C
     const char* id = profile.id.empty() ? "the baseline" : profile.id.c_str();
     const auto& keys = profile.allowed_key_algorithms ? *profile.allowed_key_algorithms
                                                       : estd::policy::default_key_algorithms();
-    if (auto ok = estd::policy::check_key_algorithm(profile.id, keys, X509_get0_pubkey(cert->get()),
+    // The template's key: the builder copies the encoded key into the
+    // certificate undecoded, so X509_get0_pubkey is null there.
+    if (auto ok = estd::policy::check_key_algorithm(profile.id, keys, tmpl.public_key.get(),
                                                     profile.allow_small_rsa_exponent);
         !ok) {
         broken(id, ok.error().message);

@@ -168,7 +168,9 @@ void warn_unknown_variables(const Reader& reader, const std::set<std::string>& k
     std::set<std::string> candidates;
     std::copy_if(known.begin(), known.end(), std::inserter(candidates, candidates.end()),
                  [&](const std::string& name) { return name.starts_with(kPrefix); });
-    for (const auto& [name, value] : reader.environment()) {
+    for (const auto& entry : reader.environment()) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+        const std::string& name = entry.first;
         if (!name.starts_with(kPrefix) || known.contains(name) ||
             std::any_of(kOwnWarnings.begin(), kOwnWarnings.end(),
                         [&](std::string_view family) { return name.starts_with(family); })) {
