@@ -15,6 +15,7 @@
 #include "estd/pki/crl.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/policy/key_algorithm.hpp"
+#include "mtls_refusal.hpp"
 
 namespace estd::est {
 namespace beast_http = boost::beast::http;
@@ -29,10 +30,6 @@ beast_http::verb expected_method(Operation op) {
 // The line layout of this request's base64 answers.
 pki::Base64Layout layout_for(const EstProfile& profile, const net::Request& req) {
     return answer_layout(profile.config.base64_layout, req[beast_http::field::user_agent]);
-}
-
-Error mtls_failure(std::string message) {
-    return Error{401, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
 }
 
 // The size before parsing, the counts before any gate, policy or signing.
@@ -203,7 +200,7 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
     }
     if (profile.config.auth_mtls && route.operation != Operation::simplereenroll) {
         // An mTLS-only profile must not be an anonymous one on /est/.
-        return mtls_failure("EST profile \"" + profile.config.display_name() +
+        return mtls_refusal("EST profile \"" + profile.config.display_name() +
                             "\" enrolls only with a client certificate, on /.well-known/est-mtls/" +
                             profile.config.path_id + "/");
     }
@@ -222,7 +219,7 @@ Status EstService::check_client_certificate(const EstProfile& profile,
     }
     X509* leaf = conn.ssl ? SSL_get0_peer_certificate(conn.ssl) : nullptr;
     if (leaf == nullptr) {
-        return mtls_failure("this route requires a client certificate; none was presented");
+        return mtls_refusal("this route requires a client certificate; none was presented");
     }
     STACK_OF(X509)* untrusted = SSL_get_peer_cert_chain(conn.ssl);
     // THIS profile's bundle, as of this request: the TLS layer accepted any
@@ -231,7 +228,7 @@ Status EstService::check_client_certificate(const EstProfile& profile,
     if (trusted) {
         return check_not_revoked(leaf);
     }
-    return mtls_failure(trusted.error().message + " (trust bundle of EST profile \"" +
+    return mtls_refusal(trusted.error().message + " (trust bundle of EST profile \"" +
                         profile.config.display_name() + "\")");
 }
 
@@ -250,7 +247,7 @@ Status EstService::check_renewable(const EstProfile& profile, X509* current,
         }
     }
     if (auto issued = profile.issued_by_profile_ca->verify(current, untrusted); !issued) {
-        return mtls_failure(
+        return mtls_refusal(
             issued.error().message + " (the certificate being renewed must be " +
             (has_bundle ? "one chaining to the trust bundle of EST profile \"" +
                               profile.config.display_name() + "\", or one this profile issued"
@@ -294,7 +291,7 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     if (op == Operation::simplereenroll) {
         current = conn.ssl ? SSL_get0_peer_certificate(conn.ssl) : nullptr;
         if (current == nullptr) {
-            return mtls_failure(
+            return mtls_refusal(
                 "simplereenroll requires the certificate being renewed as the TLS client "
                 "certificate");
         }

@@ -8,6 +8,7 @@
 #include "estd/est/est_service.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
+#include "mtls_refusal.hpp"
 
 namespace estd::est {
 namespace {
@@ -52,10 +53,6 @@ std::string auth_mode(const EstProfile& profile, const net::ConnectionInfo& conn
         return "basic";
     }
     return profile.config.auth_mtls ? "mtls" : "anonymous";
-}
-
-Error mtls_refusal(std::string message) {
-    return Error{401, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
 }
 
 // The client certificate's row; fails closed (503) when the store cannot
