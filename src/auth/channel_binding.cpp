@@ -159,6 +159,23 @@ Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
     return Ok{};
 }
 
+Error channel_binding_through_proxy(const std::string& detail) {
+    return binding_error(400, "unavailable", detail);
+}
+
+Status check_no_channel_binding_through_proxy(const pki::Csr& csr) {
+    const PresentedBinding presented = presented_binding(csr);
+    if (!presented.attribute_present && !presented.password_present) {
+        return Ok{};
+    }
+    return channel_binding_through_proxy(
+        "the CSR carries a channel binding (challengePassword or attribute " +
+        std::string(kChannelBindingAttributeOid) +
+        "), and this request came through a TLS-terminating proxy, so the binding is for the "
+        "client's connection to the proxy and cannot be checked: send the CSR without one, or "
+        "connect to estd directly");
+}
+
 bool requires_challenge_password(const config::EstProfileConfig& profile) {
     return profile.channel_binding_required;
 }

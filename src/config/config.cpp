@@ -128,6 +128,25 @@ std::set<std::string> known_variables(const Diagnostics& diagnostics,
     return known;
 }
 
+// A profile that requires channel binding cannot be served through a
+// TLS-terminating proxy: the proxy's connection is not the client's. Such
+// requests are refused (400); the boot says so once, before a client does.
+void warn_about_proxied_channel_binding(const Reader& reader, const Config& config) {
+    if (config.trusted_proxies.empty()) {
+        return;
+    }
+    for (const auto& profile : config.est_profiles) {
+        if (profile.channel_binding_required) {
+            reader.warning(profile.env_prefix +
+                           "CHANNEL_BINDING_REQUIRED=true and CERTCTL_TRUSTED_PROXIES is set: "
+                           "requests that come through a TLS-terminating proxy cannot carry "
+                           "channel binding, and enrollments on this profile through one are "
+                           "refused (400); its clients must connect to estd directly (or "
+                           "through a TLS passthrough)");
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> load_certificate_profile_ids(const Reader& reader) {
@@ -179,6 +198,7 @@ LoadResult load(const Environment& env) {
     auto profiles =
         detail::load_est_profiles(reader, issuers.declared_ids, config.certificate_profile_ids);
     config.est_profiles = std::move(profiles.profiles);
+    detail::warn_about_proxied_channel_binding(reader, config);
     detail::warn_unknown_est_variables(reader, profiles.known_variables);
     detail::warn_unknown_variables(
         reader,

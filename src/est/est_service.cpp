@@ -176,12 +176,21 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
 // authenticate anything), and the enrollment operations take the Basic
 // password (behind the source-IP lockout) when the profile allows Basic.
 Status EstService::check_caller(const EstProfile& profile, const net::Request& req,
-                                const net::ConnectionInfo& conn, const RequestContext& ctx,
+                                const net::ConnectionInfo& /*conn*/, const RequestContext& ctx,
                                 const EstRoute& route) {
     if (!profile.auth) {
         // Fail closed: a profile not made by make_est_profile has no gates.
         return Error::internal("EST profile " + profile.config.display_name() +
                                " has no authentication state");
+    }
+    if (!ctx.client_certificate) {
+        return ctx.client_certificate.error();
+    }
+    if (ctx.via_proxy && profile.auth->channel_binding_required && is_enrollment(route.operation)) {
+        return auth::channel_binding_through_proxy(
+            "EST profile \"" + profile.config.display_name() +
+            "\" requires channel binding, which cannot cross a TLS-terminating proxy: connect "
+            "to estd directly, or turn channel binding off for this profile");
     }
     if (route.family == RouteFamily::est_mtls) {
         if (route.operation == Operation::simplereenroll) {
@@ -189,7 +198,7 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
             // rule (check_renewable), which includes the trust bundle.
             return Ok{};
         }
-        return check_client_certificate(profile, conn, route);
+        return check_client_certificate(profile, ctx, route);
     }
     if (!is_enrollment(route.operation)) {
         return Ok{};
@@ -211,20 +220,20 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
 
 // The est-mtls route admits a client certificate chaining to the profile's
 // trust bundle (a renewal's certificate is checked by check_renewable).
-Status EstService::check_client_certificate(const EstProfile& profile,
-                                            const net::ConnectionInfo& conn,
+Status EstService::check_client_certificate(const EstProfile& profile, const RequestContext& ctx,
                                             const EstRoute& route) const {
     if (route.family != RouteFamily::est_mtls) {
         return Ok{};
     }
-    X509* leaf = conn.ssl ? SSL_get0_peer_certificate(conn.ssl) : nullptr;
+    const auth::ClientCertificate& client = *ctx.client_certificate;
+    X509* leaf = client.leaf();
     if (leaf == nullptr) {
         return mtls_refusal("this route requires a client certificate; none was presented");
     }
-    STACK_OF(X509)* untrusted = SSL_get_peer_cert_chain(conn.ssl);
-    // THIS profile's bundle, as of this request: the TLS layer accepted any
-    // certificate, and a reload may have replaced the anchors since.
-    auto trusted = profile.auth->mtls_trust->current()->verify(leaf, untrusted);
+    // THIS profile's bundle, as of this request: the TLS layer (or the
+    // proxy) accepted any certificate, and a reload may have replaced the
+    // anchors since.
+    auto trusted = profile.auth->mtls_trust->current()->verify(leaf, client.untrusted());
     if (trusted) {
         return check_not_revoked(leaf);
     }
@@ -262,8 +271,12 @@ Status EstService::check_renewable(const EstProfile& profile, X509* current,
 Status EstService::check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
                                    const net::ConnectionInfo& conn, const RequestContext& ctx,
                                    Operation /*op*/) {
-    if (auto bound =
-            auth::check_channel_binding(csr, conn.ssl, profile.auth->channel_binding_required);
+    // Through a proxy the TLS connection is the proxy's: a binding in the
+    // CSR was made for the client's connection to the proxy and cannot be
+    // checked here (check_caller refused profiles that require one).
+    if (auto bound = ctx.via_proxy ? auth::check_no_channel_binding_through_proxy(csr)
+                                   : auth::check_channel_binding(
+                                         csr, conn.ssl, profile.auth->channel_binding_required);
         !bound) {
         return bound;
     }
@@ -289,14 +302,14 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
                                                const RequestContext& ctx, Operation op) {
     X509* current = nullptr;
     if (op == Operation::simplereenroll) {
-        current = conn.ssl ? SSL_get0_peer_certificate(conn.ssl) : nullptr;
+        const auth::ClientCertificate& client = *ctx.client_certificate;
+        current = client.leaf();
         if (current == nullptr) {
             return mtls_refusal(
                 "simplereenroll requires the certificate being renewed as the TLS client "
                 "certificate");
         }
-        if (auto renewable = check_renewable(profile, current, SSL_get_peer_cert_chain(conn.ssl));
-            !renewable) {
+        if (auto renewable = check_renewable(profile, current, client.untrusted()); !renewable) {
             return std::move(renewable).take_error();
         }
     }

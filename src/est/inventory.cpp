@@ -44,9 +44,8 @@ std::string public_key_hash(X509* cert) {
 }
 
 // How the caller authenticated, as far as the record needs to say.
-std::string auth_mode(const EstProfile& profile, const net::ConnectionInfo& conn) {
-    if (conn.ssl != nullptr && SSL_get0_peer_certificate(conn.ssl) != nullptr &&
-        profile.config.auth_mtls) {
+std::string auth_mode(const EstProfile& profile, const RequestContext& ctx) {
+    if (ctx.client_certificate && ctx.client_certificate->present() && profile.config.auth_mtls) {
         return "mtls";
     }
     if (profile.config.auth_basic) {
@@ -134,7 +133,7 @@ Status EstService::check_issued_through(const EstProfile& profile, X509* cert) c
 }
 
 Status EstService::record_issued(const EstProfile& profile, const net::Request& /*req*/,
-                                 const net::ConnectionInfo& conn, const RequestContext& ctx,
+                                 const net::ConnectionInfo& /*conn*/, const RequestContext& ctx,
                                  X509* cert) const {
     if (store_ == nullptr) {
         return Ok{};
@@ -153,7 +152,7 @@ Status EstService::record_issued(const EstProfile& profile, const net::Request& 
     record.not_before = pki::not_before(cert);
     record.not_after = pki::not_after(cert);
     record.public_key_sha256 = public_key_hash(cert);
-    record.auth_mode = auth_mode(profile, conn);
+    record.auth_mode = auth_mode(profile, ctx);
     record.source_ip = ctx.client_ip;
     record.request_id = ctx.request_id;
     record.issued_at = std::chrono::system_clock::now();

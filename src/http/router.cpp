@@ -49,6 +49,17 @@ std::string forwarded_for(const net::Request& req) {
     return joined;
 }
 
+// The request's X-SSL-Client-Cert fields and who sent them.
+auth::PresentedCertificate presented_certificate(const net::Request& req,
+                                                 const net::ConnectionInfo& conn) {
+    auth::PresentedCertificate presented{conn.peer_address, conn.ssl, {}};
+    const auto [first, last] = req.equal_range(auth::kClientCertHeader);
+    for (auto field = first; field != last; ++field) {
+        presented.forwarded.push_back(field->value());
+    }
+    return presented;
+}
+
 Error not_found(std::string_view path) {
     return Error{404, {}, "no EST operation at " + std::string(path)};
 }
@@ -120,9 +131,14 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         if (!*route) {
             return error_response(req, route->error());
         }
+        const std::string forwarded = forwarded_for(req);
+        const auto presented = presented_certificate(req, conn);
         est::RequestContext ctx{
-            new_request_id(),
-            auth::client_address(conn.peer_address, forwarded_for(req), proxies_)};
+            new_request_id(), auth::client_address(conn.peer_address, forwarded, proxies_),
+            auth::client_certificate(presented, proxies_),
+            auth::via_trusted_proxy(
+                conn.peer_address, req.count("X-Forwarded-For") > 0 || !presented.forwarded.empty(),
+                proxies_)};
         const auto started = std::chrono::steady_clock::now();
         auto res = est_.handle(req, conn, ctx, route->value());
         if (metrics_ != nullptr) {

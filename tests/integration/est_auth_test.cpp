@@ -204,6 +204,166 @@ TEST_F(EstAuthTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
     EXPECT_EQ(last_row()["source_ip"], "127.0.0.2");
 }
 
+// The -H argument nginx's proxy_set_header X-SSL-Client-Cert
+// $ssl_client_escaped_cert would send for the certificate in `pem_file`:
+// the PEM percent-encoded (RFC 3986 unreserved characters kept).
+std::string forwarded_cert_header(const std::string& pem) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out = "-H 'X-SSL-Client-Cert: ";
+    for (const char c : pem) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(c);
+        } else {
+            out += {'%', kHex[byte >> 4], kHex[byte & 0x0f]};
+        }
+    }
+    return out + "' ";
+}
+
+// A client certificate in X-SSL-Client-Cert (what a TLS-terminating proxy
+// forwards) from a trusted proxy goes through every gate a TLS client
+// certificate does; from anyone else it is refused and audited.
+TEST_F(EstAuthTest, ForwardedClientCertificateCountsOnlyFromTrustedProxies) {
+    make_client_ca("corp");
+    make_client_ca("iot");
+    make_client_cert("corp", "corp-laptop");
+    make_client_cert("corp", "corp-expired", -1);
+    make_client_cert("iot", "iot-sensor");
+    sh("printf 'basicConstraints=critical,CA:TRUE\\nextendedKeyUsage=clientAuth\\n' > sub-ca.ext");
+    sh("openssl ecparam -name prime256v1 -genkey -noout -out sub-ca.key");
+    sh("openssl req -new -key sub-ca.key -subj '/CN=sub-ca' | openssl x509 -req -CA corp-ca.crt "
+       "-CAkey corp-ca.key -CAcreateserial -days 30 -extfile sub-ca.ext -out sub-ca.crt "
+       "2>/dev/null");
+    auto env = base_env();
+    env["CERTCTL_EST_PROFILES"] = "corp,iot";
+    for (const std::string name : {"CORP", "IOT"}) {
+        const std::string prefix = "CERTCTL_EST_PROFILE_" + name + "_";
+        env[prefix + "MTLS_ENABLED"] = "true";
+        env[prefix + "ALLOWED_AUTH_MODES"] = "mtls";
+        env[prefix + "MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
+            p(name == "CORP" ? "corp-ca.crt" : "iot-ca.crt");
+    }
+    env["CERTCTL_TRUSTED_PROXIES"] = "127.0.0.1/32";
+    env["CERTCTL_API_KEYS_NAMED"] = "ops:proxy-test-admin-key:admin";
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    const auto fwd = [this](const std::string& cert) {
+        return forwarded_cert_header(read_file(dir_ / cert));
+    };
+    const std::string client = "-H 'X-Forwarded-For: 203.0.113.9' ";
+    const std::string enroll = "/.well-known/est-mtls/corp/simpleenroll";
+
+    // Through the trusted proxy (127.0.0.1): enrolled, audited with the real client address.
+    auto reply = curl(client + fwd("corp-laptop.crt") + csr_args("laptop-1"), enroll);
+    ASSERT_EQ(reply.status, "200") << reply.body;
+    auto row = last_row();
+    EXPECT_EQ(row["action"], "est_simple_enroll_success");
+    EXPECT_EQ(row["source_ip"], "203.0.113.9");
+    write_file(dir_ / "laptop-1.p7.b64", reply.body);
+    sh("base64 -d laptop-1.p7.b64 | openssl pkcs7 -inform DER -print_certs | openssl x509 -out "
+       "laptop-1.crt");
+
+    // The profile's gates as for a TLS certificate: another profile's bundle,
+    // expired, a CA certificate.
+    reply = curl(client + fwd("iot-sensor.crt") + csr_args("sneaky"), enroll);
+    EXPECT_EQ(reply.status, "401") << reply.body;
+    EXPECT_EQ(last_row()["action"], "est_auth_failed_mtls");
+    EXPECT_EQ(last_row()["source_ip"], "203.0.113.9");
+    reply = curl(client + fwd("corp-expired.crt"), "/.well-known/est-mtls/corp/cacerts");
+    EXPECT_EQ(reply.status, "401");
+    EXPECT_NE(reply.body.find("expired"), std::string::npos) << reply.body;
+    reply = curl(client + fwd("sub-ca.crt"), "/.well-known/est-mtls/corp/cacerts");
+    EXPECT_EQ(reply.status, "401");
+    EXPECT_NE(reply.body.find("CA:TRUE"), std::string::npos) << reply.body;
+    EXPECT_EQ(curl(client + fwd("iot-sensor.crt"), "/.well-known/est-mtls/iot/cacerts").status,
+              "200");
+
+    // Renewal with the forwarded certificate (RFC 7030 §4.2.2: same subject).
+    const std::string renew = "/.well-known/est/corp/simplereenroll";
+    reply = curl(client + fwd("laptop-1.crt") + csr_args("someone-else"), renew);
+    EXPECT_NE(reply.status, "200") << reply.body;
+    EXPECT_NE(reply.body.find("subject"), std::string::npos) << reply.body;
+    reply = curl(client + fwd("laptop-1.crt") + csr_args("laptop-1"), renew);
+    EXPECT_EQ(reply.status, "200") << reply.body;
+    EXPECT_EQ(last_row()["action"], "est_simple_reenroll_success");
+    // Revoked: refused as a TLS certificate would be.
+    const std::string serial = sh("openssl x509 -in laptop-1.crt -noout -serial | cut -d= -f2");
+    reply = curl(
+        "-X POST -H 'Authorization: Bearer proxy-test-admin-key' "
+        "-H 'Content-Type: application/json' -d '{\"reason\":\"keyCompromise\","
+        "\"serials\":[\"" +
+            serial.substr(0, serial.find('\n')) + "\"]}'",
+        "/api/v1/est/certificates/bulk-revoke");
+    ASSERT_EQ(reply.status, "200") << reply.body;
+    reply = curl(client + fwd("laptop-1.crt") + csr_args("laptop-1"), renew);
+    EXPECT_EQ(reply.status, "401") << reply.body;
+    EXPECT_NE(reply.body.find("revoked"), std::string::npos) << reply.body;
+
+    // A TLS client certificate and the header together: which is the client? 400.
+    reply = curl(cert_args("corp-laptop") + fwd("corp-laptop.crt"),
+                 "/.well-known/est-mtls/corp/cacerts");
+    EXPECT_EQ(reply.status, "400") << reply.body;
+    // Not one certificate: 400.
+    reply = curl("-H 'X-SSL-Client-Cert: %zz' ", "/.well-known/est-mtls/corp/cacerts");
+    EXPECT_EQ(reply.status, "400") << reply.body;
+    EXPECT_NE(reply.body.find("X-SSL-Client-Cert"), std::string::npos) << reply.body;
+
+    // From an untrusted peer (127.0.0.2) the header authenticates nobody,
+    // on any route; the refusal is audited.
+    const auto refused_before = count_rows("est_auth_failed_mtls", "corp");
+    for (const std::string& path : {enroll, std::string("/.well-known/est/corp/cacerts")}) {
+        const std::string body = path == enroll ? csr_args("laptop-2") : std::string();
+        reply = curl("--interface 127.0.0.2 " + fwd("corp-laptop.crt") + body, path);
+        EXPECT_EQ(reply.status, "401") << path << ": " << reply.body;
+        EXPECT_NE(reply.body.find("not a trusted proxy"), std::string::npos) << reply.body;
+    }
+    // cacerts is answered before its audit row is written (queued).
+    EXPECT_TRUE(
+        wait_for([&] { return count_rows("est_auth_failed_mtls", "corp") == refused_before + 2; }));
+    const auto rows = audit_rows();
+    for (auto r = rows.end() - 2; r != rows.end(); ++r) {
+        EXPECT_EQ((*r)["action"], "est_auth_failed_mtls") << *r;
+        EXPECT_EQ((*r)["source_ip"], "127.0.0.2") << *r;
+        EXPECT_NE(r->value("reason", "").find("X-SSL-Client-Cert"), std::string::npos) << *r;
+    }
+}
+
+// A profile that requires channel binding cannot be reached through a
+// TLS-terminating proxy: the boot warns, the request says why.
+TEST_F(EstAuthTest, ChannelBindingProfilesAreNotServedThroughAProxy) {
+    make_client_ca("wifi");
+    make_client_cert("wifi", "laptop");
+    auto env = base_env();
+    env["CERTCTL_EST_PROFILES"] = "wifi";
+    env["CERTCTL_EST_PROFILE_WIFI_MTLS_ENABLED"] = "true";
+    env["CERTCTL_EST_PROFILE_WIFI_ALLOWED_AUTH_MODES"] = "mtls";
+    env["CERTCTL_EST_PROFILE_WIFI_MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] = p("wifi-ca.crt");
+    env["CERTCTL_EST_PROFILE_WIFI_CHANNEL_BINDING_REQUIRED"] = "true";
+    env["CERTCTL_TRUSTED_PROXIES"] = "127.0.0.1/32";
+    const auto checked = Daemon::run_once(env, "check-config");
+    EXPECT_NE(checked.output.find("CERTCTL_EST_PROFILE_WIFI_CHANNEL_BINDING_REQUIRED=true and "
+                                  "CERTCTL_TRUSTED_PROXIES is set"),
+              std::string::npos)
+        << checked.output;
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    EXPECT_NE(daemon_.log().find("CHANNEL_BINDING_REQUIRED=true and CERTCTL_TRUSTED_PROXIES"),
+              std::string::npos);
+
+    auto reply =
+        curl("-H 'X-Forwarded-For: 203.0.113.9' " +
+                 forwarded_cert_header(read_file(dir_ / "laptop.crt")) + csr_args("laptop"),
+             "/.well-known/est-mtls/wifi/simpleenroll");
+    EXPECT_EQ(reply.status, "400") << reply.body;
+    EXPECT_NE(reply.body.find("cannot cross a TLS-terminating proxy"), std::string::npos)
+        << reply.body;
+    EXPECT_EQ(last_row()["action"], "est_auth_failed_channel_binding");
+    // cacerts needs no binding: served through the proxy.
+    EXPECT_EQ(curl(forwarded_cert_header(read_file(dir_ / "laptop.crt")),
+                   "/.well-known/est-mtls/wifi/cacerts")
+                  .status,
+              "200");
+}
+
 TEST_F(EstAuthTest, ClientCertificatesAreVerifiedAgainstTheCalledProfilesBundle) {
     make_client_ca("corp");
     make_client_ca("iot");

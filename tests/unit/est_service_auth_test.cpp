@@ -295,7 +295,10 @@ TEST_F(EstServiceAuthTest, WithoutAStoreARenewalNeedsAnIssuerNoOtherProfileShare
         auto route = http::parse_est_path(target);
         EXPECT_TRUE(route && *route) << target;
         const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
-        return service.handle(req, conn, RequestContext{"request-1", "192.0.2.10"}, route->value());
+        // As the router makes it: the client's certificate is the TLS peer's.
+        const RequestContext ctx{"request-1", "192.0.2.10",
+                                 auth::ClientCertificate::from_tls(tls.server())};
+        return service.handle(req, conn, ctx, route->value());
     };
 
     // Every profile of the fixture signs with issuer_.

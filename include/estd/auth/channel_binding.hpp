@@ -14,6 +14,7 @@
 //            connections (the triple handshake attack).
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <openssl/ssl.h>
@@ -54,6 +55,16 @@ Result<ChannelBinding> server_channel_binding(SSL* ssl);
 //        tls-exporter attribute over TLS 1.2 included)
 // Values are compared with constant_time_equal.
 Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required);
+
+// A request that came through a TLS-terminating proxy: its connection to
+// estd is the proxy's, so no binding can be checked on it. The 400 (audit
+// code est_auth_failed_channel_binding) for a profile that requires one,
+// saying `detail`.
+Error channel_binding_through_proxy(const std::string& detail);
+// Through such a proxy, a CSR carrying a binding (made for the client's own
+// connection to the proxy) is refused with that 400 rather than compared
+// with the proxy's connection, which would look like an attack (409).
+Status check_no_channel_binding_through_proxy(const pki::Csr& csr);
 
 // Whether csrattrs must list challengePassword (RFC 7030 §3.5, §4.5) for
 // this profile: when it requires channel binding.

@@ -8,6 +8,7 @@
 
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
+#include "estd/auth/client_certificate.hpp"
 #include "estd/est/est_profile.hpp"
 #include "estd/est/operation.hpp"
 #include "estd/net/server.hpp"
@@ -20,6 +21,13 @@ namespace estd::est {
 struct RequestContext {
     std::string request_id;
     std::string client_ip;
+    // The client's certificate (auth::client_certificate): every gate reads
+    // it from here, never from the connection. An error refuses the request
+    // on every EST operation (an X-SSL-Client-Cert not to be believed).
+    Result<auth::ClientCertificate> client_certificate = auth::ClientCertificate{};
+    // The request came through a trusted proxy (auth::via_trusted_proxy):
+    // its TLS connection is not the client's.
+    bool via_proxy = false;
 };
 
 // revoked_by of a certificate withheld because its audit record could not be
@@ -77,7 +85,7 @@ class EstService {
     Status check_caller(const EstProfile& profile, const net::Request& req,
                         const net::ConnectionInfo& conn, const RequestContext& ctx,
                         const EstRoute& route);
-    Status check_client_certificate(const EstProfile& profile, const net::ConnectionInfo& conn,
+    Status check_client_certificate(const EstProfile& profile, const RequestContext& ctx,
                                     const EstRoute& route) const;
     // simplereenroll: may this profile renew `current`? 401
     // est_auth_failed_mtls naming why not.

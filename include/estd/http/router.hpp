@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "estd/auth/client_address.hpp"
+#include "estd/auth/client_certificate.hpp"
 #include "estd/core/error.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/est/operation.hpp"
@@ -36,7 +37,8 @@ class Router {
     // revocation.
     static bool answers_at_once(const net::Request& req);
 
-    // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client.
+    // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client
+    // and whose X-SSL-Client-Cert is the client's certificate.
     // Set before serving; by default no peer is believed.
     void trust_proxies(auth::TrustedProxies proxies) { proxies_ = std::move(proxies); }
     // /api/v1/... (operator API) and /.well-known/pki/... (CRLs, OCSP). Set
