@@ -25,6 +25,9 @@ packages=(
   # build needs (liburiparser for estclient --path-seg)
   strongswan-pki libstrongswan-extra-plugins libstrongswan-standard-plugins
   liburiparser-dev xz-utils
+  # recipes (docs/recipes/): nginx as the TLS 1.2 proxy and the replicas'
+  # load balancer (stream module), envsubst to render its configuration
+  nginx libnginx-mod-stream gettext-base
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
