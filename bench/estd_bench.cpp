@@ -127,6 +127,8 @@ struct Stats {
     // is compared byte for byte instead of decoded again, so the client's
     // own parsing does not cap the cacerts figures.
     std::string last_good_cacerts;
+    // --serials-out: "<Unix time in ms> <serial hex>" per certificate received.
+    std::vector<std::string> received;
 
     void error(ErrorKind kind, std::string message) {
         ++errors[kind];
@@ -148,6 +150,8 @@ struct Stats {
         }
         latencies_us.insert(latencies_us.end(), other.latencies_us.begin(),
                             other.latencies_us.end());
+        received.insert(received.end(), std::make_move_iterator(other.received.begin()),
+                        std::make_move_iterator(other.received.end()));
     }
     std::uint64_t error_total() const {
         std::uint64_t total = 0;
@@ -184,6 +188,7 @@ struct Options {
     unsigned idle_connections = 0;
     double hold = 5.0;
     std::string label;
+    std::string serials_out;
 };
 
 // ----------------------------------------------------------- server probes
@@ -448,10 +453,29 @@ bool carries_key(const Bytes& der, const std::vector<Bytes>& public_key_infos,
            });
 }
 
+// The serial of the certificate in `der` that carries the CSR's key, with
+// the time it arrived: what --serials-out writes.
+void record_serial(const Bytes& der, const PoolEntry& csr, Stats& stats) {
+    auto certs = estd::pki::parse_certs_only_der(der);
+    if (!certs) {
+        return;
+    }
+    for (const auto& cert : *certs) {
+        if (estd::pki::same_public_key(X509_get0_pubkey(cert.get()), csr.key.get())) {
+            const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+            stats.received.push_back(std::to_string(now_ms) + " " +
+                                     estd::pki::serial_hex(cert.get()));
+            return;
+        }
+    }
+}
+
 // Checks a 200 answer: base64 → certs-only PKCS#7 with at least one
 // certificate; for enrollments one of them carries the CSR's public key.
 void check_response(const std::string& body, const PoolEntry* csr, Stats& stats,
-                    std::uint32_t latency_us) {
+                    std::uint32_t latency_us, bool record_serials) {
     if (csr == nullptr && !body.empty() && body == stats.last_good_cacerts) {
         ++stats.ok;
         stats.latencies_us.push_back(latency_us);
@@ -473,6 +497,8 @@ void check_response(const std::string& body, const PoolEntry* csr, Stats& stats,
     }
     if (csr == nullptr) {
         stats.last_good_cacerts = body;
+    } else if (record_serials) {
+        record_serial(*der, *csr, stats);
     }
     ++stats.ok;
     stats.latencies_us.push_back(latency_us);
@@ -603,7 +629,7 @@ asio::awaitable<void> client_loop(Shared& shared, Stats& stats) {
                                              res.body().substr(0, 200));
             continue;
         }
-        check_response(res.body(), csr, stats, latency);
+        check_response(res.body(), csr, stats, latency, !opts.serials_out.empty());
     }
     drop();
 }
@@ -1039,6 +1065,14 @@ int run(const Options& opts) {
     if (!opts.json_out.empty()) {
         std::ofstream(opts.json_out) << out.dump(2) << "\n";
     }
+    if (!opts.serials_out.empty()) {
+        // In arrival order (equal-width millisecond stamps sort as text).
+        std::sort(total.received.begin(), total.received.end());
+        std::ofstream serials(opts.serials_out);
+        for (const auto& line : total.received) {
+            serials << line << "\n";
+        }
+    }
     return total.error_total() == 0 && total.ok > 0 ? 0 : 1;
 }
 
@@ -1084,6 +1118,9 @@ int main(int argc, char** argv) {
                    "open this many TLS connections (--concurrency at a time) and hold them");
     app.add_option("--hold", opts.hold, "idle mode: seconds to hold the connections");
     app.add_option("--label", opts.label, "free text copied into the JSON");
+    app.add_option("--serials-out", opts.serials_out,
+                   "enrollments: write each certificate received as \"<Unix ms> <serial hex>\", "
+                   "one per line");
     CLI11_PARSE(app, argc, argv);
     if (!opts.user.empty() && opts.password_file.empty()) {
         std::cerr << "estd-bench: --user needs --password-file\n";
