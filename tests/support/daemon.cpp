@@ -129,6 +129,17 @@ Daemon::~Daemon() {
 
 bool Daemon::start(Environment env, std::chrono::seconds timeout) {
     port_ = free_loopback_port();
+    return launch(std::move(env), timeout);
+}
+
+bool Daemon::restart(std::chrono::seconds timeout) {
+    if (running() || port_ == 0) {
+        return false;
+    }
+    return launch(env_, timeout);
+}
+
+bool Daemon::launch(Environment env, std::chrono::seconds timeout) {
     env.emplace("CERTCTL_SERVER_HOST", "127.0.0.1");
     env["CERTCTL_SERVER_PORT"] = std::to_string(port_);
     env.emplace("CERTCTL_SERVER_THREADS", "2");

@@ -43,6 +43,9 @@ class Daemon {
     // Starts estd and waits until /healthz answers; false (with the log
     // available) when it exits or does not answer in time.
     bool start(Environment env, std::chrono::seconds timeout = std::chrono::seconds(20));
+    // Starts a stopped (or killed) daemon again with the environment and the
+    // port of the last start(), as a service manager would after a crash.
+    bool restart(std::chrono::seconds timeout = std::chrono::seconds(20));
     // SIGTERM and wait; returns the exit status.
     int stop();
     void kill_hard();
@@ -67,6 +70,8 @@ class Daemon {
     const Environment& environment() const { return env_; }
 
   private:
+    bool launch(Environment env, std::chrono::seconds timeout);
+
     pid_t pid_ = -1;
     unsigned short port_ = 0;
     Environment env_;

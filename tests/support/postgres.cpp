@@ -215,10 +215,17 @@ CommandResult PostgresServer::as_server_user(const std::string& command) const {
     return run_command("cd " + shell_quote(dir_.string()) + " && " + prefix + command + " 2>&1");
 }
 
-void PostgresServer::start() {
+void PostgresServer::restart() {
+    stop();
+    start(/*same_port=*/true);
+}
+
+void PostgresServer::start(bool same_port) {
     for (int attempt = 1;; ++attempt) {
         const size_t log_start = fs::exists(log_path_) ? fs::file_size(log_path_) : 0;
-        port_ = free_loopback_port();
+        if (!same_port) {
+            port_ = free_loopback_port();
+        }
         const std::string options = "-p " + std::to_string(port_) + " -k " +
                                     shell_quote(dir_.string()) +
                                     " -c listen_addresses=127.0.0.1"
@@ -234,7 +241,7 @@ void PostgresServer::start() {
         // Someone took the free port between free_loopback_port() and the bind.
         const bool port_taken =
             server_log.find("Address already in use", log_start) != std::string::npos;
-        if (!port_taken || attempt == kStartAttempts) {
+        if (!port_taken || same_port || attempt == kStartAttempts) {
             throw std::runtime_error("PostgreSQL fixture: pg_ctl start failed:\n" + started.output +
                                      "\n---- server log ----\n" + tail(server_log));
         }

@@ -58,6 +58,9 @@ class PostgresServer {
     // those it has (a database that went away, as estd sees it). Throws
     // std::runtime_error with psql's output when that fails.
     void allow_connections(const std::string& database, bool allowed) const;
+    // Stops the server (immediate: connections are cut, as in a crash) and
+    // starts it again on the same port. Throws like the constructor.
+    void restart();
     // The server log, for a failing test to print.
     std::string log() const;
 
@@ -66,7 +69,8 @@ class PostgresServer {
     CommandResult as_server_user(const std::string& command) const;
     // psql as the superuser on database postgres.
     CommandResult superuser_psql(const std::string& sql) const;
-    void start();
+    // `same_port`: on port_ again (a restart), not on a new free port.
+    void start(bool same_port = false);
     void stop() noexcept;
 
     std::filesystem::path dir_;
