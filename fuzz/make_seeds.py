@@ -157,6 +157,12 @@ def main():
           + f"{len(b64_lines(bound)):x}\r\n{b64_lines(bound)}\r\n0\r\n\r\n")
     write("http_router", "pipelined_healthz_mtls",
           http_request("GET", "/healthz") + http_request("GET", "/.well-known/est-mtls/fleet/cacerts"))
+    forwarded = certificate(device_key, "device-1").public_bytes(serialization.Encoding.PEM)
+    write("http_router", "simplereenroll_forwarded_cert",
+          http_request("POST", "/.well-known/est/corp/simplereenroll", b64_lines(plain),
+                       ["Content-Type: application/pkcs10",
+                        "X-SSL-Client-Cert: " + urllib.parse.quote(forwarded.decode(), safe=""),
+                        "X-Forwarded-For: 198.51.100.9"]))
     write_operator_seeds(plain)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
