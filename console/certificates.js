@@ -11,15 +11,15 @@ const REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationCha
 let fieldCount = 0;
 // A labelled input; returns [wrapper, input].
 function field(label, input, hint) {
-  const id = `f${++fieldCount}`;
+  const id = input.id || `f${++fieldCount}`;
   input.id = id;
   const hintEl = hint ? h('span', {class: 'hint', id: `${id}-hint`}, hint) : null;
   if (hintEl) input.setAttribute('aria-describedby', hintEl.id);
   return [h('div', {class: 'field'}, h('label', {for: id}, label), input, hintEl), input];
 }
 
-function reasonSelect() {
-  return h('select', {}, REASONS.map((r) => h('option', {value: r}, r)));
+function reasonSelect(attrs = {}) {
+  return h('select', attrs, REASONS.map((r) => h('option', {value: r}, r)));
 }
 
 // "2026-12-02T17:30" (a datetime-local input, read as UTC) -> RFC 3339.
@@ -182,7 +182,7 @@ export class CertificatesTab {
     });
     const [after, afterInput] = field('Issued after', h('input', {type: 'datetime-local', 'data-bulk': 'issued_after'}), 'UTC');
     const [before, beforeInput] = field('Issued before', h('input', {type: 'datetime-local', 'data-bulk': 'issued_before'}), 'UTC');
-    const [reasonField, reason] = field('Reason', reasonSelect());
+    const [reasonField, reason] = field('Reason', reasonSelect({'data-bulk': 'reason'}));
     const review = h('button', {type: 'submit', class: 'danger', id: 'bulk-review'}, 'Review bulk revoke…');
     const error = h('div', {'aria-live': 'polite'});
     const form = h('form', {class: 'search'}, fields, after, before, reasonField, h('div', {class: 'field actions'}, review));
