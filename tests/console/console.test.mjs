@@ -92,7 +92,8 @@ async function openPage(label, {allow401 = false, viewport = {width: 1280, heigh
   // real TLS all the same.
   const context = await browser.newContext({ignoreHTTPSErrors: true, viewport});
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  // Generous: under CI the suite runs two tests at once on two cores.
+  page.setDefaultTimeout(20_000);
   page.on('console', (msg) => {
     if (msg.type() !== 'error' && msg.type() !== 'warning') return;
     if (allow401 && /status of 401/.test(msg.text())) return;

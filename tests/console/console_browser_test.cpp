@@ -89,7 +89,7 @@ TEST_F(ConsoleBrowserTest, EveryTabEndToEndInChromium) {
         " ESTD_VIEWER_KEY=" + kViewerKey + " ESTD_CORP_PASSWORD=" + kCorpPassword +
         " ESTD_SCREENSHOT_DIR=" + quoted(screenshots.string()) + " node " + quoted(script) +
         " 2>&1";
-    const auto result = run_command(command, 150s);
+    const auto result = run_command(command, 240s);
     EXPECT_EQ(result.exit_code, 0) << result.output;
     std::cout << result.output;
 }
