@@ -30,7 +30,16 @@ packages=(
   nginx libnginx-mod-stream gettext-base
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  # tests/console: the operator console in Debian's Chromium (playwright-core
+  # from npm, pinned by tests/console/package-lock.json, drives it)
+  chromium
 )
+
+# Node.js and npm for the console's browser tests: whatever node is on the
+# PATH (a machine may carry a newer Node.js than Debian's, with its own npm),
+# else Debian's nodejs and npm. playwright-core needs Node.js 20 or later.
+if ! command -v node >/dev/null; then packages+=(nodejs); fi
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -39,13 +48,19 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The console tests' npm packages, exactly as the lockfile pins them; here,
+# at install time, never during a build or a test.
+console_tests="$(dirname "$0")/../tests/console"
+if [ ! -d "$console_tests/node_modules/playwright-core" ]; then
+  echo "install-deps: npm ci in tests/console"
+  (cd "$console_tests" && npm ci --no-audit --no-fund --ignore-scripts)
+fi

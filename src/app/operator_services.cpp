@@ -97,6 +97,9 @@ OperatorServices::OperatorServices(const config::Config& cfg,
     metrics_ = std::make_unique<http::MetricsCollector>(
         http::MetricsCollector::Sources{&counters, observed, cfg.data_dir});
     deps.metrics = metrics_.get();
+    deps.readiness = [this] { return readiness_->check(); };
+    deps.store_backend = cfg.database_url.empty() ? "sqlite" : "postgresql";
+    deps.issuers = observed;
     admin_ = std::make_unique<http::AdminApi>(std::move(deps));
     if (cfg.api_keys.empty()) {
         spdlog::warn("CERTCTL_API_KEYS_NAMED is empty: every operator API call is refused (401)");

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/core/time_format.hpp"
+#include "estd/core/version.hpp"
 #include "estd/http/admin_api.hpp"
 #include "estd/http/metrics.hpp"
 #include "estd/http/query.hpp"
@@ -59,6 +61,24 @@ std::string expiry_band(long days_left) {
     return days_left >= 30 ? "green" : days_left >= 7 ? "amber" : "red";
 }
 
+// SHA-256 of the certificate's DER, lower-case hex: what `openssl x509
+// -fingerprint -sha256` shows, without the colons.
+std::string certificate_sha256(X509* cert) {
+    const auto der = pki::certificate_der(cert);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    if (EVP_Digest(der.data(), der.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+        return {};
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < size; ++i) {
+        hex.push_back(kHex[digest[i] >> 4]);
+        hex.push_back(kHex[digest[i] & 0x0f]);
+    }
+    return hex;
+}
+
 json trust_anchors_json(const est::EstProfile& profile) {
     json anchors = json::array();
     if (!profile.auth || !profile.auth->mtls_trust) {
@@ -71,6 +91,8 @@ json trust_anchors_json(const est::EstProfile& profile) {
         const long left = days_until(not_after);
         anchors.push_back(
             json{{"subject", pki::name_to_string(X509_get_subject_name(anchor.get()))},
+                 {"fingerprint_sha256", certificate_sha256(anchor.get())},
+                 {"not_before", rfc3339(pki::not_before(anchor.get()))},
                  {"not_after", rfc3339(not_after)},
                  {"days_left", left},
                  {"status", expiry_band(left)}});
@@ -282,6 +304,7 @@ Result<std::optional<std::chrono::system_clock::time_point>> time_field(const js
 struct BulkRevokeInput {
     store::CertificateCriteria criteria;
     int reason = 0;
+    bool dry_run = false;  // count what would be revoked, change nothing
 };
 
 Status read_serials(const json& body, BulkRevokeInput& input) {
@@ -309,15 +332,21 @@ Status read_serials(const json& body, BulkRevokeInput& input) {
 }
 
 Result<BulkRevokeInput> read_bulk_revoke(const json& body) {
-    static const std::set<std::string> kKnown = {"reason",       "profile_id",  "issuer_id",
-                                                 "serials",      "common_name", "issued_before",
-                                                 "issued_after", "source",      "est_profile"};
+    static const std::set<std::string> kKnown = {
+        "reason",        "profile_id",   "issuer_id", "serials",     "common_name",
+        "issued_before", "issued_after", "source",    "est_profile", "dry_run"};
     for (const auto& [key, value] : body.items()) {
         if (!kKnown.contains(key)) {
             return Error::bad_request("unknown field \"" + key + "\"");
         }
     }
     BulkRevokeInput input;
+    if (const auto dry_run = body.find("dry_run"); dry_run != body.end()) {
+        if (!dry_run->is_boolean()) {
+            return Error::bad_request("dry_run must be true or false");
+        }
+        input.dry_run = dry_run->get<bool>();
+    }
     auto reason = string_field(body, "reason");
     if (!reason) {
         return std::move(reason).take_error();
@@ -365,6 +394,44 @@ Result<BulkRevokeInput> read_bulk_revoke(const json& body) {
     return input;
 }
 
+// What a bulk revoke with these criteria would revoke now: the matching
+// certificates not revoked yet (expired ones included, as the revoke does).
+// The console's confirmation shows this count before the operator commits.
+net::Response bulk_revoke_dry_run(const net::Request& req, store::Store& store,
+                                  const store::CertificateCriteria& criteria) {
+    constexpr std::size_t kListed = 20;
+    store::CertificateQuery query;
+    query.criteria = criteria;
+    query.limit = store::kMaxPageSize;
+    std::size_t count = 0;
+    json serials = json::array();
+    for (;;) {
+        auto page = store.list_certificates(query);
+        if (!page) {
+            spdlog::error("bulk revoke dry run: {}", page.error().message);
+            return json_error(req, 503, "the inventory cannot be read now");
+        }
+        for (const auto& record : page->items) {
+            if (record.revocation) {
+                continue;
+            }
+            ++count;
+            if (serials.size() < kListed) {
+                serials.push_back(record.serial);
+            }
+        }
+        if (!page->next_cursor) {
+            break;
+        }
+        query.before_id = *page->next_cursor;
+    }
+    return json_response(req, 200,
+                         json{{"dry_run", true},
+                              {"would_revoke_count", count},
+                              {"serials", serials},
+                              {"serials_truncated", count > serials.size()}});
+}
+
 }  // namespace
 
 AdminApi::AdminApi(Dependencies deps) : deps_(std::move(deps)), keys_(deps_.keys) {
@@ -381,7 +448,7 @@ net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInf
         bool admin;
         net::Response (AdminApi::*handler)(const Call&);
     };
-    static constexpr std::array<Endpoint, 6> kEndpoints = {{
+    static constexpr std::array<Endpoint, 7> kEndpoints = {{
         {beast_http::verb::get, "/api/v1/admin/est/profiles", true, &AdminApi::profiles},
         {beast_http::verb::post, "/api/v1/admin/est/reload-trust", true, &AdminApi::reload_trust},
         {beast_http::verb::post, "/api/v1/est/certificates/bulk-revoke", true,
@@ -389,6 +456,7 @@ net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInf
         {beast_http::verb::get, "/api/v1/est/certificates", false, &AdminApi::certificates},
         {beast_http::verb::get, "/api/v1/audit", true, &AdminApi::audit_events},
         {beast_http::verb::get, "/api/v1/metrics", false, &AdminApi::metrics},
+        {beast_http::verb::get, "/api/v1/status", false, &AdminApi::status},
     }};
     const Endpoint* endpoint = nullptr;
     for (const auto& candidate : kEndpoints) {
@@ -486,6 +554,9 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
     auto input = read_bulk_revoke(*body);
     if (!input) {
         return json_error(call.req, 400, input.error().message);
+    }
+    if (input->dry_run) {
+        return bulk_revoke_dry_run(call.req, *deps_.store, input->criteria);
     }
     store::RevocationRequest request;
     request.criteria = input->criteria;
@@ -619,7 +690,17 @@ net::Response AdminApi::audit_events(const Call& call) {
         }
     }
     store::AuditQuery query;
-    query.action_prefix = param(*params, "action_prefix");
+    // A comma-separated list: audit codes hold no commas, and the console's
+    // "All" chip is the union of the guide's four prefixes in one page.
+    const std::string prefix_list = param(*params, "action_prefix");
+    for (std::string_view prefixes = prefix_list; !prefixes.empty();) {
+        const auto comma = prefixes.find(',');
+        if (const auto prefix = prefixes.substr(0, comma); !prefix.empty()) {
+            query.action_prefixes.emplace_back(prefix);
+        }
+        prefixes =
+            comma == std::string_view::npos ? std::string_view() : prefixes.substr(comma + 1);
+    }
     query.profile = param(*params, "profile");
     query.actor = param(*params, "actor");
     query.serial = param(*params, "serial");
@@ -650,6 +731,32 @@ net::Response AdminApi::metrics(const Call& call) {
     }
     return make_response(call.req, 200, kPrometheusTextContentType,
                          prometheus_text(*deps_.metrics));
+}
+
+net::Response AdminApi::status(const Call& call) {
+    // Who the key is: the console's sign-in shows it and hides admin pages
+    // from a read-only key (the endpoints refuse it anyway).
+    json answer = {{"version", kVersion},
+                   {"store", deps_.store_backend},
+                   {"key", {{"name", call.caller.name}, {"admin", call.caller.admin}}}};
+    if (deps_.readiness) {
+        const auto ready = deps_.readiness();
+        answer["ready"] = static_cast<bool>(ready);
+        if (!ready) {
+            answer["not_ready_reason"] = ready.error().message;
+        }
+    }
+    json issuers = json::array();
+    for (const auto* issuer : deps_.issuers) {
+        issuers.push_back(
+            {{"id", issuer->id()},
+             {"ready", issuer->ready()},
+             {"ca_subject", pki::name_to_string(X509_get_subject_name(issuer->ca_certificate()))},
+             {"ca_not_after", rfc3339(pki::not_after(issuer->ca_certificate()))}});
+    }
+    answer["issuers"] = issuers;
+    answer["profiles"] = deps_.est != nullptr ? deps_.est->profiles().size() : 0U;
+    return json_response(call.req, 200, answer);
 }
 
 }  // namespace estd::http

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
+#include "estd/http/console.hpp"
 #include "estd/http/response.hpp"
 
 namespace estd::http {
@@ -103,7 +104,7 @@ bool Router::answers_at_once(const net::Request& req) {
     }
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/healthz") {
+    if (path == "/healthz" || Console::handles(path)) {
         return true;
     }
     const auto route = parse_est_path(path);
@@ -126,6 +127,9 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         const auto ready = ready_();
         return ready ? text_response(req, 200, "ready")
                      : text_response(req, 503, "not ready: " + ready.error().message);
+    }
+    if (Console::handles(path)) {
+        return Console::handle(req);
     }
     if (auto route = parse_est_path(path)) {
         if (!*route) {

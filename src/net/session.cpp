@@ -51,12 +51,16 @@ Response text_response(http::status status, std::string body) {
     return response;
 }
 
-// estd speaks only HTTPS and serves no HTML: browsers (an operator calling
-// the API from one) must not downgrade, sniff a type or render a body.
+// estd speaks only HTTPS and serves no HTML but the console's: browsers (an
+// operator calling the API from one) must not downgrade, sniff a type or
+// render a body. The console (/est) sets its own, self-only policy, which
+// stays; every other answer gets the deny-all one.
 void add_security_headers(Response& response) {
     response.set(http::field::strict_transport_security, "max-age=31536000");
     response.set("X-Content-Type-Options", "nosniff");
-    response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if (response.find("Content-Security-Policy") == response.end()) {
+        response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
 }
 
 bool is_http_error(const beast::error_code& ec) {

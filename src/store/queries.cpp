@@ -195,11 +195,15 @@ SqlQuery list_audit(Dialect dialect, const AuditQuery& q) {
                    "SELECT id, time_ms, action, operation_action, profile, source_ip, subject, "
                    "serial, issuer_id, request_id, actor, reason, status FROM audit_events "
                    "WHERE TRUE");
-    if (!q.action_prefix.empty()) {
+    if (!q.action_prefixes.empty()) {
         // substr, not LIKE: exact and case-sensitive, no escaping of '_'.
-        const auto n = static_cast<std::int64_t>(q.action_prefix.size());
-        query.add(" AND (substr(action, 1, ").bind(n).add(") = ").bind(q.action_prefix);
-        query.add(" OR substr(operation_action, 1, ").bind(n).add(") = ").bind(q.action_prefix);
+        const char* glue = " AND (";
+        for (const auto& prefix : q.action_prefixes) {
+            const auto n = static_cast<std::int64_t>(prefix.size());
+            query.add(glue).add("substr(action, 1, ").bind(n).add(") = ").bind(prefix);
+            query.add(" OR substr(operation_action, 1, ").bind(n).add(") = ").bind(prefix);
+            glue = " OR ";
+        }
         query.add(")");
     }
     equals(query, "profile", q.profile);

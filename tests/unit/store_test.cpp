@@ -503,13 +503,20 @@ TEST_P(StoreContract, AuditRowsFilterOnEitherActionPrefix) {
     }
     ASSERT_TRUE(store->flush());
     AuditQuery query;
-    query.action_prefix = "est_simple_enroll";
+    query.action_prefixes = {"est_simple_enroll"};
     auto page = store->list_audit(query);
     ASSERT_TRUE(page);
     ASSERT_EQ(page->items.size(), 2U);
     EXPECT_EQ(page->items[0].event.action, "est_auth_failed_basic");
     EXPECT_EQ(page->items[1].event.action, "est_simple_enroll_success");
-    query.action_prefix = "est_";
+    // Several prefixes: a row matching any of them (the console's "All" chip).
+    query.action_prefixes = {"est_bulk_revoke", "est_auth_failed"};
+    page = store->list_audit(query);
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 2U);
+    EXPECT_EQ(page->items[0].event.action, "est_bulk_revoke");
+    EXPECT_EQ(page->items[1].event.action, "est_auth_failed_basic");
+    query.action_prefixes = {"est_"};
     query.actor = "ops";
     page = store->list_audit(query);
     ASSERT_TRUE(page);

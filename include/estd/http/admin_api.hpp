@@ -11,6 +11,7 @@
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/api_keys.hpp"
+#include "estd/issuer/issuer.hpp"
 #include "estd/net/server.hpp"
 #include "estd/revocation/crl_publisher.hpp"
 #include "estd/store/store.hpp"
@@ -46,6 +47,11 @@ class AdminApi {
         revocation::CrlPublisher* crls = nullptr;
         TrustReloader reload_trust;                        // empty: reload is not available
         const prometheus::Collectable* metrics = nullptr;  // null: no /api/v1/metrics
+        // GET /api/v1/status: what /readyz answers, the store's kind and
+        // each issuer's state.
+        std::function<Status()> readiness{};  // empty: not reported
+        std::string store_backend{};          // "sqlite" or "postgresql"
+        std::vector<const issuer::Issuer*> issuers{};
     };
 
     explicit AdminApi(Dependencies deps);
@@ -72,6 +78,7 @@ class AdminApi {
     net::Response certificates(const Call& call);
     net::Response audit_events(const Call& call);
     net::Response metrics(const Call& call);
+    net::Response status(const Call& call);
 
     Dependencies deps_;
     ApiKeyAuthenticator keys_;

@@ -22,7 +22,8 @@ namespace estd::http {
 // an empty path_id: the legacy root or the default profile.
 std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path);
 
-// Entry point for every request: health endpoints and EST.
+// Entry point for every request: health endpoints, the operator console
+// (/est), EST, the operator API and the PKI routes.
 class Router {
   public:
     // Ok, or why /readyz answers 503.
@@ -31,7 +32,7 @@ class Router {
 
     net::Response handle(const net::Request& req, const net::ConnectionInfo& conn);
     // For net::Server: requests answered from memory, without waiting on the
-    // store or a signer — /healthz, and GET or HEAD of cacerts and csrattrs
+    // store or a signer — /healthz, the console (/est), and GET or HEAD of cacerts and csrattrs
     // on /.well-known/est/ (their audit row is queued, not waited for).
     // /readyz asks the issuers and the disk; est-mtls reads the store for
     // revocation.

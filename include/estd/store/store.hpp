@@ -112,7 +112,9 @@ struct AuditRecord {
 };
 
 struct AuditQuery {
-    std::string action_prefix;  // matches action or operation_action
+    // A row matches when its action or operation_action starts with any of
+    // these (none: every row).
+    std::vector<std::string> action_prefixes;
     std::string profile;
     std::string actor;
     std::string serial;
