@@ -25,6 +25,9 @@ packages=(
   # build needs (liburiparser for estclient --path-seg)
   strongswan-pki libstrongswan-extra-plugins libstrongswan-standard-plugins
   liburiparser-dev xz-utils
+  # recipe tests (docs/recipes/wifi-8021x.md): a FreeRADIUS of the test's own
+  # on a loopback port, and eapol_test as access point and supplicant
+  freeradius eapoltest
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
