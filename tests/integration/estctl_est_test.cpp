@@ -152,8 +152,9 @@ TEST_F(EstctlTest, CacertsEnrollReenrollOnTheLegacyRoot) {
 // --if-remaining: a renewal cron runs often; only a due run reaches the
 // server, and the certificate is replaced in place atomically.
 TEST_F(EstctlTest, ReenrollIfRemainingRenewsOnlyWhenDue) {
+    // Ten minutes: well above 50% remains (the boundary itself is the unit
+    // tests' ClientRenewal.DueAtOrBelowTheThreshold).
     auto env = legacy_env();
-    // NotBefore is backdated 5 minutes: 10 of 15 minutes (66%) remain.
     env["CERTCTL_EST_DEFAULT_TTL"] = "10m";
     ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     estctl_ok("est enroll --key device.key --cn sensor-1 --serial SN-1 --out device.crt");
@@ -161,13 +162,13 @@ TEST_F(EstctlTest, ReenrollIfRemainingRenewsOnlyWhenDue) {
 
     const auto early = estctl_ok(
         "est reenroll --cert device.crt --key device.key --if-remaining 50% --out device.crt");
-    EXPECT_TRUE(contains(early.output, "estctl: not due: 66")) << early.output;
+    EXPECT_TRUE(contains(early.output, "estctl: not due: ")) << early.output;
     EXPECT_TRUE(contains(early.output, "renewal at 50%; nothing sent")) << early.output;
     EXPECT_EQ(x509("device.crt", "-serial"), first);
     EXPECT_EQ(sh("grep -c est_simple_reenroll data/audit.log || true"), "0\n");
 
     const auto due = estctl_ok(
-        "est reenroll --cert device.crt --key device.key --if-remaining 70 --out device.crt");
+        "est reenroll --cert device.crt --key device.key --if-remaining 100 --out device.crt");
     EXPECT_TRUE(contains(due.output, "issued serialNumber=SN-1,CN=sensor-1")) << due.output;
     EXPECT_NE(x509("device.crt", "-serial"), first);
     EXPECT_TRUE(verifies("device.crt"));
