@@ -191,7 +191,8 @@ class Wifi8021xRecipeTest : public ::testing::Test {
     void start_freeradius() {
         port_ = free_udp_loopback_port();
         const std::string ca_subject =
-            sh("openssl x509 -in ca/ca.crt -noout -subject -nameopt compat | sed 's/^subject=//'");
+            sh("openssl x509 -in radius/ca-chain.crt -noout -subject -nameopt compat | sed "
+               "'s/^subject=//'");
         const std::map<std::string, std::string> values{
             {"RADDB", p("raddb")},
             {"LISTEN_ADDRESS", "127.0.0.1"},
@@ -200,7 +201,7 @@ class Wifi8021xRecipeTest : public ::testing::Test {
             {"RADIUS_SECRET", kRadiusSecret},
             {"SERVER_CERT", p("radius/server.pem")},
             {"SERVER_KEY", p("radius/server.key")},
-            {"CA_FILE", p("ca/ca-chain.crt")},
+            {"CA_FILE", p("radius/ca-chain.crt")},
             {"CA_SUBJECT", ca_subject.substr(0, ca_subject.find('\n'))},
             {"CRL_DIR", p("radius/crl")},
         };
@@ -214,7 +215,7 @@ class Wifi8021xRecipeTest : public ::testing::Test {
     // crl-refresh.sh as cron runs it on the RADIUS server.
     std::string refresh_crl() {
         return sh(recipe("crl-refresh.sh") + " " + daemon_.url("") +
-                  " iss-local ca/ca-chain.crt radius/crl pki/root-ca.crt");
+                  " iss-local radius/ca-chain.crt radius/crl pki/root-ca.crt");
     }
 
     // eapol_test as the access point and the supplicant, with peer.conf for
@@ -263,6 +264,12 @@ TEST_F(Wifi8021xRecipeTest, EapTlsWithEstdCertificatesEndToEnd) {
     sh(recipe("radius-server-cert.sh") + " radius " + kRadiusName);
     EXPECT_TRUE(contains(sh("openssl x509 -in radius/server.pem -noout -ext extendedKeyUsage"),
                          "TLS Web Server Authentication"));
+
+    // The CA chain FreeRADIUS trusts, from the wifi profile's cacerts: the
+    // issuing CA first (its subject is check_cert_issuer), then the root.
+    sh(std::string(ESTCTL_BINARY) + " est cacerts --server " + daemon_.url("") +
+       " --cacert pki/root-ca.crt --profile wifi --out radius/ca-chain.crt");
+    EXPECT_EQ(sh("cat ca/ca.crt ca/root-ca.crt"), sh("cat radius/ca-chain.crt"));
 
     // The device bootstraps with its factory certificate (channel binding on).
     const auto enrolled = sh(recipe("device-enroll.sh") + " device laptop-001 ABC123");
@@ -339,7 +346,7 @@ TEST_F(Wifi8021xRecipeTest, EapTlsWithEstdCertificatesEndToEnd) {
     EXPECT_EQ(authenticate("laptop-001", "device/eap.crt", "device/eap.key"), Radius::accept);
     EXPECT_TRUE(contains(refresh_crl(), "iss-local CRL"));
     EXPECT_EQ(sh(recipe("crl-refresh.sh") + " " + daemon_.url("") +
-                 " iss-local ca/ca-chain.crt radius/crl pki/root-ca.crt"),
+                 " iss-local radius/ca-chain.crt radius/crl pki/root-ca.crt"),
               "")
         << "an unchanged CRL is not installed again";
     EXPECT_EQ(authenticate("laptop-001", "device/eap.crt", "device/eap.key"), Radius::reject);
