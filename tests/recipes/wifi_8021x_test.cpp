@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <ostream>
 #include <string>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -97,6 +98,13 @@ class FreeRadius {
 };
 
 enum class Radius { accept, reject, other };
+
+// For gtest's messages: Access-Accept rather than "4-byte object".
+std::ostream& operator<<(std::ostream& out, Radius answer) {
+    return out << (answer == Radius::accept   ? "Access-Accept"
+                   : answer == Radius::reject ? "Access-Reject"
+                                              : "neither Accept nor Reject");
+}
 
 class Wifi8021xRecipeTest : public ::testing::Test {
   protected:
