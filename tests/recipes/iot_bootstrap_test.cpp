@@ -143,6 +143,8 @@ TEST_F(IotBootstrapRecipeTest, FleetLifecycleFromFactoryToDecommission) {
             " --cacert pki/root-ca.crt --est-mtls --profile iot --cert sensor-SN1001/factory.crt "
             "--key sensor-SN1001/factory.key --cn sensor-without-serial");
     EXPECT_EQ(no_serial.exit_code, 4) << no_serial.output;
+    EXPECT_TRUE(contains(no_serial.output, "HTTP 400")) << no_serial.output;
+    EXPECT_TRUE(contains(no_serial.output, "serialNumber")) << no_serial.output;
 
     // Steady state: the renewal cron runs; before 25% nothing is sent (each
     // issue is followed by such a run), at 25% each sensor renews with its

@@ -301,6 +301,7 @@ TEST_F(Wifi8021xRecipeTest, EapTlsWithEstdCertificatesEndToEnd) {
             "wifi --cert device/factory.crt --key device/factory.key "
             "--cn laptop-001 --serial ABC123");
     EXPECT_EQ(unbound.exit_code, 4) << unbound.output;
+    EXPECT_TRUE(contains(unbound.output, "HTTP 400")) << unbound.output;
 
     sh("cp device/eap.crt device/eap-first.crt");
     sh(recipe("device-enroll.sh") + " device2 laptop-004 DEF456");
