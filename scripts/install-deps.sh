@@ -26,8 +26,9 @@ packages=(
   strongswan-pki libstrongswan-extra-plugins libstrongswan-standard-plugins
   liburiparser-dev xz-utils
   # recipes (docs/recipes/): nginx as the TLS 1.2 proxy and the replicas'
-  # load balancer (stream module), envsubst to render its configuration
-  nginx libnginx-mod-stream gettext-base
+  # load balancer (stream module); a FreeRADIUS of the test's own on a
+  # loopback port and eapol_test as access point and supplicant
+  nginx libnginx-mod-stream freeradius eapoltest
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # tests/console: the operator console in Debian's Chromium (playwright-core

@@ -15,7 +15,11 @@ client::Expected<std::string> read_password_file(const std::string& path);
 
 enum class FileMode { public_data, secret };
 
-// Writes atomically enough for a CLI (truncate + write); secrets get 0600.
+// Writes `content` to `path`; secrets get 0600. A regular file (or a new
+// one) is replaced atomically: written to a temporary file beside it, then
+// renamed over it, so `reenroll --cert dev.crt --out dev.crt` never leaves a
+// truncated certificate behind. Anything else (a symlink, /dev/stdout, a
+// FIFO) is written in place.
 client::Outcome write_output_file(const std::string& path, std::string_view content,
                                   FileMode mode = FileMode::public_data);
 

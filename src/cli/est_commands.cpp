@@ -1,6 +1,7 @@
 #include "est_commands.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 
 #include "cli_files.hpp"
 #include "estd/client/encoding.hpp"
+#include "estd/client/renewal.hpp"
 #include "estd/core/time_format.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
@@ -180,11 +182,39 @@ Expected<pki::X509Ptr> renewal_certificate(const EstOptions& o) {
     return std::move(chain->front());
 }
 
-int run_enroll(const EstOptions& o, client::EnrollOperation op) {
-    auto est = make_client(o);
-    if (!est) {
-        return report_failure(est.error());
+std::string percent_text(long long basis_points) {
+    std::string text = std::to_string(basis_points / 100);
+    if (basis_points % 100 != 0) {
+        const long long hundredths = basis_points % 100;
+        text += (hundredths < 10 ? ".0" : ".") + std::to_string(hundredths);
     }
+    return text + "%";
+}
+
+// --if-remaining: whether the renewal is due; says why not on stderr. A
+// device's cron runs reenroll often and only the due runs reach the server.
+Expected<bool> renewal_due(const EstOptions& o, X509* cert) {
+    auto threshold = client::parse_renewal_threshold(o.if_remaining);
+    if (!threshold) {
+        return ClientError::input("--if-remaining: " + threshold.error().message);
+    }
+    if (cert == nullptr) {
+        return ClientError::input("--if-remaining needs --cert, the certificate to renew");
+    }
+    const auto check = client::renewal_check(cert, std::chrono::system_clock::now(), *threshold);
+    if (!check.due) {
+        std::cerr << "estctl: not due: " << percent_text(check.remaining_basis_points)
+                  << " of the lifetime of " << describe_certificate(cert) << " remains, renewal at "
+                  << percent_text(threshold->basis_points) << "; nothing sent\n";
+    } else if (o.verbose) {
+        std::cerr << "estctl: due: " << percent_text(check.remaining_basis_points)
+                  << " of the lifetime remains, renewal at "
+                  << percent_text(threshold->basis_points) << "\n";
+    }
+    return check.due;
+}
+
+int run_enroll(const EstOptions& o, client::EnrollOperation op) {
     pki::X509Ptr renew;
     if (op == client::EnrollOperation::simplereenroll) {
         auto cert = renewal_certificate(o);
@@ -192,6 +222,19 @@ int run_enroll(const EstOptions& o, client::EnrollOperation op) {
             return report_failure(cert.error());
         }
         renew = std::move(cert).value();
+        if (!o.if_remaining.empty()) {
+            auto due = renewal_due(o, renew.get());
+            if (!due) {
+                return report_failure(due.error());
+            }
+            if (!*due) {
+                return kExitOk;
+            }
+        }
+    }
+    auto est = make_client(o);
+    if (!est) {
+        return report_failure(est.error());
     }
     auto source = csr_source(o, renew.get());
     if (!source) {

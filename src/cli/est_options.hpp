@@ -44,6 +44,8 @@ struct EstOptions {
     bool der = false;
     std::string decrypt_key;
     bool verbose = false;
+    // reenroll: renew only when this much of the lifetime or less remains
+    std::string if_remaining;
     // Operator API (admin verbs, MCP admin tools)
     std::string api_key_file;  // else $CERTCTL_API_KEY
 };

@@ -67,6 +67,11 @@ int main(int argc, char** argv) {
                 "--decrypt-key", options.decrypt_key,
                 "the CSR's private key: also decrypt the enveloped key to OUT.key.pem");
         }
+        if (spec.verb == EstVerb::reenroll) {
+            verb->add_option("--if-remaining", options.if_remaining,
+                             "renew only when at most this part of --cert's lifetime remains "
+                             "(e.g. 25%); otherwise send nothing and exit 0");
+        }
         const EstVerb value = spec.verb;
         verb->parse_complete_callback([&chosen, value] { chosen = value; });
     }

@@ -149,6 +149,44 @@ TEST_F(EstctlTest, CacertsEnrollReenrollOnTheLegacyRoot) {
     EXPECT_TRUE(contains(anonymous.output, "HTTP 401")) << anonymous.output;
 }
 
+// --if-remaining: a renewal cron runs often; only a due run reaches the
+// server, and the certificate is replaced in place atomically.
+TEST_F(EstctlTest, ReenrollIfRemainingRenewsOnlyWhenDue) {
+    // Ten minutes: well above 50% remains (the boundary itself is the unit
+    // tests' ClientRenewal.DueAtOrBelowTheThreshold).
+    auto env = legacy_env();
+    env["CERTCTL_EST_DEFAULT_TTL"] = "10m";
+    ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
+    estctl_ok("est enroll --key device.key --cn sensor-1 --serial SN-1 --out device.crt");
+    const auto first = x509("device.crt", "-serial");
+
+    const auto early = estctl_ok(
+        "est reenroll --cert device.crt --key device.key --if-remaining 50% --out device.crt");
+    EXPECT_TRUE(contains(early.output, "estctl: not due: ")) << early.output;
+    EXPECT_TRUE(contains(early.output, "renewal at 50%; nothing sent")) << early.output;
+    EXPECT_EQ(x509("device.crt", "-serial"), first);
+    EXPECT_EQ(sh("grep -c est_simple_reenroll data/audit.log || true"), "0\n");
+
+    const auto due = estctl_ok(
+        "est reenroll --cert device.crt --key device.key --if-remaining 100 --out device.crt");
+    EXPECT_TRUE(contains(due.output, "issued serialNumber=SN-1,CN=sensor-1")) << due.output;
+    EXPECT_NE(x509("device.crt", "-serial"), first);
+    EXPECT_TRUE(verifies("device.crt"));
+    EXPECT_EQ(sh("ls | grep -c 'device.crt.tmp' || true"), "0\n");
+    EXPECT_EQ(sh("grep -c est_simple_reenroll_success data/audit.log"), "1\n");
+
+    for (const char* bad : {"0", "101%", "25 %", "x"}) {
+        const auto refused = estctl(std::string("est reenroll --cert device.crt --key device.key "
+                                                "--if-remaining '") +
+                                    bad + "'");
+        EXPECT_EQ(refused.exit_code, 2) << bad << "\n" << refused.output;
+        EXPECT_TRUE(contains(refused.output, "percentage")) << refused.output;
+    }
+    const auto no_cert = estctl("est reenroll --key device.key --cn sensor-1 --if-remaining 25%");
+    EXPECT_EQ(no_cert.exit_code, 2) << no_cert.output;
+    EXPECT_TRUE(contains(no_cert.output, "--if-remaining needs --cert")) << no_cert.output;
+}
+
 TEST_F(EstctlTest, TestVerbPassesEveryStep) {
     ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
     const auto result = estctl_ok("est test --profile ''");
