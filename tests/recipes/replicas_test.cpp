@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "recipes/recipe_files.hpp"
+#include "recipes/recipe_support.hpp"
 #include "support/daemon.hpp"
 #include "support/nginx.hpp"
 #include "support/postgres.hpp"
@@ -28,9 +28,11 @@ namespace estd::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using recipes::source_path;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kDocument = "docs/recipes/replicas.md";
+constexpr const char* kRecipe = "deploy/recipes/replicas";
 constexpr const char* kTemplate = "deploy/recipes/replicas/estd-lb.conf.template";
 constexpr const char* kEstdEnv = "deploy/recipes/replicas/estd.env";
 constexpr const char* kPassword = "replica-enroll-s3cret";
@@ -44,11 +46,9 @@ std::string upper(std::string text) {
 }
 
 TEST(ReplicasRecipe, TheDocumentQuotesTheFilesTheTestRuns) {
-    EXPECT_TRUE(document_quotes(kDocument, kTemplate));
-    EXPECT_TRUE(document_quotes(kDocument, kEstdEnv));
+    recipes::expect_document_quotes(kDocument, kRecipe);
     EXPECT_NE(read_file(source_path(kDocument))
-                  .find("envsubst '${ESTD_REPLICA_1}${ESTD_REPLICA_2}${LB_LISTEN}' \\\n"
-                        "  < deploy/recipes/replicas/estd-lb.conf.template"),
+                  .find("deploy/recipes/render.sh " + std::string(kTemplate) + " "),
               std::string::npos);
 }
 
@@ -69,11 +69,11 @@ class ReplicasTest : public ::testing::Test {
         const std::string database = postgres_->create_database("estd");
 
         auto env = dev_pki_environment(dir_);
-        const std::string rendered = envsubst(kEstdEnv, {{"DATABASE_URL", database},
-                                                         {"FLEET_PASSWORD", kPassword},
-                                                         {"ADMIN_API_KEY", kAdminKey}});
-        ASSERT_FALSE(rendered.empty());
-        for (const auto& [name, value] : parse_env_file(rendered)) {
+        ASSERT_NO_FATAL_FAILURE(recipes::render(source_path(kEstdEnv).string(), dir_ / "estd.env",
+                                                {{"DATABASE_URL", database},
+                                                 {"FLEET_PASSWORD", kPassword},
+                                                 {"ADMIN_API_KEY", kAdminKey}}));
+        for (const auto& [name, value] : recipes::read_environment_file(dir_ / "estd.env")) {
             env[name] = value;
         }
         for (std::size_t i = 0; i < replicas_.size(); ++i) {
@@ -84,12 +84,11 @@ class ReplicasTest : public ::testing::Test {
         lb_port_ = free_loopback_port();
         const fs::path nginx_dir = dir_ / "nginx";
         fs::create_directories(nginx_dir);
-        const std::string block = envsubst(
-            kTemplate, {{"ESTD_REPLICA_1", "127.0.0.1:" + std::to_string(replicas_[0].port())},
-                        {"ESTD_REPLICA_2", "127.0.0.1:" + std::to_string(replicas_[1].port())},
-                        {"LB_LISTEN", "127.0.0.1:" + std::to_string(lb_port_)}});
-        ASSERT_NE(block.find("listen 127.0.0.1:"), std::string::npos) << block;
-        write_file(nginx_dir / "estd-lb.conf", block);
+        ASSERT_NO_FATAL_FAILURE(
+            recipes::render(source_path(kTemplate).string(), nginx_dir / "estd-lb.conf",
+                            {{"ESTD_REPLICA_1", "127.0.0.1:" + std::to_string(replicas_[0].port())},
+                             {"ESTD_REPLICA_2", "127.0.0.1:" + std::to_string(replicas_[1].port())},
+                             {"LB_LISTEN", "127.0.0.1:" + std::to_string(lb_port_)}}));
         const std::string d = nginx_dir.string();
         write_file(nginx_dir / "nginx.conf",
                    "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"

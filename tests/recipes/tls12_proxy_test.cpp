@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "recipes/recipe_files.hpp"
+#include "recipes/recipe_support.hpp"
 #include "support/daemon.hpp"
 #include "support/nginx.hpp"
 
@@ -19,24 +19,20 @@ namespace estd::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using recipes::contains;
+using recipes::source_path;
 
 constexpr const char* kDocument = "docs/recipes/tls12-proxy.md";
+constexpr const char* kRecipe = "deploy/recipes/tls12-proxy";
 constexpr const char* kTemplate = "deploy/recipes/tls12-proxy/estd-tls12.conf.template";
 constexpr const char* kEstdEnv = "deploy/recipes/tls12-proxy/estd.env";
 constexpr const char* kPassword = "proxy-enroll-s3cret";
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 TEST(Tls12ProxyRecipe, TheDocumentQuotesTheFilesTheTestRuns) {
-    EXPECT_TRUE(document_quotes(kDocument, kTemplate));
-    EXPECT_TRUE(document_quotes(kDocument, kEstdEnv));
-    // The render command, with the variables this test substitutes.
+    recipes::expect_document_quotes(kDocument, kRecipe);
+    // The render command, as this test runs it.
     EXPECT_TRUE(contains(read_file(source_path(kDocument)),
-                         "envsubst '${ESTD_ADDRESS}${ESTD_TLS_CA}${ESTD_TLS_NAME}"
-                         "${PROXY_LISTEN}${PROXY_TLS_CERT}${PROXY_TLS_KEY}' \\\n"
-                         "  < deploy/recipes/tls12-proxy/estd-tls12.conf.template"));
+                         "deploy/recipes/render.sh " + std::string(kTemplate) + " \\\n"));
 }
 
 class Tls12ProxyTest : public ::testing::Test {
@@ -64,11 +60,11 @@ class Tls12ProxyTest : public ::testing::Test {
 
         // estd: the development PKI plus the recipe's settings.
         auto env = dev_pki_environment(dir_);
-        const std::string rendered =
-            envsubst(kEstdEnv, {{"CORP_ENROLLMENT_PASSWORD", kPassword},
-                                {"CORP_BOOTSTRAP_CA", (dir_ / "bootstrap-ca.crt").string()}});
-        ASSERT_FALSE(rendered.empty());
-        for (const auto& [name, value] : parse_env_file(rendered)) {
+        ASSERT_NO_FATAL_FAILURE(
+            recipes::render(source_path(kEstdEnv).string(), dir_ / "estd.env",
+                            {{"CORP_ENROLLMENT_PASSWORD", kPassword},
+                             {"CORP_BOOTSTRAP_CA", (dir_ / "bootstrap-ca.crt").string()}}));
+        for (const auto& [name, value] : recipes::read_environment_file(dir_ / "estd.env")) {
             env[name] = value;
         }
         ASSERT_TRUE(estd_.start(env)) << estd_.log();
@@ -78,15 +74,14 @@ class Tls12ProxyTest : public ::testing::Test {
         proxy_port_ = free_loopback_port();
         const fs::path nginx_dir = dir_ / "nginx";
         fs::create_directories(nginx_dir);
-        const std::string block = envsubst(
-            kTemplate, {{"ESTD_ADDRESS", "127.0.0.1:" + std::to_string(estd_.port())},
-                        {"ESTD_TLS_CA", p("pki/root-ca.crt")},
-                        {"ESTD_TLS_NAME", "localhost"},
-                        {"PROXY_LISTEN", "127.0.0.1:" + std::to_string(proxy_port_)},
-                        {"PROXY_TLS_CERT", estd_.environment().at("CERTCTL_SERVER_TLS_CERT_PATH")},
-                        {"PROXY_TLS_KEY", estd_.environment().at("CERTCTL_SERVER_TLS_KEY_PATH")}});
-        ASSERT_TRUE(contains(block, "listen 127.0.0.1:")) << block;
-        write_file(nginx_dir / "estd-tls12.conf", block);
+        ASSERT_NO_FATAL_FAILURE(recipes::render(
+            source_path(kTemplate).string(), nginx_dir / "estd-tls12.conf",
+            {{"ESTD_ADDRESS", "127.0.0.1:" + std::to_string(estd_.port())},
+             {"ESTD_TLS_CA", p("pki/root-ca.crt")},
+             {"ESTD_TLS_NAME", "localhost"},
+             {"PROXY_LISTEN", "127.0.0.1:" + std::to_string(proxy_port_)},
+             {"PROXY_TLS_CERT", estd_.environment().at("CERTCTL_SERVER_TLS_CERT_PATH")},
+             {"PROXY_TLS_KEY", estd_.environment().at("CERTCTL_SERVER_TLS_KEY_PATH")}}));
         const std::string d = nginx_dir.string();
         write_file(nginx_dir / "nginx.conf",
                    "worker_processes 1;\n"
