@@ -19,6 +19,11 @@
 #   JOBS [2]              ninja -j
 #   BUILD_DIR [build-release]  where to build (Release)
 #   SKIP_BUILD [0]        1 = use BUILD_DIR as it is
+#   LIBEST [0]            1 = also run the kept-alive and new-connection scenarios against
+#                         libest's example server (TLS 1.2, its own CA, Basic), built from
+#                         ../shared/thirdparty/libest/ into BUILD_DIR/libest by
+#                         tests/interop/build-libest.sh and bound to 127.0.0.1, and print
+#                         libest's server CPU per request over estd's as ratios
 #   STORE [sqlite]        sqlite: the embedded store in a temporary data directory;
 #                         postgres: a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's
 #                         postgresql package; default settings, so fsync and
@@ -51,12 +56,14 @@ bench="$build/bench/estd-bench"
 work=$(mktemp -d /tmp/estd-bench.XXXXXX)
 estd_pid=""
 sserver_pid=""
+libest_pid=""
 pg_bin=""
 # The PostgreSQL tools run as the postgres user when this script runs as root.
 as_pg_user() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$estd_pid" ] && kill "$estd_pid" 2>/dev/null && wait "$estd_pid" 2>/dev/null
   [ -n "$sserver_pid" ] && kill "$sserver_pid" 2>/dev/null && wait "$sserver_pid" 2>/dev/null
+  [ -n "$libest_pid" ] && kill "$libest_pid" 2>/dev/null && wait "$libest_pid" 2>/dev/null
   [ -n "$pg_bin" ] && as_pg_user "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -216,6 +223,55 @@ kill "$sserver_pid" 2>/dev/null || true
 wait "$sserver_pid" 2>/dev/null || true
 sserver_pid=""
 
+# libest's example server beside estd: the same client, the same scenarios.
+# It speaks TLS 1.2 only (estd runs TLS 1.3 above), with its own CA from its
+# createCA.sh and Basic estuser/estpwd.
+if [ "${LIBEST:-0}" = 1 ]; then
+  libest_dir="$(cd "$build" && pwd)/libest"  # the build script changes directory
+  "$root/tests/interop/build-libest.sh" "$root/../shared/thirdparty/libest/libest-3.2.0-a464ba8.tar.xz" \
+    "$libest_dir"
+  mkdir -p "$work/libest"
+  cp "$libest_dir"/src/example/server/*.cnf "$libest_dir"/src/example/server/*.sh "$work/libest/"
+  (cd "$work/libest" && bash ./createCA.sh >createCA.log 2>&1)
+  printf 'estpwd\n' >"$work/libest/estpwd"
+  lport=$(free_port)
+  (cd "$work/libest" && EST_TRUSTED_CERTS=trustedcerts.crt EST_CACERTS_RESP=estCA/cacert.crt \
+    EST_OPENSSL_CACONFIG=estExampleCA.cnf exec "$libest_dir/bin/estserver" \
+    -c estCA/private/estservercertandkey.pem -k estCA/private/estservercertandkey.pem \
+    -r estrealm -p "$lport" >estserver.log 2>&1 </dev/null) &
+  libest_pid=$!
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null --cacert "$work/libest/estCA/cacert.crt" \
+      "https://127.0.0.1:$lport/.well-known/est/cacerts" 2>/dev/null && break
+    sleep 0.1
+  done
+  for c in $concurrency; do
+    for s in cacerts-keepalive enroll-keepalive enroll-new-conn; do
+      out=$("$bench" --url "https://127.0.0.1:$lport" --cacert "$work/libest/estCA/cacert.crt" --tls 1.2 \
+        --user estuser --password-file "$work/libest/estpwd" --json --label "$s libest" \
+        --scenario "$s" -c "$c" -d "$duration" --server-pid "$libest_pid" || true)
+      if [ -n "$out" ]; then
+        echo "$out" | jq -c . >>"$runs"
+        echo "$out" | row | tee -a "$table_file"
+      fi
+    done
+  done
+  kill "$libest_pid" 2>/dev/null || true
+  wait "$libest_pid" 2>/dev/null || true
+  libest_pid=""
+  # Ratios from this run: libest's server CPU per request over estd's, same
+  # scenario and concurrency (estd's anonymous P-256 rows).
+  jq -rs '
+    map(select(.server.cpu_ms_per_request != null)) as $all
+    | $all[] | select(.label | endswith(" libest")) as $l
+    | ($l.label | sub(" libest$"; "")) as $s
+    | [$all[] | select(.concurrency == $l.concurrency
+        and (.label == ($s + " anon") or .label == ($s + " anon p256")))][0] as $e
+    | select($e != null and $e.server.cpu_ms_per_request > 0)
+    | "libest / estd, \($s) c\($l.concurrency): \($l.server.cpu_ms_per_request * 1000 | floor / 1000) / \($e.server.cpu_ms_per_request * 1000 | floor / 1000) ms = \($l.server.cpu_ms_per_request / $e.server.cpu_ms_per_request * 100 | floor / 100)x"' \
+    "$runs" | tee -a "$table_file"
+fi
+
 if [ "$idle" -gt 0 ]; then
   "$bench" "${common[@]}" --label "idle $idle" --idle-connections "$idle" -c 64 --hold 3 \
     --server-pid "$estd_pid" >"$work/idle.json" || true
@@ -236,6 +292,17 @@ verify=${speed_ec#* }
   awk -v s="$sign" -v v="$verify" -v n="$(nproc)" 'BEGIN { if (s > 0 && v > 0) {
     per = 1 / (1 / s + 1 / v);
     printf "crypto ceiling for an enrollment (1 CSR verify + 1 signature): %.0f/s per core, %.0f/s on %d cores\n", per, per * n, n } }'
+  # estd beside them, from this run: a kept-alive enrollment against the
+  # crypto it cannot avoid, a new-connection one against s_server's handshake.
+  jq -rs --argjson s "${sign:-0}" --argjson v "${verify:-0}" '
+    (if $s > 0 and $v > 0 then 1000 / $s + 1000 / $v else 0 end) as $crypto
+    | ([.[] | select(.label == "handshake openssl-s_server")][0].server.cpu_ms_per_request // 0) as $hs
+    | .[] | select(.server.cpu_ms_per_request != null) | .server.cpu_ms_per_request as $ms
+    | if .label == "enroll-keepalive anon p256" and $crypto > 0 then
+        "estd kept-alive enrollment c\(.concurrency): \($ms * 1000 | floor / 1000) ms = \($ms / $crypto * 10 | floor / 10)x its crypto (\($crypto * 1000 | floor / 1000) ms on one core)"
+      elif .label == "enroll-new-conn anon p256" and $hs > 0 then
+        "estd new-connection enrollment c\(.concurrency): \($ms * 1000 | floor / 1000) ms = the s_server handshake (\($hs * 1000 | floor / 1000) ms) + \(($ms - $hs) * 1000 | floor / 1000) ms"
+      else empty end' "$runs"
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$table_file"
 

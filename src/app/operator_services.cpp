@@ -71,7 +71,8 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
 OperatorServices::OperatorServices(const config::Config& cfg,
                                    const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
                                    Inventory& inventory, est::EstService& est,
-                                   audit::ProfileCounters& counters) {
+                                   audit::ProfileCounters& counters)
+    : est_(est) {
     const auto borrowed = borrow(issuers);
     crls_ = std::make_unique<revocation::CrlPublisher>(borrowed, *inventory.store,
                                                        cfg.crl_generation_interval);
@@ -136,13 +137,33 @@ void OperatorServices::start() {
     if (notifier_) {
         notifier_->start();
     }
+    summary_thread_ = std::thread([this] { summarize_reads_periodically(); });
 }
 
 void OperatorServices::stop() {
+    {
+        std::lock_guard lock(summary_mutex_);
+        summary_stopping_ = true;
+    }
+    summary_wake_.notify_all();
+    if (summary_thread_.joinable()) {
+        summary_thread_.join();
+    }
+    est_.summarize_reads();  // what was answered since the last one
     if (notifier_) {
         notifier_->stop();
     }
     crls_->stop();
+}
+
+void OperatorServices::summarize_reads_periodically() {
+    std::unique_lock lock(summary_mutex_);
+    while (!summary_wake_.wait_for(lock, est::kReadSummaryInterval,
+                                   [this] { return summary_stopping_; })) {
+        lock.unlock();
+        est_.summarize_reads();
+        lock.lock();
+    }
 }
 
 }  // namespace estd::app

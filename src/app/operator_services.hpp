@@ -3,7 +3,10 @@
 // The store and what hangs off it: audit rows, CRLs, OCSP, the operator API,
 // metrics, readiness and expiry notifications, assembled for `estd serve`.
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "estd/audit/audit_log.hpp"
@@ -46,11 +49,20 @@ class OperatorServices {
     void observe_server(const net::Server& server);
     // What /readyz answers: the issuers and the data directory's free space.
     Status ready() const { return readiness_->check(); }
-    // Builds the CRLs, then starts their refresh and the expiry scans.
+    // Builds the CRLs, then starts their refresh, the expiry scans and the
+    // periodic summary of successful cacerts/csrattrs answers.
     void start();
+    // Stops them; the last summary is written here.
     void stop();
 
   private:
+    void summarize_reads_periodically();
+
+    est::EstService& est_;
+    std::mutex summary_mutex_;
+    std::condition_variable summary_wake_;
+    bool summary_stopping_ = false;
+    std::thread summary_thread_;
     std::unique_ptr<revocation::CrlPublisher> crls_;
     std::unique_ptr<revocation::OcspResponder> ocsp_;
     std::unique_ptr<http::PkiRoutes> pki_;

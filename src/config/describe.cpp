@@ -44,7 +44,7 @@ void describe_listener(std::ostream& out, const ListenerConfig& listener) {
         << "  threads: "
         << (listener.threads == 0 ? std::string("one per core") : std::to_string(listener.threads))
         << " for I/O, "
-        << (listener.worker_threads == 0 ? std::string("4 per I/O thread")
+        << (listener.worker_threads == 0 ? std::string("16 per I/O thread")
                                          : std::to_string(listener.worker_threads))
         << " for requests that may wait\n"
         << "  max connections: " << listener.max_connections << "\n"

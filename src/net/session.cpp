@@ -180,7 +180,7 @@ void Session::on_request_start(beast::error_code ec) {
 
 void Session::read_request() {
     state_ = State::reading;
-    parser_.emplace(settings_.max_header_bytes, settings_.max_body_bytes);
+    parser_ = std::make_unique<RequestParser>(settings_.max_header_bytes, settings_.max_body_bytes);
     header_scanned_ = 0;
     stream_.expires_after(settings_.read_timeout);  // header, 100 Continue and body together
     read_header_bytes();
@@ -252,7 +252,7 @@ void Session::on_header(beast::error_code ec, std::size_t bytes) {
     const auto expect = header[http::field::expect];
     if (!parser_->get().is_done() && header.version() >= 11 &&
         beast::iequals(expect, "100-continue")) {
-        continue_.emplace(http::status::continue_, 11);
+        continue_ = std::make_unique<http::response<http::empty_body>>(http::status::continue_, 11);
         http::async_write(stream_, *continue_,
                           beast::bind_front_handler(&Session::on_continue, shared_from_this()));
         return;
@@ -390,7 +390,7 @@ void Session::send(Response response, bool keep_alive) {
     add_security_headers(response);
     // RFC 9110 §6.6.1: an origin server with a clock MUST send Date.
     response.set(http::field::date, format_http_date(std::chrono::system_clock::now()));
-    response_.emplace(std::move(response));
+    response_ = std::make_unique<Response>(std::move(response));
     // A peer that stops reading must not pin the connection forever.
     stream_.expires_after(settings_.read_timeout);
     http::async_write(

@@ -102,9 +102,11 @@ class Session : public std::enable_shared_from_this<Session> {
     // of a pipelined request); past it a read fails with buffer_overflow.
     boost::beast::flat_buffer buffer_;
     std::size_t header_scanned_ = 0;  // how much of buffer_ find_header_end saw
-    std::optional<RequestParser> parser_;
-    std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
-    std::optional<Response> response_;  // kept alive until written
+    // On the heap while in use: held inline they were ~600 of a Session's
+    // ~800 bytes, on every idle connection.
+    std::unique_ptr<RequestParser> parser_;
+    std::unique_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+    std::unique_ptr<Response> response_;  // kept alive until written
 };
 
 }  // namespace estd::net

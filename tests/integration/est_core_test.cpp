@@ -224,19 +224,22 @@ TEST_F(EstCoreTest, RoutesStatusCodes) {
 
 // logrotate's default (move the file aside, then SIGHUP): the next lines go
 // to a new audit.log, none is lost or written to both.
+// Each refused enrollment is an audit line (a successful cacerts is only
+// counted, and summarized at shutdown: see the next test).
 TEST_F(EstCoreTest, SighupReopensARotatedAuditLog) {
     ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
-    const auto cacerts = [&] {
-        return sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() + " " + host() +
-                  "/.well-known/est/cacerts");
+    const auto refused = [&] {
+        return sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() +
+                  " -H 'Content-Type: application/pkcs10' --data-binary not-a-csr " + host() +
+                  "/.well-known/est/simpleenroll");
     };
     const auto lines_in = [&](const char* name) {
         const auto text = read_file(dir_ / "data" / name);
         return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     };
-    ASSERT_EQ(cacerts(), "200");
+    ASSERT_EQ(refused(), "400");
     fs::rename(dir_ / "data/audit.log", dir_ / "data/audit.log.1");
-    ASSERT_EQ(cacerts(), "200");  // still into the file estd has open
+    ASSERT_EQ(refused(), "400");  // still into the file estd has open
     daemon_.send_signal(SIGHUP);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (daemon_.log().find("SIGHUP: audit log ") == std::string::npos &&
@@ -244,12 +247,33 @@ TEST_F(EstCoreTest, SighupReopensARotatedAuditLog) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ASSERT_NE(daemon_.log().find("SIGHUP: audit log "), std::string::npos) << daemon_.log();
-    ASSERT_EQ(cacerts(), "200");
-    ASSERT_EQ(cacerts(), "200");
+    ASSERT_EQ(refused(), "400");
+    ASSERT_EQ(refused(), "400");
     EXPECT_EQ(lines_in("audit.log.1"), 2U);
     EXPECT_EQ(lines_in("audit.log"), 2U);
-    EXPECT_NE(read_file(dir_ / "data/audit.log").find("\"action\":\"est_cacerts_success\""),
+    EXPECT_NE(read_file(dir_ / "data/audit.log").find("\"action\":\"est_simple_enroll_failed\""),
               std::string::npos);
+}
+
+// A successful cacerts or csrattrs is not a line of its own: the daemon
+// writes one summary line per profile and operation (every minute, and at
+// shutdown) with how many it answered. An enrollment keeps its line.
+TEST_F(EstCoreTest, SuccessfulCacertsAreSummarizedNotAuditedEach) {
+    ASSERT_TRUE(daemon_.start(legacy_env())) << daemon_.log();
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(sh("curl -sS -o /dev/null -w '%{http_code}' --cacert " + cacert() + " " + host() +
+                     "/.well-known/est/cacerts"),
+                  "200");
+    }
+    EXPECT_EQ(read_file(dir_ / "data/audit.log").find("est_cacerts_success"), std::string::npos);
+    EXPECT_EQ(daemon_.stop(), 0) << daemon_.log();
+    const auto audit = read_file(dir_ / "data/audit.log");
+    EXPECT_EQ(std::count(audit.begin(), audit.end(), '\n'), 1) << audit;
+    EXPECT_NE(audit.find("\"action\":\"est_cacerts_success\""), std::string::npos) << audit;
+    EXPECT_NE(audit.find("\"actor\":\"estd: summary of successful answers\""), std::string::npos)
+        << audit;
+    EXPECT_NE(audit.find("\"reason\":\"3 answered since the previous summary\""), std::string::npos)
+        << audit;
 }
 
 }  // namespace

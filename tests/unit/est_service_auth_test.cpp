@@ -196,6 +196,38 @@ TEST_F(EstServiceAuthTest, BasicGateAnswers401WithAChallengeAndLeavesCacertsOpen
     }
 }
 
+// A successful cacerts or csrattrs is counted, and audited only in the
+// periodic summary; a failed one and every enrollment keep their own event.
+TEST_F(EstServiceAuthTest, SuccessfulReadsAreCountedAndSummarizedNotAuditedEach) {
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/corp/cacerts").result_int(), 200u);
+    }
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/iot/cacerts").result_int(), 200u);
+    EXPECT_EQ(call(beast_http::verb::post, "/.well-known/est/corp/cacerts").result_int(), 405u);
+    EXPECT_EQ(enroll("corp", basic("corp-password")).result_int(), 200u);
+    EXPECT_EQ(count("corp", codes::kCacertsSuccess), 3u);
+    EXPECT_EQ(count("iot", codes::kCacertsSuccess), 1u);
+    ASSERT_EQ(sink_.events.size(), 1u);
+    EXPECT_EQ(sink_.events[0].action, codes::kSimpleEnrollSuccess);
+
+    service_->summarize_reads();
+    ASSERT_EQ(sink_.events.size(), 3u);
+    EXPECT_EQ(sink_.events[1].action, codes::kCacertsSuccess);
+    EXPECT_EQ(sink_.events[1].profile, "corp");
+    EXPECT_EQ(sink_.events[1].actor, kReadSummaryActor);
+    EXPECT_EQ(sink_.events[1].status, 200);
+    EXPECT_EQ(sink_.events[1].reason, "3 answered since the previous summary");
+    EXPECT_EQ(sink_.events[2].profile, "iot");
+    EXPECT_EQ(sink_.events[2].reason, "1 answered since the previous summary");
+
+    service_->summarize_reads();  // nothing answered since: nothing written
+    EXPECT_EQ(sink_.events.size(), 3u);
+    EXPECT_EQ(call(beast_http::verb::get, "/.well-known/est/corp/cacerts").result_int(), 200u);
+    service_->summarize_reads();
+    ASSERT_EQ(sink_.events.size(), 4u);
+    EXPECT_EQ(sink_.events[3].reason, "1 answered since the previous summary");
+}
+
 TEST_F(EstServiceAuthTest, CountersAreNeverSharedBetweenProfiles) {
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(enroll("corp", basic("guess-" + std::to_string(i))).result_int(), 401u);

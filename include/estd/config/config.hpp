@@ -28,7 +28,7 @@ struct ListenerConfig {
     std::string tls_key_path;
     TlsMinVersion tls_min_version = TlsMinVersion::tls1_3;
     unsigned threads = 0;         // I/O threads; 0 = number of cores
-    unsigned worker_threads = 0;  // threads for requests that may wait; 0 = 4 per I/O thread
+    unsigned worker_threads = 0;  // threads for requests that may wait; 0 = 16 per I/O thread
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 256 * 1024;
     std::chrono::seconds read_timeout{30};

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +36,10 @@ struct RequestContext {
 // revoked_by of a certificate withheld because its audit record could not be
 // written.
 inline constexpr std::string_view kWithheldActor = "estd: withheld, audit record not written";
+// actor of the periodic summary of successful cacerts and csrattrs answers.
+inline constexpr std::string_view kReadSummaryActor = "estd: summary of successful answers";
+// How often that summary is written (and once more at shutdown).
+inline constexpr std::chrono::seconds kReadSummaryInterval{60};
 
 // The six EST operations for every configured profile.
 class EstService {
@@ -67,6 +74,13 @@ class EstService {
     // Also makes the failed-Basic lockouts and per-principal limits count
     // in the store when other estd share it.
     void use_store(store::Store& store);
+
+    // A successful cacerts or csrattrs is counted, not audited one by one
+    // (docs/security.md, "What is audited"): this writes one audit event per
+    // profile and operation with the number answered since the last call,
+    // and nothing where none was. Called periodically and at shutdown.
+    // Thread-safe.
+    void summarize_reads();
 
   private:
     struct Outcome {
@@ -139,6 +153,9 @@ class EstService {
     audit::ProfileCounters& counters_;
     std::chrono::seconds default_ttl_;
     store::Store* store_ = nullptr;
+    // Successful cacerts and csrattrs answers not yet in a summary: two
+    // cells per profile, in the order of profiles_.
+    std::unique_ptr<std::atomic<std::uint64_t>[]> unsummarized_reads_;
 };
 
 }  // namespace estd::est
