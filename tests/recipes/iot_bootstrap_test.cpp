@@ -27,54 +27,21 @@ constexpr const char* kAdminKey = "fleet-ops-admin-key-0123456789abcdef";
 constexpr int kLifetimeSeconds = 412;
 const char* const kSerials[] = {"SN1001", "SN1002", "SN1003"};
 
-class IotBootstrapRecipeTest : public ::testing::Test {
+class IotBootstrapRecipeTest : public RecipeTest {
   protected:
+    IotBootstrapRecipeTest() : RecipeTest(kRecipe, kAdminKey) {}
+
     void SetUp() override {
         dir_ = make_temp_dir("estd-iot-recipe");
         make_dev_pki(dir_ / "pki", "iot");
         make_issuing_ca(dir_ / "ca", "iot");
-        sh("openssl ecparam -name prime256v1 -genkey -noout -out factory-ca.key && "
-           "openssl req -x509 -new -key factory-ca.key -subj '/O=Example Factory/CN=Factory CA' "
-           "-days 3650 -addext basicConstraints=critical,CA:true "
-           "-addext keyUsage=critical,keyCertSign -out factory-ca.crt");
+        make_factory_ca();
         // Factory provisioning: each sensor gets a bootstrap certificate.
-        for (const char* serial : kSerials) {
-            const std::string d = std::string("sensor-") + serial;
-            sh("mkdir -m 700 " + d + " && openssl ecparam -name prime256v1 -genkey -noout -out " +
-               d + "/factory.key && openssl req -new -key " + d + "/factory.key -subj '/CN=" + d +
-               "/serialNumber=" + serial +
-               "' | openssl x509 -req -CA factory-ca.crt -CAkey factory-ca.key -CAcreateserial "
-               "-days 3650 -extfile <(printf 'extendedKeyUsage=clientAuth\\n') -out " +
-               d + "/factory.crt 2>/dev/null");
+        for (const char* serial_number : kSerials) {
+            const std::string d = std::string("sensor-") + serial_number;
+            sh("mkdir -m 700 " + d);
+            factory_certificate(d, d, serial_number);
         }
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-
-    std::string p(const std::string& relative) const { return (dir_ / relative).string(); }
-    std::string recipe(const std::string& file) const {
-        return source_path(std::string(kRecipe) + "/" + file).string();
-    }
-    CommandResult run(const std::string& command) {
-        const std::string env = "export EST_SERVER=" + daemon_.url("") +
-                                " EST_CA=pki/root-ca.crt ESTCTL=" + ESTCTL_BINARY +
-                                " CERTCTL_API_KEY=" + kAdminKey + "; ";
-        return run_command(
-            "cd " + shell_quote(dir_.string()) + " && " + env + "{ " + command + "\n} 2>&1",
-            std::chrono::seconds(60));
-    }
-    std::string sh(const std::string& command) {
-        auto result = run(command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
-    std::string serial_of(const std::string& cert) {
-        return sh("openssl x509 -in " + cert + " -noout -serial");
     }
     // Seconds since the epoch of a certificate's NotBefore or NotAfter.
     long long epoch(const std::string& cert, const std::string& which) {
@@ -104,9 +71,6 @@ class IotBootstrapRecipeTest : public ::testing::Test {
         ASSERT_LT(until - std::chrono::system_clock::now(), std::chrono::seconds(30));
         std::this_thread::sleep_until(until);
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(IotBootstrapRecipeTest, FleetLifecycleFromFactoryToDecommission) {

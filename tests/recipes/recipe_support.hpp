@@ -3,6 +3,7 @@
 // deploy/recipes/, the documents that quote them, estd's environment file.
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -119,5 +120,74 @@ inline void expect_document_quotes(const std::string& document, const std::strin
         EXPECT_TRUE(quoted.count(path) == 1) << document << " does not quote " << path;
     }
 }
+
+// A recipe test's fixture: its directory (where the commands run), estd,
+// and the recipe's scripts run with the environment they expect (EST_SERVER,
+// EST_CA, ESTCTL, CERTCTL_API_KEY and the recipe's `extra_environment`).
+class RecipeTest : public ::testing::Test {
+  protected:
+    RecipeTest(std::string recipe_dir, std::string admin_key, std::string extra_environment = {})
+        : recipe_dir_(std::move(recipe_dir)),
+          admin_key_(std::move(admin_key)),
+          extra_environment_(std::move(extra_environment)) {}
+
+    void TearDown() override {
+        if (HasFailure()) {
+            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
+        }
+        daemon_.stop();
+        if (!dir_.empty()) {
+            fs::remove_all(dir_);
+        }
+    }
+
+    std::string p(const std::string& relative) const { return (dir_ / relative).string(); }
+    std::string recipe(const std::string& file) const {
+        return source_path(recipe_dir_ + "/" + file).string();
+    }
+    CommandResult run(const std::string& command) {
+        const std::string env = "export EST_SERVER=" + daemon_.url("") +
+                                " EST_CA=pki/root-ca.crt ESTCTL=" + ESTCTL_BINARY +
+                                " CERTCTL_API_KEY=" + admin_key_ + " " + extra_environment_ + "; ";
+        return run_command(
+            "cd " + shell_quote(dir_.string()) + " && " + env + "{ " + command + "\n} 2>&1",
+            std::chrono::seconds(60));
+    }
+    std::string sh(const std::string& command) {
+        auto result = run(command);
+        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+        return result.output;
+    }
+    std::string serial_of(const std::string& cert) {
+        return sh("openssl x509 -in " + cert + " -noout -serial");
+    }
+
+    // factory-ca.{crt,key}: the factory CA that signed the devices'
+    // bootstrap certificates.
+    void make_factory_ca() {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out factory-ca.key && "
+           "openssl req -x509 -new -key factory-ca.key -subj '/O=Example Factory/CN=Factory CA' "
+           "-days 3650 -addext basicConstraints=critical,CA:true "
+           "-addext keyUsage=critical,keyCertSign -out factory-ca.crt");
+    }
+    // DIR/factory.{crt,key}: a device's bootstrap certificate (clientAuth).
+    void factory_certificate(const std::string& dir, const std::string& cn,
+                             const std::string& serial_number) {
+        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + dir +
+           "/factory.key && openssl req -new -key " + dir + "/factory.key -subj '/CN=" + cn +
+           "/serialNumber=" + serial_number +
+           "' | openssl x509 -req -CA factory-ca.crt -CAkey factory-ca.key -CAcreateserial "
+           "-days 3650 -extfile <(printf 'extendedKeyUsage=clientAuth\\n') -out " +
+           dir + "/factory.crt 2>/dev/null");
+    }
+
+    fs::path dir_;
+    Daemon daemon_;
+
+  private:
+    std::string recipe_dir_;
+    std::string admin_key_;
+    std::string extra_environment_;
+};
 
 }  // namespace estd::testing::recipes

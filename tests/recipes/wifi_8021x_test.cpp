@@ -9,7 +9,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <ostream>
 #include <string>
@@ -21,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "recipe_support.hpp"
+#include "support/process.hpp"
 
 namespace estd::testing::recipes {
 namespace {
@@ -57,26 +57,13 @@ class FreeRadius {
 
     bool start(const fs::path& raddb) {
         log_ = raddb / "radius.log";
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            signal(SIGPIPE, SIG_DFL);
-            execl(kFreeRadius, "freeradius", "-f", "-X", "-d", raddb.c_str(), nullptr);
-            _exit(127);
+        pid_ = spawn({kFreeRadius, "-f", "-X", "-d", raddb.string()}, log_);
+        if (wait_until_ready(pid_, std::chrono::seconds(20),
+                             [this] { return contains(log(), "Ready to process requests"); })) {
+            return true;
         }
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (std::chrono::steady_clock::now() < deadline) {
-            int status = 0;
-            if (waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return false;
-            }
-            if (contains(log(), "Ready to process requests")) {
-                return true;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (pid_ < 0) {
+            return false;
         }
         stop();
         return false;
@@ -106,8 +93,10 @@ std::ostream& operator<<(std::ostream& out, Radius answer) {
                                               : "neither Accept nor Reject");
 }
 
-class Wifi8021xRecipeTest : public ::testing::Test {
+class Wifi8021xRecipeTest : public RecipeTest {
   protected:
+    Wifi8021xRecipeTest() : RecipeTest(kRecipe, kAdminKey, "EST_PASSWORD_FILE=radius/password") {}
+
     void SetUp() override {
         // scripts/install-deps.sh installs both; skipped only where they are
         // missing outside CI, as the PostgreSQL and HSM tests are.
@@ -122,67 +111,22 @@ class Wifi8021xRecipeTest : public ::testing::Test {
         sh("mkdir -m 700 device device2 radius radius/crl clients raddb other");
         make_dev_pki(dir_ / "pki", "wifi");
         make_issuing_ca(dir_ / "ca", "wifi");
-        // The factory CA that signed the devices' bootstrap certificates.
-        sh("openssl ecparam -name prime256v1 -genkey -noout -out factory-ca.key && "
-           "openssl req -x509 -new -key factory-ca.key -subj '/O=Example Factory/CN=Factory CA' "
-           "-days 3650 -addext basicConstraints=critical,CA:true "
-           "-addext keyUsage=critical,keyCertSign -out factory-ca.crt");
+        make_factory_ca();
         factory_certificate("device", "laptop-001", "ABC123");
         factory_certificate("device2", "laptop-004", "DEF456");
         write_file(dir_ / "radius/password", std::string(kEnrollmentPassword) + "\n");
     }
     void TearDown() override {
         if (HasFailure()) {
-            std::cerr << "---- estd log ----\n"
-                      << daemon_.log() << "\n---- FreeRADIUS log (tail) ----\n"
-                      << tail(radius_.log(), 12000) << "\n";
+            std::cerr << "---- FreeRADIUS log (tail) ----\n" << tail(radius_.log(), 12000) << "\n";
         }
         radius_.stop();
-        daemon_.stop();
-        if (!dir_.empty()) {
-            fs::remove_all(dir_);
-        }
-    }
-
-    // DIR/factory.{crt,key}: a device's bootstrap certificate (clientAuth).
-    void factory_certificate(const std::string& dir, const std::string& cn,
-                             const std::string& serial) {
-        sh("openssl ecparam -name prime256v1 -genkey -noout -out " + dir +
-           "/factory.key && openssl req -new -key " + dir + "/factory.key -subj '/CN=" + cn +
-           "/serialNumber=" + serial +
-           "' | openssl x509 -req -CA factory-ca.crt -CAkey factory-ca.key -CAcreateserial "
-           "-days 3650 -extfile <(printf 'extendedKeyUsage=clientAuth\\n') -out " +
-           dir + "/factory.crt 2>/dev/null");
+        RecipeTest::TearDown();
     }
 
     static std::string tail(const std::string& text, std::size_t n) {
         return text.size() > n ? text.substr(text.size() - n) : text;
     }
-    std::string p(const std::string& relative) const { return (dir_ / relative).string(); }
-    std::string recipe(const std::string& file) const {
-        return source_path(std::string(kRecipe) + "/" + file).string();
-    }
-
-    // The environment the recipe's scripts expect (EST_SERVER, EST_CA,
-    // ESTCTL, CERTCTL_API_KEY), then `command`, in the test directory.
-    CommandResult run(const std::string& command) {
-        const std::string env = "export EST_SERVER=" + daemon_.url("") +
-                                " EST_CA=pki/root-ca.crt ESTCTL=" + ESTCTL_BINARY +
-                                " CERTCTL_API_KEY=" + kAdminKey +
-                                " EST_PASSWORD_FILE=radius/password; ";
-        return run_command(
-            "cd " + shell_quote(dir_.string()) + " && " + env + "{ " + command + "\n} 2>&1",
-            std::chrono::seconds(60));
-    }
-    std::string sh(const std::string& command) {
-        auto result = run(command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
-    std::string serial(const std::string& cert) {
-        return sh("openssl x509 -in " + cert + " -noout -serial");
-    }
-
     void start_estd() {
         render(recipe("estd.env"), dir_ / "estd.env",
                {{"FACTORY_CA_BUNDLE", p("factory-ca.crt")},
@@ -256,8 +200,6 @@ class Wifi8021xRecipeTest : public ::testing::Test {
         return Radius::other;
     }
 
-    fs::path dir_;
-    Daemon daemon_;
     FreeRadius radius_;
     unsigned short port_ = 0;
 };
@@ -315,13 +257,13 @@ TEST_F(Wifi8021xRecipeTest, EapTlsWithEstdCertificatesEndToEnd) {
     // Renewal: not due at the laptop threshold (50%) with a fresh one-year
     // certificate, so nothing changes; forced (100%) over mTLS it renews
     // with the same subject, and the new certificate authenticates.
-    const auto first_serial = serial("device/eap.crt");
+    const auto first_serial = serial_of("device/eap.crt");
     const auto not_due = sh(recipe("device-renew.sh") + " device");
     EXPECT_TRUE(contains(not_due, "not due")) << not_due;
-    EXPECT_EQ(serial("device/eap.crt"), first_serial);
+    EXPECT_EQ(serial_of("device/eap.crt"), first_serial);
     const auto renewed = sh("RENEW_AT=100% " + recipe("device-renew.sh") + " device");
     EXPECT_TRUE(contains(renewed, "issued serialNumber=ABC123,CN=laptop-001")) << renewed;
-    EXPECT_NE(serial("device/eap.crt"), first_serial);
+    EXPECT_NE(serial_of("device/eap.crt"), first_serial);
     EXPECT_TRUE(contains(sh("openssl x509 -in device/eap.crt -noout -subject -nameopt compat"),
                          "/CN=laptop-001/serialNumber=ABC123"));
     EXPECT_EQ(authenticate("laptop-001", "device/eap.crt", "device/eap.key"), Radius::accept);

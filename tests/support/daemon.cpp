@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "support/process.hpp"
+
 namespace estd::testing {
 std::string shell_quote(const std::string& text) {
     std::string out = "'";
@@ -153,48 +155,27 @@ bool Daemon::launch(Environment env, std::chrono::seconds timeout) {
     for (const auto& [key, value] : env_) {
         env_strings.push_back(key + "=" + value);
     }
-    std::vector<char*> envp;
-    for (auto& entry : env_strings) {
-        envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-
-    pid_ = fork();
-    if (pid_ == 0) {
-        const int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        std::string binary = ESTD_BINARY;
-        std::string serve = "serve";
-        // estd starts with default dispositions whatever the test ignores.
-        signal(SIGPIPE, SIG_DFL);
-        if (file_size_limit_ != 0) {
+    SpawnOptions options;
+    options.environment = std::move(env_strings);
+    if (file_size_limit_ != 0) {
+        options.in_child = [limit_bytes = file_size_limit_] {
             // Both survive execve: an ignored signal stays ignored.
             signal(SIGXFSZ, SIG_IGN);
             rlimit limit{};
             getrlimit(RLIMIT_FSIZE, &limit);
-            limit.rlim_cur = static_cast<rlim_t>(file_size_limit_);
+            limit.rlim_cur = static_cast<rlim_t>(limit_bytes);
             setrlimit(RLIMIT_FSIZE, &limit);
-        }
-        std::array<char*, 3> argv{binary.data(), serve.data(), nullptr};
-        execve(binary.c_str(), argv.data(), envp.data());
-        _exit(127);
+        };
     }
-
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        auto probe =
-            run_command("curl -sk --max-time 2 -o /dev/null -w '%{http_code}' " + url("/healthz"),
-                        std::chrono::seconds(5));
-        if (probe.output == "200") {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pid_ = spawn({ESTD_BINARY, "serve"}, log_path_, options);
+    const bool healthy = wait_until_ready(pid_, timeout, [this] {
+        return run_command(
+                   "curl -sk --max-time 2 -o /dev/null -w '%{http_code}' " + url("/healthz"),
+                   std::chrono::seconds(5))
+                   .output == "200";
+    });
+    if (healthy || pid_ < 0) {
+        return healthy;
     }
     kill_hard();
     return false;

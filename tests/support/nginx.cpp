@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/daemon.hpp"
+#include "support/process.hpp"
 
 namespace estd::testing {
 namespace {
@@ -60,36 +61,18 @@ Nginx::~Nginx() {
 bool Nginx::start(const std::filesystem::path& conf, unsigned short port,
                   std::chrono::seconds timeout) {
     std::filesystem::create_directories(dir_ / "tmp");
-    const std::string out = (dir_ / "nginx.out").string();
-    std::vector<std::string> args = {
-        kNginx,        "-p", dir_.string() + "/", "-e", (dir_ / "error.log").string(), "-c",
-        conf.string(), "-g", "daemon off;"};
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
+    SpawnOptions options;
+    options.own_process_group = true;  // the workers go with the master
+    pid_ = spawn({kNginx, "-p", dir_.string() + "/", "-e", (dir_ / "error.log").string(), "-c",
+                  conf.string(), "-g", "daemon off;"},
+                 dir_ / "nginx.out", options);
+    if (wait_until_ready(
+            pid_, timeout, [port] { return loopback_port_open(port); },
+            std::chrono::milliseconds(50))) {
+        return true;
     }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-        const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0);  // its own group: the workers go with the master
-        execv(kNginx, argv.data());
-        _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            return false;
-        }
-        if (loopback_port_open(port)) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (pid_ < 0) {
+        return false;
     }
     stop();
     return false;
