@@ -11,6 +11,12 @@ function(estd_embed_console source_dir)
     list(APPEND names ${console_name})
   endforeach()
   list(SORT names)
+  # A build context without console/ (a container build, say) would make an
+  # estd whose /est answers 404; stop the build instead.
+  if(NOT "index.html" IN_LIST names)
+    message(FATAL_ERROR "${source_dir}/console/index.html is missing: the operator console "
+                        "is compiled into estd from console/")
+  endif()
   # '|' separates the names on the command line (a ';' would split the argument).
   string(REPLACE ";" "|" names_arg "${names}")
   set(output ${CMAKE_BINARY_DIR}/generated/console_assets.cpp)

@@ -71,6 +71,11 @@ uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
 podman healthcheck run "estd-test-a-$$" >/dev/null || fail "the health check fails"
 log "health check: healthy"
 
+# The operator console is compiled into the image's estd.
+page=$(curl -fsS --cacert "$ca" "$url/est") || fail "the console (/est) is not served"
+[[ "$page" == *"<title>"* ]] || fail "/est is not the console's page"
+log "console: /est served"
+
 serial_curl=$(enroll_curl "$url" "$ca" device-curl "$tmp/curl.crt")
 openssl verify -CAfile "$ca" -untrusted "$tmp/pki/ca.crt" "$tmp/curl.crt" >/dev/null ||
   fail "curl's certificate does not verify"
