@@ -49,6 +49,20 @@ class EstAuthTest : public ::testing::Test {
     std::string p(const std::string& rel) const { return (dir_ / rel).string(); }
 
     Daemon::Environment base_env() const { return dev_pki_environment(dir_); }
+    // Two est-mtls profiles, corp and iot, each trusting its own CA
+    // (corp-ca.crt, iot-ca.crt).
+    Daemon::Environment corp_and_iot_mtls_env() const {
+        auto env = base_env();
+        env["CERTCTL_EST_PROFILES"] = "corp,iot";
+        for (const std::string name : {"CORP", "IOT"}) {
+            const std::string prefix = "CERTCTL_EST_PROFILE_" + name + "_";
+            env[prefix + "MTLS_ENABLED"] = "true";
+            env[prefix + "ALLOWED_AUTH_MODES"] = "mtls";
+            env[prefix + "MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
+                p(name == "CORP" ? "corp-ca.crt" : "iot-ca.crt");
+        }
+        return env;
+    }
 
     std::string sh(const std::string& command) {
         auto result = run_command("cd '" + dir_.string() + "' && " + command);
@@ -235,15 +249,7 @@ TEST_F(EstAuthTest, ForwardedClientCertificateCountsOnlyFromTrustedProxies) {
     sh("openssl req -new -key sub-ca.key -subj '/CN=sub-ca' | openssl x509 -req -CA corp-ca.crt "
        "-CAkey corp-ca.key -CAcreateserial -days 30 -extfile sub-ca.ext -out sub-ca.crt "
        "2>/dev/null");
-    auto env = base_env();
-    env["CERTCTL_EST_PROFILES"] = "corp,iot";
-    for (const std::string name : {"CORP", "IOT"}) {
-        const std::string prefix = "CERTCTL_EST_PROFILE_" + name + "_";
-        env[prefix + "MTLS_ENABLED"] = "true";
-        env[prefix + "ALLOWED_AUTH_MODES"] = "mtls";
-        env[prefix + "MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
-            p(name == "CORP" ? "corp-ca.crt" : "iot-ca.crt");
-    }
+    auto env = corp_and_iot_mtls_env();
     env["CERTCTL_TRUSTED_PROXIES"] = "127.0.0.1/32";
     env["CERTCTL_API_KEYS_NAMED"] = "ops:proxy-test-admin-key:admin";
     ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
@@ -370,15 +376,7 @@ TEST_F(EstAuthTest, ClientCertificatesAreVerifiedAgainstTheCalledProfilesBundle)
     make_client_cert("corp", "corp-laptop");
     make_client_cert("corp", "corp-expired", -1);
     make_client_cert("iot", "iot-sensor");
-    auto env = base_env();
-    env["CERTCTL_EST_PROFILES"] = "corp,iot";
-    for (const std::string name : {"CORP", "IOT"}) {
-        const std::string prefix = "CERTCTL_EST_PROFILE_" + name + "_";
-        env[prefix + "MTLS_ENABLED"] = "true";
-        env[prefix + "ALLOWED_AUTH_MODES"] = "mtls";
-        env[prefix + "MTLS_CLIENT_CA_TRUST_BUNDLE_PATH"] =
-            p(name == "CORP" ? "corp-ca.crt" : "iot-ca.crt");
-    }
+    auto env = corp_and_iot_mtls_env();
     ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
 
     // Each profile accepts its own bundle's certificates, on every operation.
