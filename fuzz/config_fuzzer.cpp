@@ -12,6 +12,7 @@
 #include "estd/config/api_keys.hpp"
 #include "estd/config/config.hpp"
 #include "estd/config/env_parsing.hpp"
+#include "estd/store/postgres_store.hpp"
 #include "support/fuzz_support.hpp"
 
 namespace {
@@ -112,7 +113,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                    : text.substr(separator + kJsonSeparator.size()));
     text = text.substr(0, separator);
     const auto environment = read_env_file(text);
-    const auto result = estd::config::load(environment);
+    // The database URL is read as the daemon has the store read it.
+    const auto result = estd::config::load(environment, estd::store::describe_postgres_url);
     if (result.config) {
         (void)estd::config::describe(*result.config);
     }

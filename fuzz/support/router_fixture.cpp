@@ -13,7 +13,6 @@
 
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
-#include "estd/audit/fan_out.hpp"
 #include "estd/auth/client_address.hpp"
 #include "estd/config/config.hpp"
 #include "estd/est/est_profile.hpp"
@@ -27,6 +26,7 @@
 #include "estd/policy/certificate_profile.hpp"
 #include "estd/revocation/crl_publisher.hpp"
 #include "estd/revocation/ocsp_responder.hpp"
+#include "estd/store/audit_archive_sink.hpp"
 #include "estd/store/sqlite_store.hpp"
 #include "support/fuzz_support.hpp"
 #include "support/profiles.hpp"
@@ -206,7 +206,7 @@ struct RouterFixture::Parts {
     test::TempDir data;
     DiscardingSink discarding;
     std::unique_ptr<store::Store> store;
-    std::unique_ptr<audit::StoreAuditSink> store_audit;
+    std::unique_ptr<store::AuditArchiveSink> store_audit;
     std::unique_ptr<audit::ProfileCounters> counters;
     std::unique_ptr<est::EstService> service;
     std::unique_ptr<revocation::CrlPublisher> crls;
@@ -222,13 +222,14 @@ struct RouterFixture::Parts {
             throw std::runtime_error("fuzz store: " + opened.error().message);
         }
         store = std::move(*opened);
-        store_audit = std::make_unique<audit::StoreAuditSink>(*store);
+        store_audit = std::make_unique<store::AuditArchiveSink>(*store);
     }
 
     // As the daemon mounts them (app/operator_services.cpp).
     void mount_operator_routes() {
         auto& pki = test_pki();
-        const std::vector<issuer::Issuer*> issuers{pki.issuer.get()};
+        const std::vector<issuer::CrlSigningIssuer> issuers{
+            issuer::CrlSigningIssuer(*pki.issuer, *pki.issuer)};
         crls = std::make_unique<revocation::CrlPublisher>(issuers, *store, std::chrono::hours(1));
         ocsp = std::make_unique<revocation::OcspResponder>(issuers, *store, std::chrono::hours(1));
         const auto ca_der = pki::certificate_der(pki.issuer->ca_certificate());
@@ -238,7 +239,9 @@ struct RouterFixture::Parts {
                 {pki.issuer->id(), std::string(ca_der.begin(), ca_der.end())}});
         http::AdminApi::Dependencies deps;
         deps.keys = {{"fuzz-admin", kAdminKey, true}, {"fuzz-reader", kReaderKey, false}};
-        deps.store = store.get();
+        deps.certificates = store.get();
+        deps.revocations = store.get();
+        deps.audit_archive = store.get();
         deps.est = service.get();
         deps.counters = counters.get();
         deps.audit = store_audit.get();
@@ -269,7 +272,7 @@ RouterFixture::RouterFixture(Routes routes) : parts_(std::make_unique<Parts>()) 
     p.service = std::make_unique<est::EstService>(std::move(profiles), sink, *p.counters,
                                                   std::chrono::hours(24));
     if (operator_routes) {
-        p.service->use_store(*p.store);
+        p.service->use_store(*p.store, *p.store, p.store->shared_counts());
     }
     p.router = std::make_unique<http::Router>(*p.service, []() -> Status { return Ok{}; });
     auto proxies = auth::TrustedProxies::parse({"192.0.2.0/24", "2001:db8::/32"});

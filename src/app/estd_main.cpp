@@ -12,6 +12,7 @@
 #include "estd/est/est_service.hpp"
 #include "estd/http/router.hpp"
 #include "estd/net/server.hpp"
+#include "estd/store/postgres_store.hpp"
 #include "logging.hpp"
 #include "operator_services.hpp"
 #include "runtime.hpp"
@@ -29,8 +30,13 @@ void print_problems(const std::vector<std::string>& problems) {
     }
 }
 
+estd::config::LoadResult load_config() {
+    return estd::config::load(estd::config::environment_from_process(),
+                              estd::store::describe_postgres_url);
+}
+
 int check_config() {
-    auto loaded = estd::config::load(estd::config::environment_from_process());
+    auto loaded = load_config();
     for (const auto& warning : loaded.warnings) {
         std::cerr << "warning: " << warning << "\n";
     }
@@ -64,7 +70,7 @@ void warn_about_dev_material(const estd::config::Config& cfg, const estd::app::R
 }
 
 int serve() {
-    auto loaded = estd::config::load(estd::config::environment_from_process());
+    auto loaded = load_config();
     if (!loaded.config) {
         for (const auto& warning : loaded.warnings) {
             std::cerr << "warning: " << warning << "\n";
@@ -112,8 +118,8 @@ int serve() {
     estd::audit::ProfileCounters counters(profile_names);
     estd::est::EstService est(std::move(runtime.profiles), *inventory->audit, counters,
                               cfg.default_certificate_ttl);
-    est.use_store(*inventory->store);
-    estd::app::OperatorServices operator_services(cfg, runtime.issuers, *inventory, est, counters);
+    est.use_store(*inventory->store, *inventory->store, inventory->store->shared_counts());
+    estd::app::OperatorServices operator_services(cfg, runtime, *inventory, est, counters);
     estd::http::Router router(est, [&operator_services] { return operator_services.ready(); });
     auto proxies = estd::auth::TrustedProxies::parse(cfg.trusted_proxies);
     if (!proxies) {

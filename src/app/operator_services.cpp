@@ -11,8 +11,9 @@
 namespace estd::app {
 namespace {
 
-std::vector<issuer::Issuer*> borrow(const std::vector<std::unique_ptr<issuer::Issuer>>& issuers) {
-    std::vector<issuer::Issuer*> out;
+std::vector<const issuer::Issuer*> observe(
+    const std::vector<std::unique_ptr<issuer::Issuer>>& issuers) {
+    std::vector<const issuer::Issuer*> out;
     for (const auto& issuer : issuers) {
         out.push_back(issuer.get());
     }
@@ -58,7 +59,7 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
     }
     Inventory inventory;
     inventory.store = std::move(*opened);
-    inventory.store_audit = std::make_unique<audit::StoreAuditSink>(*inventory.store);
+    inventory.store_audit = std::make_unique<store::AuditArchiveSink>(*inventory.store);
     inventory.audit = std::make_unique<audit::FanOutSink>(
         std::vector<audit::AuditSink*>{&audit_file, inventory.store_audit.get()});
     spdlog::info("store: {}, schema {}; audit rows {}", config::describe_store(cfg),
@@ -68,31 +69,31 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
     return inventory;
 }
 
-OperatorServices::OperatorServices(const config::Config& cfg,
-                                   const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
+OperatorServices::OperatorServices(const config::Config& cfg, const Runtime& runtime,
                                    Inventory& inventory, est::EstService& est,
                                    audit::ProfileCounters& counters)
     : est_(est) {
-    const auto borrowed = borrow(issuers);
-    crls_ = std::make_unique<revocation::CrlPublisher>(borrowed, *inventory.store,
+    crls_ = std::make_unique<revocation::CrlPublisher>(runtime.crl_signers, *inventory.store,
                                                        cfg.crl_generation_interval);
-    ocsp_ = std::make_unique<revocation::OcspResponder>(borrowed, *inventory.store,
+    ocsp_ = std::make_unique<revocation::OcspResponder>(runtime.crl_signers, *inventory.store,
                                                         cfg.crl_generation_interval);
     http::PkiRoutes::CaCertificates ca_certificates;
-    for (const auto& issuer : issuers) {
+    for (const auto& issuer : runtime.issuers) {
         const auto der = pki::certificate_der(issuer->ca_certificate());
         ca_certificates.emplace(issuer->id(), std::string(der.begin(), der.end()));
     }
     pki_ = std::make_unique<http::PkiRoutes>(*crls_, *ocsp_, std::move(ca_certificates));
     http::AdminApi::Dependencies deps;
     deps.keys = cfg.api_keys;
-    deps.store = inventory.store.get();
+    deps.certificates = inventory.store.get();
+    deps.revocations = inventory.store.get();
+    deps.audit_archive = inventory.store.get();
     deps.est = &est;
     deps.counters = &counters;
     deps.audit = inventory.audit.get();
     deps.crls = crls_.get();
     deps.reload_trust = trust_reloader(est);
-    const std::vector<const issuer::Issuer*> observed(borrowed.begin(), borrowed.end());
+    const auto observed = observe(runtime.issuers);
     readiness_ = std::make_unique<http::Readiness>(observed, inventory.store.get(), cfg.data_dir,
                                                    cfg.data_dir_min_free_mib * 1024 * 1024);
     metrics_ = std::make_unique<http::MetricsCollector>(

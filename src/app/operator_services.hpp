@@ -19,18 +19,19 @@
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/readiness.hpp"
 #include "estd/http/router.hpp"
-#include "estd/issuer/issuer.hpp"
 #include "estd/notify/expiry_notifier.hpp"
 #include "estd/revocation/crl_publisher.hpp"
 #include "estd/revocation/ocsp_responder.hpp"
+#include "estd/store/audit_archive_sink.hpp"
 #include "estd/store/store.hpp"
+#include "runtime.hpp"
 
 namespace estd::app {
 
 // Opened before the EST service, which records into it.
 struct Inventory {
     std::unique_ptr<store::Store> store;
-    std::unique_ptr<audit::StoreAuditSink> store_audit;
+    std::unique_ptr<store::AuditArchiveSink> store_audit;
     std::unique_ptr<audit::FanOutSink> audit;  // the JSON-lines file and the store
 };
 
@@ -39,9 +40,8 @@ Result<Inventory> open_inventory(const config::Config& cfg, audit::AuditSink& au
 
 class OperatorServices {
   public:
-    OperatorServices(const config::Config& cfg,
-                     const std::vector<std::unique_ptr<issuer::Issuer>>& issuers,
-                     Inventory& inventory, est::EstService& est, audit::ProfileCounters& counters);
+    OperatorServices(const config::Config& cfg, const Runtime& runtime, Inventory& inventory,
+                     est::EstService& est, audit::ProfileCounters& counters);
     ~OperatorServices();
 
     void mount(http::Router& router);

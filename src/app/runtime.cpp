@@ -43,6 +43,12 @@ RuntimeBuild build_runtime(const config::Config& cfg) {
             build.problems.push_back(issuer.error().message);
             continue;
         }
+        auto signing = issuer::crl_signing(**issuer);
+        if (!signing) {
+            build.problems.push_back(signing.error().message);
+            continue;
+        }
+        runtime->crl_signers.push_back(*signing);
         runtime->issuers.push_back(std::move(*issuer));
     }
     std::map<std::string, std::shared_ptr<const policy::CertificateProfile>> certificate_profiles;

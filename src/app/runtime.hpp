@@ -6,6 +6,7 @@
 
 #include "estd/config/config.hpp"
 #include "estd/est/est_profile.hpp"
+#include "estd/issuer/crl_signer.hpp"
 #include "estd/issuer/issuer.hpp"
 
 namespace estd::app {
@@ -14,6 +15,9 @@ namespace estd::app {
 // and the EST profiles bound to them.
 struct Runtime {
     std::vector<std::unique_ptr<issuer::Issuer>> issuers;
+    // Every issuer, as what signs its CRLs and OCSP responses: an issuer
+    // that cannot is a boot problem, since its certificates point at them.
+    std::vector<issuer::CrlSigningIssuer> crl_signers;
     std::vector<est::EstProfile> profiles;
 };
 

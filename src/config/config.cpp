@@ -181,7 +181,7 @@ Environment environment_from_process() {
     return env;
 }
 
-LoadResult load(const Environment& env) {
+LoadResult load(const Environment& env, const DatabaseUrlReader& read_database_url) {
     detail::Diagnostics diagnostics;
     const detail::Reader reader(env, diagnostics);
 
@@ -189,7 +189,7 @@ LoadResult load(const Environment& env) {
     config.est_enabled = detail::load_enabled(reader);
     config.listener = detail::load_listener(reader);
     detail::load_process_settings(reader, config);
-    detail::load_operator_settings(reader, config);
+    detail::load_operator_settings(reader, read_database_url, config);
     auto issuers = detail::load_issuers(reader);
     config.issuers = std::move(issuers.issuers);
     auto certificate_profiles = detail::load_certificate_profiles(reader);

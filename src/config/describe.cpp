@@ -4,7 +4,6 @@
 
 #include "estd/config/config.hpp"
 #include "estd/config/env_parsing.hpp"
-#include "estd/store/postgres_store.hpp"
 
 namespace estd::config {
 namespace {
@@ -205,7 +204,7 @@ std::string describe_store(const Config& config) {
     if (config.database_url.empty()) {
         return config.data_dir + "/estd.db (embedded SQLite)";
     }
-    return "PostgreSQL " + store::describe_postgres_url(config.database_url).value_or("?") +
+    return "PostgreSQL " + (config.database_described.empty() ? "?" : config.database_described) +
            " (at most " + std::to_string(config.database_max_connections) +
            " connections, and 1 for audit rows)";
 }

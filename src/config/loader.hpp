@@ -72,7 +72,8 @@ struct IssuerCatalog {
 IssuerCatalog load_issuers(const Reader& reader);
 
 // API keys, webhook, store location (src/config/operator_api.cpp).
-void load_operator_settings(const Reader& reader, Config& config);
+void load_operator_settings(const Reader& reader, const DatabaseUrlReader& read_database_url,
+                            Config& config);
 
 // Ids from CERTCTL_CERT_PROFILES.
 std::vector<std::string> load_certificate_profile_ids(const Reader& reader);

@@ -5,7 +5,6 @@
 
 #include "estd/config/api_keys.hpp"
 #include "estd/config/env_parsing.hpp"
-#include "estd/store/postgres_store.hpp"
 #include "loader.hpp"
 
 namespace estd::config {
@@ -116,14 +115,19 @@ void load_audit_retention(const Reader& reader, Config& config) {
 // More than a PostgreSQL server's default max_connections (100) already.
 constexpr std::uint64_t kMaxDatabaseConnections = 1000;
 
-void load_database_url(const Reader& reader, Config& config) {
+void load_database_url(const Reader& reader, const DatabaseUrlReader& read_database_url,
+                       Config& config) {
     constexpr const char* kName = "CERTCTL_DATABASE_URL";
     config.database_url = env::trim(reader.secret(kName));
-    // The value is never repeated: it may carry a password.
-    if (!config.database_url.empty() && !store::describe_postgres_url(config.database_url)) {
-        reader.problem(std::string(kName) +
-                       " is not a PostgreSQL URL (postgresql://user@host/db) or connection "
-                       "string (host=... dbname=...) that libpq can parse");
+    if (!config.database_url.empty() && read_database_url) {
+        if (auto described = read_database_url(config.database_url)) {
+            config.database_described = std::move(*described);
+        } else {
+            // The value is never repeated: it may carry a password.
+            reader.problem(std::string(kName) +
+                           " is not a PostgreSQL URL (postgresql://user@host/db) or connection "
+                           "string (host=... dbname=...) that libpq can parse");
+        }
     }
     constexpr const char* kConnections = "CERTCTL_DATABASE_MAX_CONNECTIONS";
     config.database_max_connections = reader.whole_number(
@@ -136,14 +140,15 @@ void load_database_url(const Reader& reader, Config& config) {
 
 }  // namespace
 
-void load_operator_settings(const Reader& reader, Config& config) {
+void load_operator_settings(const Reader& reader, const DatabaseUrlReader& read_database_url,
+                            Config& config) {
     auto parsed = parse_api_keys(reader.secret("CERTCTL_API_KEYS_NAMED"));
     for (const auto& problem : parsed.problems) {
         reader.problem(problem);
     }
     config.api_keys = std::move(parsed.keys);
     load_webhook(reader, config);
-    load_database_url(reader, config);
+    load_database_url(reader, read_database_url, config);
     load_audit_retention(reader, config);
 }
 

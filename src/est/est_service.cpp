@@ -63,11 +63,14 @@ EstService::EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit
       unsummarized_reads_(std::make_unique<std::atomic<std::uint64_t>[]>(2 * profiles_.size())) {
 }
 
-void EstService::use_store(store::Store& store) {
-    store_ = &store;
-    if (auto* shared = store.shared_counts()) {
+void EstService::use_store(store::CertificateInventory& inventory,
+                           store::RevocationLedger& revocations,
+                           store::SharedCounts* shared_counts) {
+    store_ = &inventory;
+    revocations_ = &revocations;
+    if (shared_counts != nullptr) {
         for (auto& profile : profiles_) {
-            auth::share_limits(*profile.auth, profile.config, *shared);
+            auth::share_limits(*profile.auth, profile.config, *shared_counts);
         }
     }
 }
@@ -498,14 +501,14 @@ Error EstService::withhold(const EstProfile& profile, const std::string& serial,
     const std::string& issuer_id = profile.config.issuer_id;
     bool revoked = false;
     std::string not_revoked;
-    if (store_ != nullptr) {
+    if (revocations_ != nullptr) {
         store::RevocationRequest request;
         request.criteria.issuer_id = issuer_id;
         request.criteria.serials = {serial};
         request.reason = pki::kCrlReasonCessationOfOperation;
         request.actor = std::string(kWithheldActor);
         request.revoked_at = std::chrono::system_clock::now();
-        auto done = store_->revoke(request);
+        auto done = revocations_->revoke(request);
         revoked = done && !done->empty();
         if (!done) {
             not_revoked = " (could not be revoked: " + done.error().message + ")";

@@ -56,8 +56,8 @@ std::string auth_mode(const EstProfile& profile, const RequestContext& ctx) {
 
 // The client certificate's row; fails closed (503) when the store cannot
 // be read, so a revoked certificate never passes then.
-Result<std::optional<store::CertificateRecord>> find_client_certificate(store::Store& store,
-                                                                        X509* cert) {
+Result<std::optional<store::CertificateRecord>> find_client_certificate(
+    store::CertificateInventory& store, X509* cert) {
     auto found = store.find_by_fingerprint(fingerprint(cert));
     if (!found) {
         spdlog::error("client certificate lookup: {}", found.error().message);

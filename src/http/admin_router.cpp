@@ -397,7 +397,8 @@ Result<BulkRevokeInput> read_bulk_revoke(const json& body) {
 // What a bulk revoke with these criteria would revoke now: the matching
 // certificates not revoked yet (expired ones included, as the revoke does).
 // The console's confirmation shows this count before the operator commits.
-net::Response bulk_revoke_dry_run(const net::Request& req, store::Store& store,
+net::Response bulk_revoke_dry_run(const net::Request& req,
+                                  store::CertificateInventory& certificates,
                                   const store::CertificateCriteria& criteria) {
     constexpr std::size_t kListed = 20;
     store::CertificateQuery query;
@@ -406,7 +407,7 @@ net::Response bulk_revoke_dry_run(const net::Request& req, store::Store& store,
     std::size_t count = 0;
     json serials = json::array();
     for (;;) {
-        auto page = store.list_certificates(query);
+        auto page = certificates.list_certificates(query);
         if (!page) {
             spdlog::error("bulk revoke dry run: {}", page.error().message);
             return json_error(req, 503, "the inventory cannot be read now");
@@ -556,14 +557,14 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
         return json_error(call.req, 400, input.error().message);
     }
     if (input->dry_run) {
-        return bulk_revoke_dry_run(call.req, *deps_.store, input->criteria);
+        return bulk_revoke_dry_run(call.req, *deps_.certificates, input->criteria);
     }
     store::RevocationRequest request;
     request.criteria = input->criteria;
     request.reason = input->reason;
     request.actor = call.caller.name;
     request.revoked_at = std::chrono::system_clock::now();
-    auto revoked = deps_.store->revoke(request);
+    auto revoked = deps_.revocations->revoke(request);
     if (!revoked) {
         spdlog::error("bulk revoke: {}", revoked.error().message);
         return json_error(call.req, 503, "the revocation could not be recorded; nothing changed");
@@ -660,7 +661,7 @@ net::Response AdminApi::certificates(const Call& call) {
     query.include_der = with_pem;
     query.limit = paging->limit;
     query.before_id = paging->cursor;
-    auto page = deps_.store->list_certificates(query);
+    auto page = deps_.certificates->list_certificates(query);
     if (!page) {
         spdlog::error("certificates: {}", page.error().message);
         return json_error(call.req, 503, "the inventory cannot be read now");
@@ -709,8 +710,8 @@ net::Response AdminApi::audit_events(const Call& call) {
     query.limit = paging->limit;
     query.before_id = paging->cursor;
     // Rows are queued behind enrollments; make what was recorded visible.
-    (void)deps_.store->flush();
-    auto page = deps_.store->list_audit(query);
+    (void)deps_.audit_archive->flush();
+    auto page = deps_.audit_archive->list_audit(query);
     if (!page) {
         spdlog::error("audit: {}", page.error().message);
         return json_error(call.req, 503, "the audit trail cannot be read now");

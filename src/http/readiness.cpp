@@ -14,7 +14,7 @@ Error not_ready(std::string why) {
 
 }  // namespace
 
-Readiness::Readiness(std::vector<const issuer::Issuer*> issuers, store::Store* store,
+Readiness::Readiness(std::vector<const issuer::Issuer*> issuers, store::StoreHealth* store,
                      std::filesystem::path data_dir, std::uint64_t min_free_bytes)
     : issuers_(std::move(issuers)),
       store_(store),

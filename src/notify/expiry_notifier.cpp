@@ -61,9 +61,9 @@ std::string expiring_soon_event(const store::CertificateRecord& cert, int thresh
     return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-ExpiryNotifier::ExpiryNotifier(store::Store& store, std::string secret, WebhookSender sender,
-                               Options options)
-    : store_(store), secret_(std::move(secret)), sender_(std::move(sender)), options_(options) {
+ExpiryNotifier::ExpiryNotifier(store::ExpiryNotices& notices, std::string secret,
+                               WebhookSender sender, Options options)
+    : notices_(notices), secret_(std::move(secret)), sender_(std::move(sender)), options_(options) {
 }
 
 ExpiryNotifier::~ExpiryNotifier() {
@@ -99,8 +99,8 @@ void ExpiryNotifier::loop() {
 std::size_t ExpiryNotifier::scan_once() {
     std::size_t delivered = 0;
     for (const int threshold : kExpiryThresholdsDays) {
-        auto pending = store_.pending_expiry_notices(threshold, std::chrono::system_clock::now(),
-                                                     options_.max_per_scan);
+        auto pending = notices_.pending_expiry_notices(threshold, std::chrono::system_clock::now(),
+                                                       options_.max_per_scan);
         if (!pending) {
             spdlog::error("expiry notifications: {}", pending.error().message);
             return delivered;
@@ -126,7 +126,7 @@ bool ExpiryNotifier::deliver(const store::CertificateRecord& cert, int threshold
     for (int attempt = 1; attempt <= options_.attempts_per_scan; ++attempt) {
         auto status = sender_(body, headers);
         if (status && *status >= 200 && *status < 300) {
-            if (auto marked = store_.mark_expiry_notice_delivered(
+            if (auto marked = notices_.mark_expiry_notice_delivered(
                     cert.issuer_id, cert.serial, threshold_days, std::chrono::system_clock::now());
                 !marked) {
                 spdlog::error("expiry notifications: {}", marked.error().message);

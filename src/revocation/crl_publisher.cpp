@@ -9,10 +9,11 @@
 
 namespace estd::revocation {
 
-CrlPublisher::CrlPublisher(std::vector<issuer::Issuer*> issuers, store::Store& store,
-                           std::chrono::seconds interval, std::chrono::milliseconds check_every)
+CrlPublisher::CrlPublisher(std::vector<issuer::CrlSigningIssuer> issuers,
+                           store::RevocationLedger& ledger, std::chrono::seconds interval,
+                           std::chrono::milliseconds check_every)
     : issuers_(std::move(issuers)),
-      store_(store),
+      ledger_(ledger),
       interval_(interval),
       check_every_(std::clamp<std::chrono::milliseconds>(check_every, std::chrono::milliseconds(1),
                                                          interval)) {
@@ -56,11 +57,11 @@ void CrlPublisher::loop() {
 // Issuers without a CRL yet (one that could not sign) wait for the full
 // rebuild rather than failing, and logging it, every check.
 void CrlPublisher::regenerate_changed() {
-    for (auto* issuer : issuers_) {
+    for (const auto& issuer : issuers_) {
         std::optional<std::uint64_t> built;
         {
             std::lock_guard lock(build_mutex_);
-            if (const auto found = built_revoked_count_.find(issuer->id());
+            if (const auto found = built_revoked_count_.find(issuer.id());
                 found != built_revoked_count_.end()) {
                 built = found->second;
             }
@@ -68,29 +69,29 @@ void CrlPublisher::regenerate_changed() {
         if (!built) {
             continue;
         }
-        const auto now_revoked = store_.revoked_count(issuer->id());
+        const auto now_revoked = ledger_.revoked_count(issuer.id());
         if (!now_revoked || *now_revoked == *built) {
             continue;  // unchanged, or unknown until the store answers again
         }
         spdlog::info("CRL for issuer {}: {} new revocation(s) in the store, rebuilding",
-                     issuer->id(), *now_revoked - *built);
-        if (auto rebuilt = regenerate(issuer->id()); !rebuilt) {
-            spdlog::error("CRL for issuer {}: {}", issuer->id(), rebuilt.error().message);
+                     issuer.id(), *now_revoked - *built);
+        if (auto rebuilt = regenerate(issuer.id()); !rebuilt) {
+            spdlog::error("CRL for issuer {}: {}", issuer.id(), rebuilt.error().message);
         }
     }
 }
 
 void CrlPublisher::regenerate_all() {
-    for (auto* issuer : issuers_) {
-        if (auto built = regenerate(issuer->id()); !built) {
-            spdlog::error("CRL for issuer {}: {}", issuer->id(), built.error().message);
+    for (const auto& issuer : issuers_) {
+        if (auto built = regenerate(issuer.id()); !built) {
+            spdlog::error("CRL for issuer {}: {}", issuer.id(), built.error().message);
         }
     }
 }
 
 bool CrlPublisher::knows(const std::string& issuer_id) const {
-    for (auto* issuer : issuers_) {
-        if (issuer->id() == issuer_id) {
+    for (const auto& issuer : issuers_) {
+        if (issuer.id() == issuer_id) {
             return true;
         }
     }
@@ -98,10 +99,10 @@ bool CrlPublisher::knows(const std::string& issuer_id) const {
 }
 
 Status CrlPublisher::regenerate(const std::string& issuer_id) {
-    issuer::Issuer* issuer = nullptr;
-    for (auto* candidate : issuers_) {
-        if (candidate->id() == issuer_id) {
-            issuer = candidate;
+    const issuer::CrlSigningIssuer* issuer = nullptr;
+    for (const auto& candidate : issuers_) {
+        if (candidate.id() == issuer_id) {
+            issuer = &candidate;
         }
     }
     if (issuer == nullptr) {
@@ -111,15 +112,15 @@ Status CrlPublisher::regenerate(const std::string& issuer_id) {
     const auto now = std::chrono::system_clock::now();
     // Read before the entries: a revocation in between makes the next check
     // rebuild, never a CRL that looks current without it.
-    auto revoked_count = store_.revoked_count(issuer_id);
+    auto revoked_count = ledger_.revoked_count(issuer_id);
     if (!revoked_count) {
         return std::move(revoked_count).take_error();
     }
-    auto entries = store_.crl_entries(issuer_id, now);
+    auto entries = ledger_.crl_entries(issuer_id, now);
     if (!entries) {
         return std::move(entries).take_error();
     }
-    auto number = store_.next_crl_number(issuer_id);
+    auto number = ledger_.next_crl_number(issuer_id);
     if (!number) {
         return std::move(number).take_error();
     }

@@ -18,15 +18,17 @@ pki::OcspAnswer ocsp_answer_for(const std::optional<store::CertificateRecord>& r
     return answer;
 }
 
-OcspResponder::OcspResponder(std::vector<issuer::Issuer*> issuers, store::Store& store,
+OcspResponder::OcspResponder(std::vector<issuer::CrlSigningIssuer> issuers,
+                             store::CertificateInventory& certificates,
                              std::chrono::seconds validity)
-    : issuers_(std::move(issuers)), store_(store), validity_(validity) {
+    : issuers_(std::move(issuers)), certificates_(certificates), validity_(validity) {
 }
 
-issuer::Issuer* OcspResponder::issuer_of(const pki::OcspRequest& request, std::size_t index) const {
-    for (auto* issuer : issuers_) {
-        if (request.issued_by(index, issuer->ca_certificate())) {
-            return issuer;
+const issuer::CrlSigningIssuer* OcspResponder::issuer_of(const pki::OcspRequest& request,
+                                                         std::size_t index) const {
+    for (const auto& issuer : issuers_) {
+        if (request.issued_by(index, issuer.ca_certificate())) {
+            return &issuer;
         }
     }
     return nullptr;
@@ -39,7 +41,7 @@ pki::Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) {
     }
     // One signature per response: the issuer of the first CertID signs, and
     // CertIDs of other issuers are answered unknown.
-    issuer::Issuer* signer = issuer_of(*request, 0);
+    const issuer::CrlSigningIssuer* signer = issuer_of(*request, 0);
     if (signer == nullptr) {
         return pki::ocsp_failure_response(pki::OcspFailure::unauthorized);
     }
@@ -49,7 +51,7 @@ pki::Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) {
             answers.push_back({});
             continue;
         }
-        auto record = store_.find_certificate(signer->id(), request->serial_hex(i));
+        auto record = certificates_.find_certificate(signer->id(), request->serial_hex(i));
         if (!record) {
             spdlog::error("OCSP: {}", record.error().message);
             return pki::ocsp_failure_response(pki::OcspFailure::try_later);

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <optional>
 
-#include "estd/store/store.hpp"
+#include "estd/store/audit_archive.hpp"
 #include "queries.hpp"
 
 namespace estd::store {

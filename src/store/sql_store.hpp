@@ -1,8 +1,8 @@
 #pragma once
 
-// Private to src/store: store::Store on top of a database backend. The two
-// databases differ only in how a statement runs, which the backend (the
-// derived class) provides:
+// Private to src/store: every capability of store::Store on top of a
+// database backend. The two databases differ only in how a statement runs,
+// which the backend (the derived class) provides:
 //   template <class OnRow> Status read(const SqlQuery&, OnRow&&);   a read
 //   template <class OnRow> Status write(const SqlQuery&, OnRow&&);  durable on return
 //   Status append(SqlQuery);   an audit row: may be queued, not waited for
@@ -20,6 +20,7 @@ namespace estd::store {
 template <class Backend, Dialect kDialect>
 class SqlStore : public Store {
   public:
+    // CertificateInventory
     Status add_certificate(const CertificateRecord& record) override {
         return backend().write(queries::insert_certificate(kDialect, record), ignore_rows);
     }
@@ -46,6 +47,7 @@ class SqlStore : public Store {
         return page;
     }
 
+    // RevocationLedger
     Result<std::vector<RevokedCertificate>> revoke(const RevocationRequest& request) override {
         std::vector<RevokedCertificate> revoked;
         auto status = backend().write(queries::revoke(kDialect, request), [&](const auto& row) {
@@ -89,6 +91,7 @@ class SqlStore : public Store {
         return static_cast<std::uint64_t>(number);
     }
 
+    // AuditArchive (flush is the backend's)
     Status append_audit(const audit::AuditEvent& event, TimePoint time) override {
         auto appended = backend().append(queries::insert_audit(kDialect, event, time));
         if (appended) {
@@ -109,6 +112,7 @@ class SqlStore : public Store {
         return page;
     }
 
+    // ExpiryNotices
     Result<std::vector<CertificateRecord>> pending_expiry_notices(int threshold_days, TimePoint now,
                                                                   std::size_t limit) override {
         std::vector<CertificateRecord> out;

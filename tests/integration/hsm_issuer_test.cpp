@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "estd/issuer/crl_signer.hpp"
 #include "estd/issuer/issuer.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
@@ -365,8 +366,10 @@ TEST_F(HsmIssuerInProcessTest, LendsTheTokenKeyForCrlSigning) {
         ASSERT_TRUE(issuer.ok()) << issuer.error().message;
         EXPECT_TRUE((*issuer)->ready());
         X509* ca = (*issuer)->ca_certificate();
+        auto signer = issuer::crl_signing(**issuer);
+        ASSERT_TRUE(signer.ok()) << signer.error().message;
         pki::Bytes der;
-        const auto signed_crl = (*issuer)->with_signing_key([&](EVP_PKEY* key) -> Status {
+        const auto signed_crl = signer->with_signing_key([&](EVP_PKEY* key) -> Status {
             pki::CrlContent content;
             content.number = 7;
             content.this_update = std::chrono::system_clock::now();

@@ -318,9 +318,16 @@ TEST_F(ConfigTest, ADatabaseUrlMovesTheStoreAndIsDescribedWithoutItsPassword) {
 
     auto env = legacy_env();
     env["CERTCTL_DATABASE_URL"] = " postgres://u:hunter2@db/estd ";
-    auto server = load(env);
+    // As the store reads it (store::describe_postgres_url, tested there).
+    std::vector<std::string> read;
+    const DatabaseUrlReader as_the_store_reads = [&read](const std::string& url) {
+        read.push_back(url);
+        return std::optional<std::string>("u@db/estd");
+    };
+    auto server = load(env, as_the_store_reads);
     ASSERT_TRUE(server.config) << server.problems.front();
     EXPECT_EQ(server.config->database_url, "postgres://u:hunter2@db/estd");
+    EXPECT_EQ(read, std::vector<std::string>{"postgres://u:hunter2@db/estd"});
     const auto described = describe(*server.config);
     EXPECT_NE(described.find("store: PostgreSQL u@db/estd (at most 8 connections"),
               std::string::npos)

@@ -36,18 +36,12 @@ class FullDiskSink final : public audit::AuditSink {
     std::vector<audit::AuditEvent> events;
 };
 
-// The real store, except that certificate writes (or revocations) fail: disk
-// full.
-class FullDiskStore final : public store::Store {
+// The real inventory, except that certificate writes fail: disk full.
+class FullDiskInventory final : public store::CertificateInventory {
   public:
-    enum class Failing { certificate_writes, revocations };
-    explicit FullDiskStore(store::Store& inner, Failing failing = Failing::certificate_writes)
-        : inner_(inner), failing_(failing) {}
-    Status add_certificate(const store::CertificateRecord& r) override {
-        if (failing_ == Failing::certificate_writes) {
-            return Error::internal("store: database or disk is full");
-        }
-        return inner_.add_certificate(r);
+    explicit FullDiskInventory(store::CertificateInventory& inner) : inner_(inner) {}
+    Status add_certificate(const store::CertificateRecord&) override {
+        return Error::internal("store: database or disk is full");
     }
     Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
         const std::string& fingerprint) override {
@@ -60,43 +54,26 @@ class FullDiskStore final : public store::Store {
     Result<store::CertificatePage> list_certificates(const store::CertificateQuery& q) override {
         return inner_.list_certificates(q);
     }
-    Result<std::vector<store::RevokedCertificate>> revoke(
-        const store::RevocationRequest& r) override {
-        if (failing_ == Failing::revocations) {
-            return Error::internal("store: database or disk is full");
-        }
-        return inner_.revoke(r);
-    }
-    Result<std::vector<store::CrlEntry>> crl_entries(const std::string& issuer_id,
-                                                     store::TimePoint now) override {
-        return inner_.crl_entries(issuer_id, now);
-    }
-    Result<std::uint64_t> revoked_count(const std::string& issuer_id) override {
-        return inner_.revoked_count(issuer_id);
-    }
-    Result<std::uint64_t> next_crl_number(const std::string& issuer_id) override {
-        return inner_.next_crl_number(issuer_id);
-    }
-    Status append_audit(const audit::AuditEvent& e, store::TimePoint t) override {
-        return inner_.append_audit(e, t);
-    }
-    Result<store::AuditPage> list_audit(const store::AuditQuery& q) override {
-        return inner_.list_audit(q);
-    }
-    Result<std::vector<store::CertificateRecord>> pending_expiry_notices(
-        int days, store::TimePoint now, std::size_t limit) override {
-        return inner_.pending_expiry_notices(days, now, limit);
-    }
-    Status mark_expiry_notice_delivered(const std::string& issuer_id, const std::string& serial,
-                                        int days, store::TimePoint at) override {
-        return inner_.mark_expiry_notice_delivered(issuer_id, serial, days, at);
-    }
-    Status reachable() override { return inner_.reachable(); }
-    Status flush() override { return inner_.flush(); }
 
   private:
-    store::Store& inner_;
-    Failing failing_;
+    store::CertificateInventory& inner_;
+};
+
+// A ledger on a full disk: no revocation can be recorded.
+class FullDiskLedger final : public store::RevocationLedger {
+  public:
+    Result<std::vector<store::RevokedCertificate>> revoke(
+        const store::RevocationRequest&) override {
+        return Error::internal("store: database or disk is full");
+    }
+    Result<std::vector<store::CrlEntry>> crl_entries(const std::string&,
+                                                     store::TimePoint) override {
+        return std::vector<store::CrlEntry>{};
+    }
+    Result<std::uint64_t> revoked_count(const std::string&) override { return 0; }
+    Result<std::uint64_t> next_crl_number(const std::string&) override {
+        return Error::internal("store: database or disk is full");
+    }
 };
 
 class EstInventoryTest : public ::testing::Test {
@@ -156,7 +133,7 @@ class EstInventoryTest : public ::testing::Test {
 };
 
 TEST_F(EstInventoryTest, TheIssuedCertificateIsRecordedBeforeTheAnswer) {
-    service_->use_store(*store_);
+    service_->use_store(*store_, *store_, nullptr);
     const auto res = enroll();
     ASSERT_EQ(res.result_int(), 200u) << res.body();
     auto page = store_->list_certificates({});
@@ -178,8 +155,8 @@ TEST_F(EstInventoryTest, TheIssuedCertificateIsRecordedBeforeTheAnswer) {
 }
 
 TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
-    FullDiskStore full(*store_);
-    service_->use_store(full);
+    FullDiskInventory full(*store_);
+    service_->use_store(full, *store_, nullptr);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
@@ -194,7 +171,7 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
 TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     FullDiskSink full;
     audit_to(full);
-    service_->use_store(*store_);
+    service_->use_store(*store_, *store_, nullptr);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
@@ -225,9 +202,9 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
 
 TEST_F(EstInventoryTest, AWithheldCertificateThatCannotBeRevokedSaysSo) {
     FullDiskSink full;
-    FullDiskStore no_revocations(*store_, FullDiskStore::Failing::revocations);
+    FullDiskLedger no_revocations;
     audit_to(full);
-    service_->use_store(no_revocations);
+    service_->use_store(*store_, no_revocations, nullptr);
     const auto res = enroll();
     EXPECT_EQ(res.result_int(), 503u);
     EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);

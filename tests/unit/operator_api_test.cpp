@@ -9,6 +9,7 @@
 #include "estd/http/api_keys.hpp"
 #include "estd/http/query.hpp"
 #include "estd/notify/expiry_notifier.hpp"
+#include "estd/store/postgres_store.hpp"
 
 namespace estd {
 namespace {
@@ -187,10 +188,14 @@ TEST(OperatorConfig, WebhookNeedsASecretAndAnHttpUrl) {
     EXPECT_TRUE(mentions(config::load(env).problems, "CERTCTL_EXPIRY_SCAN_INTERVAL"));
 }
 
+// As the daemon loads it: the store reads the URL, and its refusal comes
+// with every other problem.
 TEST(OperatorConfig, AnUnparsableDatabaseUrlIsRefusedWithoutEchoingIt) {
-    config::Environment env{{"CERTCTL_DATABASE_URL", "postgresql://u:hunter2@%zz/estd"}};
-    auto loaded = config::load(env);
+    config::Environment env{{"CERTCTL_DATABASE_URL", "postgresql://u:hunter2@%zz/estd"},
+                            {"CERTCTL_EXPIRY_SCAN_INTERVAL", "soon"}};
+    auto loaded = config::load(env, store::describe_postgres_url);
     EXPECT_TRUE(mentions(loaded.problems, "CERTCTL_DATABASE_URL is not a PostgreSQL URL"));
+    EXPECT_TRUE(mentions(loaded.problems, "CERTCTL_EXPIRY_SCAN_INTERVAL"));
     EXPECT_FALSE(mentions(loaded.problems, "hunter2"));
 }
 

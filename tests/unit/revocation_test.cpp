@@ -1,5 +1,6 @@
 // CRLs (content, numbering across restarts) and the OCSP responder's status
-// mapping, against the real store and a CA made in-process.
+// mapping, against the real store and a CA made in-process; a CRL from a
+// fake ledger alone; finding at boot an issuer that cannot sign CRLs.
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -22,7 +23,7 @@ using OcspResponsePtr = pki::OpenSslPtr<OCSP_RESPONSE, OCSP_RESPONSE_free>;
 using BasicPtr = pki::OpenSslPtr<OCSP_BASICRESP, OCSP_BASICRESP_free>;
 using CertIdPtr = pki::OpenSslPtr<OCSP_CERTID, OCSP_CERTID_free>;
 
-class TestIssuer final : public issuer::Issuer {
+class TestIssuer final : public issuer::Issuer, public issuer::CrlSigner {
   public:
     TestIssuer(std::string id, const std::string& cn) : id_(std::move(id)) {
         key_ = test::make_ec_key();
@@ -42,6 +43,10 @@ class TestIssuer final : public issuer::Issuer {
     pki::EvpPkeyPtr key_;
     std::vector<pki::X509Ptr> chain_;
 };
+
+issuer::CrlSigningIssuer signing(TestIssuer& issuer) {
+    return issuer::CrlSigningIssuer(issuer, issuer);
+}
 
 store::CertificateRecord record_of(X509* cert, const std::string& issuer_id) {
     store::CertificateRecord r;
@@ -101,7 +106,7 @@ class RevocationTest : public ::testing::Test {
     // The status OCSP gives for `cert`; the signature is verified against
     // the issuing CA.
     int ocsp_status(X509* cert, X509* issuer_cert, int* reason = nullptr) {
-        OcspResponder responder({&ca, &other}, *store, 1h);
+        OcspResponder responder({signing(ca), signing(other)}, *store, 1h);
         pki::OpenSslPtr<OCSP_REQUEST, OCSP_REQUEST_free> request(OCSP_REQUEST_new());
         OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), cert, issuer_cert);
         OCSP_request_add0_id(request.get(), id);
@@ -148,7 +153,7 @@ class RevocationTest : public ::testing::Test {
 };
 
 TEST_F(RevocationTest, CrlListsRevokedSerialsWithReasonAndVerifies) {
-    CrlPublisher crls({&ca}, *store, 1h);
+    CrlPublisher crls({signing(ca)}, *store, 1h);
     ASSERT_TRUE(crls.regenerate(ca.id()));
     auto der = crls.crl(ca.id());
     ASSERT_TRUE(der);
@@ -169,7 +174,7 @@ TEST_F(RevocationTest, CrlListsRevokedSerialsWithReasonAndVerifies) {
 TEST_F(RevocationTest, CrlNumberOnlyGrowsAcrossRestarts) {
     long last = 0;
     for (int restart = 0; restart < 3; ++restart) {
-        CrlPublisher crls({&ca}, *store, 1h);
+        CrlPublisher crls({signing(ca)}, *store, 1h);
         for (int i = 0; i < 2; ++i) {
             ASSERT_TRUE(crls.regenerate(ca.id()));
             const long number = crl_number(parse_crl(*crls.crl(ca.id())).get());
@@ -185,7 +190,7 @@ TEST_F(RevocationTest, CrlNumberOnlyGrowsAcrossRestarts) {
 // revocation only one of them was told about reaches the other's CRL at its
 // next check, not at its next hourly rebuild.
 TEST_F(RevocationTest, ARevocationRecordedElsewhereIsOnTheCrlAtTheNextCheck) {
-    CrlPublisher here({&ca}, *store, 1h, 50ms);
+    CrlPublisher here({signing(ca)}, *store, 1h, 50ms);
     here.start();
     const auto listed = [&](X509* cert) {
         X509_REVOKED* entry = nullptr;
@@ -239,12 +244,82 @@ TEST_F(RevocationTest, OcspRefusesForeignIssuersAndGarbage) {
     TestIssuer foreign{"iss-foreign", "Foreign CA"};
     EXPECT_EQ(ocsp_status(good.get(), foreign.ca_certificate()),
               -OCSP_RESPONSE_STATUS_UNAUTHORIZED);
-    OcspResponder responder({&ca}, *store, 1h);
+    OcspResponder responder({signing(ca)}, *store, 1h);
     const auto answer = responder.respond(pki::Bytes{0x30, 0x01, 0x00});
     const unsigned char* p = answer.data();
     OcspResponsePtr response(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(answer.size())));
     ASSERT_TRUE(response);
     EXPECT_EQ(OCSP_response_status(response.get()), OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+}
+
+// A ledger without a database: the revocations it was given, numbers from 41.
+class FakeLedger final : public store::RevocationLedger {
+  public:
+    Result<std::vector<store::RevokedCertificate>> revoke(
+        const store::RevocationRequest&) override {
+        return Error::internal("not used");
+    }
+    Result<std::vector<store::CrlEntry>> crl_entries(const std::string& issuer_id,
+                                                     store::TimePoint) override {
+        asked.push_back(issuer_id);
+        return entries;
+    }
+    Result<std::uint64_t> revoked_count(const std::string&) override { return entries.size(); }
+    Result<std::uint64_t> next_crl_number(const std::string&) override { return ++number; }
+
+    std::vector<store::CrlEntry> entries;
+    std::vector<std::string> asked;
+    std::uint64_t number = 40;
+};
+
+TEST(CrlFromALedger, TheCrlListsWhatTheLedgerSaysWithItsNumbers) {
+    TestIssuer ca{"iss-ledger", "Ledger CA"};
+    FakeLedger ledger;
+    const auto revoked_at = std::chrono::system_clock::now() - 1h;
+    ledger.entries = {{"0a1b2c", revoked_at, 1}, {"3d4e", revoked_at, 4}};
+    CrlPublisher crls({signing(ca)}, ledger, 1h);
+    ASSERT_TRUE(crls.regenerate(ca.id()));
+    ASSERT_TRUE(crls.regenerate(ca.id()));
+    auto crl = parse_crl(*crls.crl(ca.id()));
+    ASSERT_TRUE(crl);
+    EXPECT_EQ(X509_CRL_verify(crl.get(), ca.key()), 1);
+    EXPECT_EQ(crl_number(crl.get()), 42);
+    EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), 2);
+    EXPECT_EQ(ledger.asked, (std::vector<std::string>{"iss-ledger", "iss-ledger"}));
+    EXPECT_FALSE(crls.regenerate("iss-unknown"));
+}
+
+// An issuer backend that only issues.
+class IssueOnlyIssuer final : public issuer::Issuer {
+  public:
+    IssueOnlyIssuer() {
+        key_ = test::make_ec_key();
+        chain_.push_back(test::make_self_signed_ca("Issue Only CA", key_.get()));
+    }
+    const std::string& id() const override { return id_; }
+    const std::vector<pki::X509Ptr>& chain() const override { return chain_; }
+    Result<pki::X509Ptr> issue(pki::CertificateTemplate) override {
+        return Error::internal("not used");
+    }
+    bool ready() const override { return true; }
+
+  private:
+    std::string id_ = "iss-issue-only";
+    pki::EvpPkeyPtr key_;
+    std::vector<pki::X509Ptr> chain_;
+};
+
+TEST(CrlSigning, AnIssuerThatCannotSignCrlsIsKnownBeforeAnyCrl) {
+    IssueOnlyIssuer issue_only;
+    auto refused = issuer::crl_signing(issue_only);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "issuer iss-issue-only cannot sign CRLs or OCSP responses");
+
+    TestIssuer ca{"iss-signs", "Signing CA"};
+    auto found = issuer::crl_signing(ca);
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_EQ(found->id(), "iss-signs");
+    EXPECT_EQ(found->ca_certificate(), ca.ca_certificate());
 }
 
 TEST(CrlReasons, RoundTrip) {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "estd/store/store.hpp"
+#include "estd/store/shared_counts.hpp"
 
 namespace estd::auth {
 

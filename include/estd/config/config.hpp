@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -173,6 +174,9 @@ struct Config {
     // A PostgreSQL URL or connection string (a secret: it may carry the
     // password); empty keeps the embedded store in data_dir.
     std::string database_url;
+    // database_url as the DatabaseUrlReader read it ("user@host:port/db"),
+    // for logs: never the password.
+    std::string database_described;
     // Connections to it for certificates, revocations and reads (one more
     // writes audit rows).
     std::size_t database_max_connections = 8;
@@ -189,10 +193,17 @@ struct LoadResult {
     std::vector<std::string> warnings;  // e.g. unknown CERTCTL_EST_* names, anonymous profiles
 };
 
+// How the store that opens a database URL reads it: "user@host:port/db"
+// without the password, or nullopt when it is no URL or connection string.
+// The wiring hands in store::describe_postgres_url, so a bad URL is refused
+// with every other problem while config depends on no store.
+using DatabaseUrlReader = std::function<std::optional<std::string>(const std::string& url)>;
+
 // Parses and validates the environment: every problem is reported, not only
 // the first. Files named by the configuration are opened and parsed here so a
-// bad path refuses the boot.
-LoadResult load(const Environment& env);
+// bad path refuses the boot. Without `read_database_url`, a database URL is
+// taken as it is.
+LoadResult load(const Environment& env, const DatabaseUrlReader& read_database_url = {});
 
 // The resolved configuration as `estd check-config` prints it: listener, data
 // directory, issuers, EST profiles. Secrets are reported as "set"/"not set".

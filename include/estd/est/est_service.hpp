@@ -16,7 +16,9 @@
 #include "estd/est/operation.hpp"
 #include "estd/net/server.hpp"
 #include "estd/pki/csr.hpp"
-#include "estd/store/store.hpp"
+#include "estd/store/certificate_inventory.hpp"
+#include "estd/store/revocation_ledger.hpp"
+#include "estd/store/shared_counts.hpp"
 
 namespace estd::est {
 
@@ -71,9 +73,11 @@ class EstService {
     // The inventory: every issued certificate is recorded in it before the
     // response is sent, and client certificates are checked against its
     // revocations. Set before serving; without it nothing is recorded.
-    // Also makes the failed-Basic lockouts and per-principal limits count
-    // in the store when other estd share it.
-    void use_store(store::Store& store);
+    // A withheld certificate is revoked in `revocations`. With
+    // `shared_counts` (other estd share the store), the failed-Basic
+    // lockouts and per-principal limits also count there.
+    void use_store(store::CertificateInventory& inventory, store::RevocationLedger& revocations,
+                   store::SharedCounts* shared_counts);
 
     // A successful cacerts or csrattrs is counted, not audited one by one
     // (docs/security.md, "What is audited"): this writes one audit event per
@@ -152,7 +156,8 @@ class EstService {
     audit::AuditSink& audit_;
     audit::ProfileCounters& counters_;
     std::chrono::seconds default_ttl_;
-    store::Store* store_ = nullptr;
+    store::CertificateInventory* store_ = nullptr;
+    store::RevocationLedger* revocations_ = nullptr;
     // Successful cacerts and csrattrs answers not yet in a summary: two
     // cells per profile, in the order of profiles_.
     std::unique_ptr<std::atomic<std::uint64_t>[]> unsummarized_reads_;

@@ -14,7 +14,9 @@
 #include "estd/issuer/issuer.hpp"
 #include "estd/net/server.hpp"
 #include "estd/revocation/crl_publisher.hpp"
-#include "estd/store/store.hpp"
+#include "estd/store/audit_archive.hpp"
+#include "estd/store/certificate_inventory.hpp"
+#include "estd/store/revocation_ledger.hpp"
 
 namespace estd::http {
 
@@ -40,7 +42,9 @@ class AdminApi {
   public:
     struct Dependencies {
         std::vector<config::ApiKey> keys;
-        store::Store* store = nullptr;
+        store::CertificateInventory* certificates = nullptr;
+        store::RevocationLedger* revocations = nullptr;
+        store::AuditArchive* audit_archive = nullptr;
         est::EstService* est = nullptr;
         audit::ProfileCounters* counters = nullptr;
         audit::AuditSink* audit = nullptr;

@@ -6,7 +6,7 @@
 
 #include "estd/core/error.hpp"
 #include "estd/issuer/issuer.hpp"
-#include "estd/store/store.hpp"
+#include "estd/store/store_health.hpp"
 
 namespace estd::http {
 
@@ -19,14 +19,14 @@ namespace estd::http {
 class Readiness {
   public:
     // `store` may be null (not checked).
-    Readiness(std::vector<const issuer::Issuer*> issuers, store::Store* store,
+    Readiness(std::vector<const issuer::Issuer*> issuers, store::StoreHealth* store,
               std::filesystem::path data_dir, std::uint64_t min_free_bytes);
 
     Status check() const;
 
   private:
     std::vector<const issuer::Issuer*> issuers_;
-    store::Store* store_;
+    store::StoreHealth* store_;
     std::filesystem::path data_dir_;
     std::uint64_t min_free_bytes_;
 };

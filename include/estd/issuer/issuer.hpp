@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,7 +12,8 @@
 namespace estd::issuer {
 
 // A certificate authority that estd signs with. Backends (a key file, a
-// PKCS#11 token) differ only in where the key lives.
+// PKCS#11 token) differ only in where the key lives. Signing CRLs and OCSP
+// responses is a capability of its own (crl_signer.hpp).
 class Issuer {
   public:
     virtual ~Issuer() = default;
@@ -24,17 +24,6 @@ class Issuer {
     // Signs an end-entity certificate. NotAfter is capped at the CA's own.
     virtual Result<pki::X509Ptr> issue(pki::CertificateTemplate tmpl) = 0;
     virtual bool ready() const = 0;
-
-    // What the CA publishes itself (CRLs, OCSP responses) is signed inside
-    // this call, so the key is lent, never handed out: `use` gets the CA key
-    // (a token backend lends a provider-backed key and holds its session for
-    // the duration) and must not keep it. pki::build_crl and
-    // pki::build_ocsp_response take exactly that key.
-    using KeyUse = std::function<Status(EVP_PKEY* ca_key)>;
-    virtual Status with_signing_key(const KeyUse& use) {
-        (void)use;
-        return Error::internal("issuer " + id() + " cannot sign CRLs or OCSP responses");
-    }
 
     X509* ca_certificate() const { return chain().front().get(); }
 

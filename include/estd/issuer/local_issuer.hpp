@@ -6,6 +6,7 @@
 
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
+#include "estd/issuer/crl_signer.hpp"
 #include "estd/issuer/issuer.hpp"
 #include "estd/pki/handles.hpp"
 
@@ -13,7 +14,7 @@ namespace estd::issuer {
 
 // A CA whose private key is a PEM file on disk. Immutable once loaded, so
 // issue() may run on several threads at once.
-class LocalIssuer final : public Issuer {
+class LocalIssuer final : public Issuer, public CrlSigner {
   public:
     // Reads cfg.ca_cert_path (the issuing CA first, then its issuers up to
     // the root) and cfg.ca_key_path. Refuses, naming the issuer and the file,

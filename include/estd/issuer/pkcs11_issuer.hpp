@@ -7,6 +7,7 @@
 
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
+#include "estd/issuer/crl_signer.hpp"
 #include "estd/issuer/issuer.hpp"
 #include "estd/pki/handles.hpp"
 
@@ -21,7 +22,7 @@ class SessionPool;
 // every issuer on the same module, so issue() runs on several threads at
 // once; a failing token answers 503 and is re-opened (new sessions, login)
 // by a later request or /readyz probe, without a restart.
-class Pkcs11Issuer final : public Issuer {
+class Pkcs11Issuer final : public Issuer, public CrlSigner {
   public:
     // Reads the PIN (cfg.pkcs11_pin_file, trailing newline trimmed, or the
     // variable cfg.pkcs11_pin_env names), parses cfg.pkcs11_uri, loads the

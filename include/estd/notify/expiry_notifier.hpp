@@ -12,7 +12,7 @@
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
 #include "estd/notify/webhook_client.hpp"
-#include "estd/store/store.hpp"
+#include "estd/store/expiry_notices.hpp"
 
 namespace estd::notify {
 
@@ -53,7 +53,8 @@ class ExpiryNotifier {
         std::size_t max_per_scan = 500;  // per threshold
     };
 
-    ExpiryNotifier(store::Store& store, std::string secret, WebhookSender sender, Options options);
+    ExpiryNotifier(store::ExpiryNotices& notices, std::string secret, WebhookSender sender,
+                   Options options);
     ~ExpiryNotifier();
     ExpiryNotifier(const ExpiryNotifier&) = delete;
     ExpiryNotifier& operator=(const ExpiryNotifier&) = delete;
@@ -69,7 +70,7 @@ class ExpiryNotifier {
     // Sleeps up to `duration`; false when stopping.
     bool pause(std::chrono::milliseconds duration);
 
-    store::Store& store_;
+    store::ExpiryNotices& notices_;
     std::string secret_;
     WebhookSender sender_;
     Options options_;
