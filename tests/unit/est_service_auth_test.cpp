@@ -1,6 +1,6 @@
 // EstService with real profiles and a local issuer, requests without a
-// socket: which gate answers what, and that two profiles never share a
-// counter, a lockout or a rate-limit count.
+// socket through the router: which gate answers what, and that two profiles
+// never share a counter, a lockout or a rate-limit count.
 #include <map>
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include "estd/est/est_service.hpp"
 #include "estd/http/router.hpp"
 #include "estd/issuer/local_issuer.hpp"
+#include "estd/net/peer_identity.hpp"
 #include "estd/pki/base64.hpp"
 #include "support/test_pki.hpp"
 
@@ -73,7 +74,10 @@ class ClientCertConnection {
         EXPECT_TRUE(client_done && server_done);
         EXPECT_NE(SSL_get0_peer_certificate(server_.get()), nullptr);
     }
-    SSL* server() const { return server_.get(); }
+    // The server's view of the connection, as the session reads it.
+    pki::PeerIdentity peer(const std::string& address) const {
+        return net::read_peer_identity(server_.get(), address);
+    }
 
   private:
     pki::EvpPkeyPtr server_key_ = test::make_ec_key();
@@ -149,11 +153,9 @@ class EstServiceAuthTest : public ::testing::Test {
             req.body() = csr_body(cn);
         }
         req.prepare_payload();
-        auto route = http::parse_est_path(target);
-        EXPECT_TRUE(route && *route) << target;
-        const net::ConnectionInfo conn{client_ip, nullptr};
-        const RequestContext ctx{"request-1", client_ip};
-        return service_->handle(req, conn, ctx, route->value());
+        pki::PeerIdentity peer;
+        peer.address = client_ip;
+        return http::Router(*service_, [] { return Status{Ok{}}; }).handle(req, peer);
     }
     net::Response enroll(const std::string& profile, const std::string& authorization,
                          const std::string& client_ip = "192.0.2.10",
@@ -324,13 +326,9 @@ TEST_F(EstServiceAuthTest, WithoutAStoreARenewalNeedsAnIssuerNoOtherProfileShare
         req.set(beast_http::field::content_type, "application/pkcs10");
         req.body() = pki::base64_encode_lines(test::make_csr(device_key.get(), "device-1"));
         req.prepare_payload();
-        auto route = http::parse_est_path(target);
-        EXPECT_TRUE(route && *route) << target;
-        const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
-        // As the router makes it: the client's certificate is the TLS peer's.
-        const RequestContext ctx{"request-1", "192.0.2.10",
-                                 auth::ClientCertificate::from_tls(tls.server())};
-        return service.handle(req, conn, ctx, route->value());
+        // The client's certificate is the TLS peer's.
+        const auto peer = tls.peer("192.0.2.10");
+        return http::Router(service, [] { return Status{Ok{}}; }).handle(req, peer);
     };
 
     // Every profile of the fixture signs with issuer_.
