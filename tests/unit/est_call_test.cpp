@@ -11,40 +11,33 @@
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/est/multipart.hpp"
-#include "estd/issuer/local_issuer.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/pkcs7.hpp"
+#include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::est {
 namespace {
 
-class CountingSink final : public audit::AuditSink {
-  public:
-    Status record(const audit::AuditEvent& event) override {
-        events.push_back(event);
-        return Ok{};
+// The one certificate of a base64 certs-only body; null when it holds
+// anything else.
+pki::X509Ptr only_certificate(const std::string& body) {
+    const auto der = pki::base64_decode_lenient(body);
+    if (!der) {
+        return nullptr;
     }
-    std::vector<audit::AuditEvent> events;
-};
-
-std::string unwrapped_base64(const pki::Bytes& bytes) {
-    std::string text = pki::base64_encode_lines(bytes);
-    std::erase(text, '\n');
-    return text;
+    auto certs = pki::parse_certs_only_der(*der);
+    if (!certs || certs->size() != 1) {
+        return nullptr;
+    }
+    return std::move(certs->front());
 }
 
 class EstCallTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        config::IssuerConfig issuer_cfg;
-        issuer_cfg.id = "iss-local";
-        issuer_cfg.type = "local";
-        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
-        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
-        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
-        ASSERT_TRUE(issuer) << issuer.error().message;
-        issuer_ = std::move(*issuer);
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
 
         std::vector<EstProfile> profiles;
         profiles.push_back(profile("open", [](auto&) {}));
@@ -70,14 +63,7 @@ class EstCallTest : public ::testing::Test {
 
     template <class Edit>
     EstProfile profile(const std::string& name, Edit edit) {
-        config::EstProfileConfig cfg;
-        cfg.name = name;
-        cfg.path_id = name;
-        cfg.env_prefix = "CERTCTL_EST_PROFILE_" + name + "_";
-        edit(cfg);
-        auto made = make_est_profile(cfg, *issuer_);
-        EXPECT_TRUE(made) << made.error().message;
-        return std::move(made).value();
+        return test::est_profile(name, *issuer_, edit);
     }
 
     std::string csr_body(std::optional<std::string> challenge_password = std::nullopt) {
@@ -103,7 +89,7 @@ class EstCallTest : public ::testing::Test {
     pki::X509Ptr ca_ = test::make_self_signed_ca("Call Test CA", ca_key_.get());
     pki::EvpPkeyPtr key_ = test::make_ec_key();
     std::unique_ptr<issuer::LocalIssuer> issuer_;
-    CountingSink sink_;
+    test::RecordingSink sink_;
     std::unique_ptr<audit::ProfileCounters> counters_;
     std::unique_ptr<EstService> service_;
     pki::PeerIdentity peer_;
@@ -114,12 +100,9 @@ TEST_F(EstCallTest, CacertsIsTheCaChainInTheClientsLayout) {
     ASSERT_TRUE(strongswan) << strongswan.error().message;
     EXPECT_EQ(strongswan->content, EstContent::certs_only);
     EXPECT_EQ(strongswan->body.find('\n'), std::string::npos);
-    const auto der = pki::base64_decode_lenient(strongswan->body);
-    ASSERT_TRUE(der);
-    const auto certs = pki::parse_certs_only_der(*der);
-    ASSERT_TRUE(certs) << certs.error().message;
-    ASSERT_EQ(certs->size(), 1u);
-    EXPECT_EQ(X509_cmp(certs->front().get(), ca_.get()), 0);
+    const auto ca = only_certificate(strongswan->body);
+    ASSERT_NE(ca, nullptr);
+    EXPECT_EQ(X509_cmp(ca.get(), ca_.get()), 0);
 
     const auto libest = call("open", Operation::cacerts, {}, {}, "libest 3.2.0");
     ASSERT_TRUE(libest);
@@ -131,12 +114,9 @@ TEST_F(EstCallTest, AnEnrollmentAnswersTheCertificate) {
     const auto answer = call("open", Operation::simpleenroll, body);
     ASSERT_TRUE(answer) << answer.error().message;
     EXPECT_EQ(answer->content, EstContent::certs_only);
-    const auto der = pki::base64_decode_lenient(answer->body);
-    ASSERT_TRUE(der);
-    const auto certs = pki::parse_certs_only_der(*der);
-    ASSERT_TRUE(certs) << certs.error().message;
-    ASSERT_EQ(certs->size(), 1u);
-    EXPECT_EQ(X509_check_private_key(certs->front().get(), key_.get()), 1);
+    const auto issued = only_certificate(answer->body);
+    ASSERT_NE(issued, nullptr);
+    EXPECT_EQ(X509_check_private_key(issued.get(), key_.get()), 1);
     ASSERT_FALSE(sink_.events.empty());
     EXPECT_EQ(sink_.events.back().action, audit::codes::kSimpleEnrollSuccess);
     EXPECT_EQ(sink_.events.back().request_id, "call-1");
@@ -150,17 +130,19 @@ TEST_F(EstCallTest, TheBasicGateReadsTheCallsAuthorization) {
     EXPECT_EQ(refused.error().status, 401);
     EXPECT_EQ(refused.error().audit_code, audit::codes::kAuthFailedBasic);
     const std::string raw = "device:corp-password";
-    const auto accepted = call("corp", Operation::simpleenroll, body,
-                               "Basic " + unwrapped_base64(pki::Bytes(raw.begin(), raw.end())));
+    const auto accepted =
+        call("corp", Operation::simpleenroll, body,
+             "Basic " + pki::base64_encode_single_line(pki::Bytes(raw.begin(), raw.end())));
     EXPECT_TRUE(accepted) << accepted.error().message;
 }
 
 TEST_F(EstCallTest, ChannelBindingIsCheckedAgainstThePeerIdentity) {
-    const auto bound =
-        call("bound", Operation::simpleenroll, csr_body(unwrapped_base64(peer_.channel_binding)));
+    const auto bound = call("bound", Operation::simpleenroll,
+                            csr_body(pki::base64_encode_single_line(peer_.channel_binding)));
     EXPECT_TRUE(bound) << bound.error().message;
-    const auto other = call("bound", Operation::simpleenroll,
-                            csr_body(unwrapped_base64(pki::Bytes(pki::kExporterLength, 0x11))));
+    const auto other =
+        call("bound", Operation::simpleenroll,
+             csr_body(pki::base64_encode_single_line(pki::Bytes(pki::kExporterLength, 0x11))));
     ASSERT_FALSE(other);
     EXPECT_EQ(other.error().status, 409);
     const auto missing = call("bound", Operation::simpleenroll, csr_body());

@@ -8,19 +8,11 @@
 #include "estd/pki/base64.hpp"
 #include "estd/pki/crl.hpp"
 #include "estd/store/sqlite_store.hpp"
+#include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::est {
 namespace {
-
-class RecordingSink final : public audit::AuditSink {
-  public:
-    Status record(const audit::AuditEvent& event) override {
-        events.push_back(event);
-        return Ok{};
-    }
-    std::vector<audit::AuditEvent> events;
-};
 
 // Keeps every event but reports each write as failed (audit log on a full
 // disk).
@@ -101,14 +93,8 @@ class EstInventoryTest : public ::testing::Test {
     void SetUp() override {
         ca_key_ = test::make_ec_key();
         ca_ = test::make_self_signed_ca("Inventory Test CA", ca_key_.get());
-        config::IssuerConfig issuer_cfg;
-        issuer_cfg.id = "iss-local";
-        issuer_cfg.type = "local";
-        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
-        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
-        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
-        ASSERT_TRUE(issuer) << issuer.error().message;
-        issuer_ = std::move(*issuer);
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
         auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
         ASSERT_TRUE(opened) << opened.error().message;
         store_ = std::move(*opened);
@@ -148,7 +134,7 @@ class EstInventoryTest : public ::testing::Test {
     pki::X509Ptr ca_;
     std::unique_ptr<issuer::LocalIssuer> issuer_;
     std::unique_ptr<store::Store> store_;
-    RecordingSink sink_;
+    test::RecordingSink sink_;
     std::unique_ptr<audit::ProfileCounters> counters_;
     std::unique_ptr<EstService> service_;
 };

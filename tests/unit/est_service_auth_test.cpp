@@ -13,6 +13,7 @@
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/net/peer_identity.hpp"
 #include "estd/pki/base64.hpp"
+#include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::est {
@@ -20,15 +21,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 namespace codes = audit::codes;
-
-class RecordingSink final : public audit::AuditSink {
-  public:
-    Status record(const audit::AuditEvent& event) override {
-        events.push_back(event);
-        return Ok{};
-    }
-    std::vector<audit::AuditEvent> events;
-};
 
 std::string basic(const std::string& password) {
     const std::string raw = "device:" + password;
@@ -93,14 +85,8 @@ class EstServiceAuthTest : public ::testing::Test {
     void SetUp() override {
         ca_key_ = test::make_ec_key();
         ca_ = test::make_self_signed_ca("Service Test CA", ca_key_.get());
-        config::IssuerConfig issuer_cfg;
-        issuer_cfg.id = "iss-local";
-        issuer_cfg.type = "local";
-        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
-        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
-        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
-        ASSERT_TRUE(issuer) << issuer.error().message;
-        issuer_ = std::move(*issuer);
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
 
         std::vector<EstProfile> profiles;
         profiles.push_back(profile("corp", [](auto& c) {
@@ -125,14 +111,7 @@ class EstServiceAuthTest : public ::testing::Test {
 
     template <class Edit>
     EstProfile profile(const std::string& name, Edit edit) {
-        config::EstProfileConfig cfg;
-        cfg.name = name;
-        cfg.path_id = name;
-        cfg.env_prefix = "CERTCTL_EST_PROFILE_" + name + "_";
-        edit(cfg);
-        auto made = make_est_profile(cfg, *issuer_);
-        EXPECT_TRUE(made) << made.error().message;
-        return std::move(made).value();
+        return test::est_profile(name, *issuer_, edit);
     }
 
     std::string csr_body(const std::string& cn) {
@@ -172,7 +151,7 @@ class EstServiceAuthTest : public ::testing::Test {
     pki::EvpPkeyPtr ca_key_;
     pki::X509Ptr ca_;
     std::unique_ptr<issuer::LocalIssuer> issuer_;
-    RecordingSink sink_;
+    test::RecordingSink sink_;
     std::unique_ptr<audit::ProfileCounters> counters_;
     std::unique_ptr<EstService> service_;
 };
