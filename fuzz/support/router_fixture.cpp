@@ -21,6 +21,7 @@
 #include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/router.hpp"
+#include "estd/net/peer_identity.hpp"
 #include "estd/net/request_framing.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/policy/certificate_profile.hpp"
@@ -288,7 +289,9 @@ RouterFixture::RouterFixture(Routes routes) : parts_(std::make_unique<Parts>()) 
 RouterFixture::~RouterFixture() = default;
 
 void RouterFixture::serve(std::string_view input) {
-    const net::ConnectionInfo conn{"192.0.2.7", tls_connection(TLS1_3_VERSION).server.get()};
+    // As the session reads it once per connection: here once per process.
+    static const pki::PeerIdentity peer =
+        net::read_peer_identity(tls_connection(TLS1_3_VERSION).server.get(), "192.0.2.7");
     // A few pipelined requests, so one can change what the next one meets.
     InputStream stream(input);
     boost::beast::flat_buffer buffer(config::ListenerConfig{}.max_header_bytes);
@@ -297,7 +300,7 @@ void RouterFixture::serve(std::string_view input) {
         if (!request) {
             break;
         }
-        const auto response = parts_->router->handle(*request, conn);
+        const auto response = parts_->router->handle(*request, peer);
         (void)response.result_int();
     }
 }

@@ -1,6 +1,5 @@
 #include "estd/auth/channel_binding.hpp"
 
-#include <array>
 #include <optional>
 #include <string>
 
@@ -63,56 +62,43 @@ PresentedBinding presented_binding(const pki::Csr& csr) {
     return out;
 }
 
-std::string tls_version_name(SSL* ssl) {
-    return SSL_get_version(ssl);
+std::string tls_version_name(const pki::PeerIdentity& peer) {
+    return std::string(peer.tls_version_name);
 }
 
 }  // namespace
 
-Result<ChannelBinding> server_channel_binding(SSL* ssl) {
-    if (ssl == nullptr) {
+Result<ChannelBinding> server_channel_binding(const pki::PeerIdentity& peer) {
+    if (!peer.over_tls()) {
         return unavailable("the request did not arrive over TLS");
     }
-    const int version = SSL_version(ssl);
-    if (version == TLS1_3_VERSION) {
-        ChannelBinding binding{ChannelBindingType::tls_exporter, pki::Bytes(kExporterLength)};
-        if (SSL_export_keying_material(ssl, binding.value.data(), binding.value.size(),
-                                       kExporterLabel.data(), kExporterLabel.size(), nullptr, 0,
-                                       0) != 1) {
-            ERR_clear_error();
+    if (peer.tls_version == TLS1_3_VERSION) {
+        if (peer.channel_binding.empty()) {
             return unavailable("the TLS exporter is not available on this connection");
         }
-        return binding;
+        return ChannelBinding{ChannelBindingType::tls_exporter, peer.channel_binding};
     }
-    if (version != TLS1_2_VERSION) {
-        return unavailable(tls_version_name(ssl) + " carries no channel binding; use TLS 1.3");
+    if (peer.tls_version != TLS1_2_VERSION) {
+        return unavailable(tls_version_name(peer) + " carries no channel binding; use TLS 1.3");
     }
-    if (SSL_get_extms_support(ssl) != 1) {
+    if (!peer.extended_master_secret) {
         return unavailable(
             "TLS 1.2 without Extended Master Secret (RFC 7627): tls-unique would not be unique; "
             "use TLS 1.3 or a TLS stack that negotiates extended_master_secret");
     }
-    std::array<std::uint8_t, EVP_MAX_MD_SIZE> finished{};
-    // tls-unique is the first Finished of the latest handshake: the client's
-    // on a full handshake, ours on an abbreviated (resumed) one.
-    const std::size_t length = SSL_session_reused(ssl) != 0
-                                   ? SSL_get_finished(ssl, finished.data(), finished.size())
-                                   : SSL_get_peer_finished(ssl, finished.data(), finished.size());
-    if (length == 0 || length > finished.size()) {
+    if (peer.channel_binding.empty()) {
         return unavailable("no Finished message to derive tls-unique from");
     }
-    return ChannelBinding{
-        ChannelBindingType::tls_unique,
-        pki::Bytes(finished.begin(), finished.begin() + static_cast<std::ptrdiff_t>(length))};
+    return ChannelBinding{ChannelBindingType::tls_unique, peer.channel_binding};
 }
 
-Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
+Status check_channel_binding(const pki::Csr& csr, const pki::PeerIdentity& peer, bool required) {
     const PresentedBinding presented = presented_binding(csr);
     if (!presented.attribute_present && !presented.password_present) {
         if (!required) {
             return Ok{};
         }
-        auto connection = server_channel_binding(ssl);
+        auto connection = server_channel_binding(peer);
         if (!connection) {
             return std::move(connection).take_error();
         }
@@ -123,7 +109,7 @@ Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
                            : "this profile requires tls-unique (RFC 7030 §3.5) as base64 in "
                              "the CSR's challengePassword");
     }
-    auto connection = server_channel_binding(ssl);
+    auto connection = server_channel_binding(peer);
     if (!connection) {
         return std::move(connection).take_error();
     }
@@ -131,7 +117,7 @@ Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required) {
         if (connection->type != ChannelBindingType::tls_exporter) {
             return unavailable("attribute " + std::string(kChannelBindingAttributeOid) +
                                " holds a TLS 1.3 exporter value, and this connection is " +
-                               tls_version_name(ssl));
+                               tls_version_name(peer));
         }
         if (!presented.attribute) {
             return mismatch("attribute " + std::string(kChannelBindingAttributeOid) +

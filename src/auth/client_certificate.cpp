@@ -3,7 +3,7 @@
 #include <string>
 
 #include "estd/audit/audit_codes.hpp"
-#include "estd/http/query.hpp"
+#include "estd/core/percent_decode.hpp"
 #include "estd/pki/certificate.hpp"
 
 namespace estd::auth {
@@ -36,12 +36,11 @@ Error bad_header(const std::string& why) {
 
 }  // namespace
 
-ClientCertificate ClientCertificate::from_tls(SSL* ssl) {
+ClientCertificate ClientCertificate::from_tls(const pki::PeerIdentity& peer) {
     ClientCertificate out;
-    X509* peer = ssl != nullptr ? SSL_get0_peer_certificate(ssl) : nullptr;
-    if (peer != nullptr) {
-        out.leaf_ = pki::share(peer);
-        out.untrusted_ = SSL_get_peer_cert_chain(ssl);
+    if (peer.leaf) {
+        out.leaf_ = pki::share(peer.leaf.get());
+        out.untrusted_ = peer.chain.get();
         out.source_ = CertificateSource::tls;
     }
     return out;
@@ -60,7 +59,7 @@ Result<pki::X509Ptr> parse_client_cert_header(std::string_view value) {
                           " bytes: not one client certificate");
     }
     // $ssl_client_escaped_cert escapes '+' as %2B; a bare '+' is a plus.
-    const auto decoded = http::percent_decode(trim(value), /*plus_is_space=*/false);
+    const auto decoded = percent_decode(trim(value), /*plus_is_space=*/false);
     if (!decoded) {
         return bad_header("not percent-encoded (a '%' without two hex digits)");
     }
@@ -84,12 +83,12 @@ Result<pki::X509Ptr> parse_client_cert_header(std::string_view value) {
 Result<ClientCertificate> client_certificate(const PresentedCertificate& presented,
                                              const TrustedProxies& proxies) {
     if (presented.forwarded.empty()) {
-        return ClientCertificate::from_tls(presented.ssl);
+        return ClientCertificate::from_tls(presented.peer);
     }
-    const auto peer = IpAddress::parse(presented.peer_address);
-    if (presented.ssl == nullptr || !peer || !proxies.contains(*peer)) {
+    const auto peer = IpAddress::parse(presented.peer.address);
+    if (!presented.peer.over_tls() || !peer || !proxies.contains(*peer)) {
         return refused(401, "a forwarded client certificate (" + std::string(kClientCertHeader) +
-                                ") from " + std::string(presented.peer_address) +
+                                ") from " + presented.peer.address +
                                 ", which is not a trusted proxy (CERTCTL_TRUSTED_PROXIES): it "
                                 "authenticates nobody; present the certificate in the TLS "
                                 "handshake");
@@ -97,7 +96,7 @@ Result<ClientCertificate> client_certificate(const PresentedCertificate& present
     if (presented.forwarded.size() > 1) {
         return bad_header("the field appears more than once");
     }
-    if (SSL_get0_peer_certificate(presented.ssl) != nullptr) {
+    if (presented.peer.leaf) {
         return bad_header(
             "sent by a proxy whose own TLS connection carries a client certificate: two "
             "certificates, and which one is the client's is not clear; configure the proxy "

@@ -11,7 +11,6 @@
 #include "estd/est/enrollment.hpp"
 #include "estd/est/server_keygen.hpp"
 #include "estd/est/wire.hpp"
-#include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
 #include "estd/pki/csr.hpp"
@@ -19,22 +18,16 @@
 #include "mtls_refusal.hpp"
 
 namespace estd::est {
-namespace beast_http = boost::beast::http;
 
 namespace {
 
-beast_http::verb expected_method(Operation op) {
-    return op == Operation::cacerts || op == Operation::csrattrs ? beast_http::verb::get
-                                                                 : beast_http::verb::post;
-}
-
-// The line layout of this request's base64 answers.
-pki::Base64Layout layout_for(const EstProfile& profile, const net::Request& req) {
-    return answer_layout(profile.config.base64_layout, req[beast_http::field::user_agent]);
+// The line layout of this call's base64 answers.
+pki::Base64Layout layout_for(const EstProfile& profile, const EstCall& call) {
+    return answer_layout(profile.config.base64_layout, call.user_agent);
 }
 
 // The size before parsing, the counts before any gate, policy or signing.
-Result<pki::Csr> parse_bounded_csr(const std::string& body, pki::CsrSignature signature) {
+Result<pki::Csr> parse_bounded_csr(std::string_view body, pki::CsrSignature signature) {
     auto der = decode_request_body(body);
     if (!der) {
         return std::move(der).take_error();
@@ -86,81 +79,64 @@ const EstProfile* EstService::find_profile(const std::string& path_id) const {
     return nullptr;
 }
 
-net::Response EstService::handle(const net::Request& req, const net::ConnectionInfo& conn,
-                                 const RequestContext& ctx, const EstRoute& route) {
+Result<const EstProfile*> EstService::serving_profile(const EstRoute& route) const {
     const EstProfile* profile = find_profile(route.path_id);
     if (profile == nullptr) {
-        return http::text_response(req, 404,
-                                   route.path_id.empty()
-                                       ? "no default EST profile is configured; use "
-                                         "/.well-known/est/<profile>/ (or name one in "
-                                         "CERTCTL_EST_DEFAULT_PROFILE)"
-                                       : "no EST profile named \"" + route.path_id + "\"");
+        return Error{404,
+                     {},
+                     route.path_id.empty() ? "no default EST profile is configured; use "
+                                             "/.well-known/est/<profile>/ (or name one in "
+                                             "CERTCTL_EST_DEFAULT_PROFILE)"
+                                           : "no EST profile named \"" + route.path_id + "\""};
     }
     if (route.family == RouteFamily::est_mtls && !profile->config.auth_mtls) {
-        return http::text_response(req, 404,
-                                   "EST profile \"" + profile->config.display_name() +
-                                       "\" does not allow mTLS: no est-mtls route");
+        return Error{404,
+                     {},
+                     "EST profile \"" + profile->config.display_name() +
+                         "\" does not allow mTLS: no est-mtls route"};
     }
-    const auto method = expected_method(route.operation);
-    if (req.method() != method) {
-        auto res =
-            http::text_response(req, 405,
-                                std::string(operation_name(route.operation)) + " accepts only " +
-                                    std::string(beast_http::to_string(method)));
-        res.set(beast_http::field::allow, beast_http::to_string(method));
-        return res;
-    }
-
-    Result<Outcome> outcome = dispatch(*profile, req, conn, ctx, route);
-    if (auto audited = record(*profile, ctx, route.operation, outcome); !audited) {
-        outcome = withhold(*profile, outcome->serial, std::move(audited).take_error());
-        (void)record(*profile, ctx, route.operation, outcome);
-    }
-    if (!outcome) {
-        auto res = http::error_response(req, outcome.error());
-        // RFC 9110 §15.5.2: every 401 says how to authenticate. The Basic
-        // gate names Basic; every other 401 here wants a client certificate.
-        if (res.result() == beast_http::status::unauthorized &&
-            res.find(beast_http::field::www_authenticate) == res.end()) {
-            res.set(beast_http::field::www_authenticate, auth::kMutualChallenge);
-        }
-        return res;
-    }
-    auto res =
-        http::make_response(req, outcome->status, outcome->content_type, std::move(outcome->body));
-    if (outcome->content_type == kCertsOnlyContentType ||
-        outcome->content_type == kCsrAttrsContentType) {
-        res.set("Content-Transfer-Encoding", "base64");
-    }
-    return res;
+    return profile;
 }
 
-Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, const net::Request& req,
-                                                 const net::ConnectionInfo& conn,
-                                                 const RequestContext& ctx, const EstRoute& route) {
-    if (auto gate = check_caller(profile, req, conn, ctx, route); !gate) {
+Result<EstAnswer> EstService::handle(const EstCall& call) {
+    auto served = serving_profile(call.route);
+    if (!served) {
+        return std::move(served).take_error();
+    }
+    const EstProfile& profile = **served;
+    const Operation op = call.route.operation;
+    Result<Outcome> outcome = dispatch(profile, call);
+    if (auto audited = record(profile, call.context, op, outcome); !audited) {
+        outcome = withhold(profile, outcome->serial, std::move(audited).take_error());
+        (void)record(profile, call.context, op, outcome);
+    }
+    if (!outcome) {
+        return std::move(outcome).take_error();
+    }
+    return std::move(outcome->answer);
+}
+
+Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, const EstCall& call) {
+    if (auto gate = check_caller(profile, call); !gate) {
         return std::move(gate).take_error();
     }
-    switch (route.operation) {
+    switch (call.route.operation) {
         case Operation::cacerts:
-            return Outcome{200,
-                           std::string(kCertsOnlyContentType),
-                           profile.cacerts_body.in(layout_for(profile, req)),
-                           {},
-                           {}};
+            return Outcome{
+                {EstContent::certs_only, profile.cacerts_body.in(layout_for(profile, call))},
+                {},
+                {}};
         case Operation::csrattrs:
             if (profile.csrattrs_body.empty()) {
-                return Outcome{204, {}, {}, {}, {}};
+                return Outcome{{EstContent::none, {}}, {}, {}};
             }
-            return Outcome{200,
-                           std::string(kCsrAttrsContentType),
-                           profile.csrattrs_body.in(layout_for(profile, req)),
-                           {},
-                           {}};
+            return Outcome{
+                {EstContent::csrattrs, profile.csrattrs_body.in(layout_for(profile, call))},
+                {},
+                {}};
         case Operation::simpleenroll:
         case Operation::simplereenroll:
-            return enroll(profile, req, conn, ctx, route.operation);
+            return enroll(profile, call);
         case Operation::serverkeygen:
             if (!profile.config.serverkeygen_enabled) {
                 return Error{404,
@@ -168,7 +144,7 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
                              "serverkeygen is not enabled for EST profile \"" +
                                  profile.config.display_name() + "\""};
             }
-            return enroll(profile, req, conn, ctx, route.operation);
+            return enroll(profile, call);
         case Operation::fullcmc:
             return Error{501, std::string(audit::codes::kFullCmcNotImplemented),
                          "fullcmc is not implemented: use simpleenroll or simplereenroll"};
@@ -180,9 +156,9 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
 // /est/, cacerts and csrattrs stay open (a device fetches them before it can
 // authenticate anything), and the enrollment operations take the Basic
 // password (behind the source-IP lockout) when the profile allows Basic.
-Status EstService::check_caller(const EstProfile& profile, const net::Request& req,
-                                const net::ConnectionInfo& /*conn*/, const RequestContext& ctx,
-                                const EstRoute& route) {
+Status EstService::check_caller(const EstProfile& profile, const EstCall& call) {
+    const RequestContext& ctx = call.context;
+    const EstRoute& route = call.route;
     if (!profile.auth) {
         // Fail closed: a profile not made by make_est_profile has no gates.
         return Error::internal("EST profile " + profile.config.display_name() +
@@ -209,8 +185,7 @@ Status EstService::check_caller(const EstProfile& profile, const net::Request& r
         return Ok{};
     }
     if (profile.auth->basic) {
-        return auth::check_basic(*profile.auth, req[beast_http::field::authorization],
-                                 ctx.client_ip);
+        return auth::check_basic(*profile.auth, call.authorization, ctx.client_ip);
     }
     if (profile.config.auth_mtls && route.operation != Operation::simplereenroll) {
         // An mTLS-only profile must not be an anonymous one on /est/.
@@ -274,14 +249,14 @@ Status EstService::check_renewable(const EstProfile& profile, X509* current,
 // Channel binding before the rate limit, so a refused CSR does not use up
 // the principal's quota.
 Status EstService::check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
-                                   const net::ConnectionInfo& conn, const RequestContext& ctx,
-                                   Operation /*op*/) {
+                                   const EstCall& call) {
+    const RequestContext& ctx = call.context;
     // Through a proxy the TLS connection is the proxy's: a binding in the
     // CSR was made for the client's connection to the proxy and cannot be
     // checked here (check_caller refused profiles that require one).
     if (auto bound = ctx.via_proxy ? auth::check_no_channel_binding_through_proxy(csr)
                                    : auth::check_channel_binding(
-                                         csr, conn.ssl, profile.auth->channel_binding_required);
+                                         csr, call.peer, profile.auth->channel_binding_required);
         !bound) {
         return bound;
     }
@@ -302,9 +277,9 @@ Result<pki::CertificateTemplate> EstService::build_template(const EstProfile& pr
     return tmpl;
 }
 
-Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const net::Request& req,
-                                               const net::ConnectionInfo& conn,
-                                               const RequestContext& ctx, Operation op) {
+Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const EstCall& call) {
+    const RequestContext& ctx = call.context;
+    const Operation op = call.route.operation;
     X509* current = nullptr;
     if (op == Operation::simplereenroll) {
         const auth::ClientCertificate& client = *ctx.client_certificate;
@@ -322,8 +297,8 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     // serverkeygen's CSR is a template: its signature is not a proof of
     // possession of a key the certificate will carry (RFC 7030 §4.4.1).
     auto csr =
-        parse_bounded_csr(req.body(), op == Operation::serverkeygen ? pki::CsrSignature::ignore
-                                                                    : pki::CsrSignature::verify);
+        parse_bounded_csr(call.body, op == Operation::serverkeygen ? pki::CsrSignature::ignore
+                                                                   : pki::CsrSignature::verify);
     if (!csr) {
         return std::move(csr).take_error();
     }
@@ -332,28 +307,26 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
             return std::move(same).take_error();
         }
     }
-    if (auto gate = check_csr_gates(profile, *csr, conn, ctx, op); !gate) {
+    if (auto gate = check_csr_gates(profile, *csr, call); !gate) {
         return std::move(gate).take_error();
     }
     if (op == Operation::serverkeygen) {
-        return server_keygen(profile, req, conn, ctx, *csr);
+        return server_keygen(profile, call, *csr);
     }
-    auto cert = issue_certificate(profile, req, conn, ctx, *csr, current);
+    auto cert = issue_certificate(profile, ctx, *csr, current);
     if (!cert) {
         return std::move(cert).take_error();
     }
-    auto body = certs_only_body({cert->get()}, layout_for(profile, req));
+    auto body = certs_only_body({cert->get()}, layout_for(profile, call));
     if (!body) {
         return std::move(body).take_error();
     }
-    return Outcome{200, std::string(kCertsOnlyContentType), std::move(*body),
+    return Outcome{{EstContent::certs_only, std::move(*body)},
                    pki::name_to_string(X509_get_subject_name(cert->get())),
                    pki::serial_hex(cert->get())};
 }
 
 Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
-                                                   const net::Request& req,
-                                                   const net::ConnectionInfo& conn,
                                                    const RequestContext& ctx, const pki::Csr& csr,
                                                    X509* renewing) {
     auto tmpl = build_template(profile, csr);
@@ -369,7 +342,7 @@ Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
     if (!cert) {
         return std::move(cert).take_error();
     }
-    if (auto recorded = record_issued(profile, req, conn, ctx, cert->get()); !recorded) {
+    if (auto recorded = record_issued(profile, ctx, cert->get()); !recorded) {
         return std::move(recorded).take_error();
     }
     return cert;
@@ -378,10 +351,7 @@ Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
 // The key is generated only once every gate passed and the recipient is known
 // to be usable; it never reaches a log line, the audit row or the store.
 Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
-                                                      const net::Request& req,
-                                                      const net::ConnectionInfo& conn,
-                                                      const RequestContext& ctx,
-                                                      const pki::Csr& csr) {
+                                                      const EstCall& call, const pki::Csr& csr) {
     const auto mode = profile.config.serverkeygen_key_encryption;
     if (auto resolvable = check_decrypt_key_identifiers(csr); !resolvable) {
         return std::move(resolvable).take_error();
@@ -404,18 +374,18 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
     if (!generated) {
         return std::move(generated).take_error();
     }
-    auto cert = issue_certificate(profile, req, conn, ctx, generated->csr);
+    auto cert = issue_certificate(profile, call.context, generated->csr);
     if (!cert) {
         return std::move(cert).take_error();
     }
     const bool enveloped = mode == config::ServerKeygenEncryption::cms;
     auto answer = serverkeygen_answer(generated->key.get(), cert->get(),
                                       enveloped ? csr.public_key() : nullptr, csr.subject(),
-                                      layout_for(profile, req));
+                                      layout_for(profile, call));
     if (!answer) {
         return std::move(answer).take_error();
     }
-    return Outcome{200, std::move(answer->content_type), std::move(answer->body),
+    return Outcome{{EstContent::serverkeygen, std::move(answer->body)},
                    pki::name_to_string(X509_get_subject_name(cert->get())),
                    pki::serial_hex(cert->get())};
 }
@@ -429,7 +399,8 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
     event.issuer_id = profile.config.issuer_id;
     if (outcome) {
         event.action = std::string(success_code(op));
-        event.status = static_cast<int>(outcome->status);
+        // The status the client is answered with (the router's mapping).
+        event.status = outcome->answer.content == EstContent::none ? 204 : 200;
         event.subject = outcome->subject;
         event.serial = outcome->serial;
     } else {

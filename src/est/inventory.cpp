@@ -132,8 +132,7 @@ Status EstService::check_issued_through(const EstProfile& profile, X509* cert) c
     return Ok{};
 }
 
-Status EstService::record_issued(const EstProfile& profile, const net::Request& /*req*/,
-                                 const net::ConnectionInfo& /*conn*/, const RequestContext& ctx,
+Status EstService::record_issued(const EstProfile& profile, const RequestContext& ctx,
                                  X509* cert) const {
     if (store_ == nullptr) {
         return Ok{};

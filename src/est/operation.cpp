@@ -42,6 +42,10 @@ bool is_enrollment(Operation op) {
            op == Operation::serverkeygen;
 }
 
+bool operation_takes_body(Operation op) {
+    return op != Operation::cacerts && op != Operation::csrattrs;
+}
+
 std::string_view success_code(Operation op) {
     switch (op) {
         case Operation::simpleenroll:

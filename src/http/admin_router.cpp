@@ -438,7 +438,7 @@ net::Response bulk_revoke_dry_run(const net::Request& req,
 AdminApi::AdminApi(Dependencies deps) : deps_(std::move(deps)), keys_(deps_.keys) {
 }
 
-net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInfo& conn,
+net::Response AdminApi::handle(const net::Request& req, const pki::PeerIdentity& peer,
                                const std::string& request_id) {
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
@@ -485,7 +485,7 @@ net::Response AdminApi::handle(const net::Request& req, const net::ConnectionInf
     if (endpoint->admin && !caller->admin) {
         return json_error(req, 403, "API key \"" + caller->name + "\" is not an admin key");
     }
-    return (this->*endpoint->handler)(Call{req, conn, request_id, std::move(*caller)});
+    return (this->*endpoint->handler)(Call{req, peer, request_id, std::move(*caller)});
 }
 
 net::Response AdminApi::profiles(const Call& call) {
@@ -594,7 +594,7 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
     event.action = std::string(audit::codes::kBulkRevoke);
     event.actor = call.caller.name;
     event.request_id = call.request_id;
-    event.source_ip = call.conn.peer_address;
+    event.source_ip = call.peer.address;
     event.issuer_id = input->criteria.issuer_id;
     event.reason =
         reason_name + ": " + std::to_string(revoked->size()) + " certificate(s) revoked" +

@@ -1,5 +1,6 @@
 #include "estd/http/pki_routes.hpp"
 
+#include "estd/core/percent_decode.hpp"
 #include "estd/http/query.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/base64.hpp"

@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "estd/http/console.hpp"
+#include "estd/http/est_response.hpp"
 #include "estd/http/response.hpp"
 
 namespace estd::http {
@@ -52,8 +53,8 @@ std::string forwarded_for(const net::Request& req) {
 
 // The request's X-SSL-Client-Cert fields and who sent them.
 auth::PresentedCertificate presented_certificate(const net::Request& req,
-                                                 const net::ConnectionInfo& conn) {
-    auth::PresentedCertificate presented{conn.peer_address, conn.ssl, {}};
+                                                 const pki::PeerIdentity& peer) {
+    auth::PresentedCertificate presented{peer, {}};
     const auto [first, last] = req.equal_range(auth::kClientCertHeader);
     for (auto field = first; field != last; ++field) {
         presented.forwarded.push_back(field->value());
@@ -116,7 +117,7 @@ bool Router::answers_at_once(const net::Request& req) {
 Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {
 }
 
-net::Response Router::handle(const net::Request& req, const net::ConnectionInfo& conn) {
+net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& peer) {
     std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
 
@@ -135,26 +136,11 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         if (!*route) {
             return error_response(req, route->error());
         }
-        const std::string forwarded = forwarded_for(req);
-        const auto presented = presented_certificate(req, conn);
-        est::RequestContext ctx{
-            new_request_id(), auth::client_address(conn.peer_address, forwarded, proxies_),
-            auth::client_certificate(presented, proxies_),
-            auth::via_trusted_proxy(
-                conn.peer_address, req.count("X-Forwarded-For") > 0 || !presented.forwarded.empty(),
-                proxies_)};
-        const auto started = std::chrono::steady_clock::now();
-        auto res = est_.handle(req, conn, ctx, route->value());
-        if (metrics_ != nullptr) {
-            metrics_->observe_est(route->value().operation,
-                                  std::chrono::steady_clock::now() - started);
-        }
-        res.set("X-Request-Id", ctx.request_id);
-        return res;
+        return answer_est(req, peer, std::move(*route).value());
     }
     if (admin_ != nullptr && AdminApi::handles(path)) {
         const std::string request_id = new_request_id();
-        auto res = admin_->handle(req, conn, request_id);
+        auto res = admin_->handle(req, peer, request_id);
         res.set("X-Request-Id", request_id);
         return res;
     }
@@ -162,6 +148,45 @@ net::Response Router::handle(const net::Request& req, const net::ConnectionInfo&
         return pki_->handle(req);
     }
     return text_response(req, 404, "not found: " + std::string(path));
+}
+
+// The call is read whole first: its request id answers every outcome,
+// 404 and 405 included.
+net::Response Router::answer_est(const net::Request& req, const pki::PeerIdentity& peer,
+                                 est::EstRoute route) {
+    const std::string forwarded = forwarded_for(req);
+    const auto presented = presented_certificate(req, peer);
+    const est::EstCall call{
+        std::move(route),
+        req.body(),
+        req[beast_http::field::authorization],
+        req[beast_http::field::user_agent],
+        peer,
+        est::RequestContext{
+            new_request_id(), auth::client_address(peer.address, forwarded, proxies_),
+            auth::client_certificate(presented, proxies_),
+            auth::via_trusted_proxy(
+                peer.address, req.count("X-Forwarded-For") > 0 || !presented.forwarded.empty(),
+                proxies_)}};
+    const auto started = std::chrono::steady_clock::now();
+    auto res = answer_est_call(req, call);
+    if (metrics_ != nullptr) {
+        metrics_->observe_est(call.route.operation, std::chrono::steady_clock::now() - started);
+    }
+    res.set("X-Request-Id", call.context.request_id);
+    return res;
+}
+
+// An unknown profile is a 404 whatever the method, then a wrong method a
+// 405, before any gate.
+net::Response Router::answer_est_call(const net::Request& req, const est::EstCall& call) {
+    if (auto served = est_.serving_profile(call.route); !served) {
+        return error_response(req, served.error());
+    }
+    if (auto allowed = check_est_method(req, call.route.operation); !allowed) {
+        return error_response(req, allowed.error());
+    }
+    return est_response(req, est_.handle(call));
 }
 
 }  // namespace estd::http

@@ -13,6 +13,7 @@
 
 #include "connection_registry.hpp"
 #include "estd/core/time_format.hpp"
+#include "estd/net/peer_identity.hpp"
 #include "estd/net/request_framing.hpp"
 
 namespace estd::net {
@@ -140,8 +141,9 @@ void Session::on_handshake(beast::error_code ec) {
                       ec.message());
         return;
     }
-    spdlog::debug("net: connection {} from {}: {} {}", id_, peer_address_,
-                  SSL_get_version(stream_.native_handle()),
+    peer_ = std::make_shared<const pki::PeerIdentity>(
+        read_peer_identity(stream_.native_handle(), peer_address_));
+    spdlog::debug("net: connection {} from {}: {} {}", id_, peer_address_, peer_->tls_version_name,
                   SSL_get_cipher_name(stream_.native_handle()));
     wait_for_request();
 }
@@ -349,8 +351,7 @@ void Session::respond(const Request& request, Response response) {
 
 Response Session::call_handler(const Request& request) {
     try {
-        Response response =
-            handling_.handler(request, ConnectionInfo{peer_address_, stream_.native_handle()});
+        Response response = handling_.handler(request, *peer_);
         if (request.method() == http::verb::head) {
             // The header describes the body a GET would get; none is sent.
             if (!response.has_content_length()) {

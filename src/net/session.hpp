@@ -92,6 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
     ConnectionRegistry& registry_;
     const std::atomic<bool>& server_stopping_;
     std::string peer_address_;
+    // Set when the handshake completes; every request on the connection
+    // reads it.
+    std::shared_ptr<const pki::PeerIdentity> peer_;
     std::uint64_t id_ = 0;
 
     State state_ = State::starting;

@@ -135,7 +135,7 @@ class BenchAnswerCheckTest : public ::testing::Test {
         listener.tls_cert_path = (dir_ / "pki/tls.crt").string();
         listener.tls_key_path = (dir_ / "pki/tls.key").string();
         server_ = std::make_unique<net::Server>(
-            listener, [this, answer](const net::Request& request, const net::ConnectionInfo&) {
+            listener, [this, answer](const net::Request& request, const pki::PeerIdentity&) {
                 return respond(request, answer);
             });
         const auto opened = server_->open();

@@ -36,7 +36,6 @@ namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 using estd::config::ListenerConfig;
 using estd::config::TlsMinVersion;
-using estd::net::ConnectionInfo;
 using estd::net::Handler;
 using estd::net::Request;
 using estd::net::Response;
@@ -151,7 +150,7 @@ struct HandlerState {
 
 // Echoes what the handler saw, one line per request.
 Handler echo_handler(std::shared_ptr<HandlerState> state) {
-    return [state](const Request& request, const ConnectionInfo& info) {
+    return [state](const Request& request, const estd::pki::PeerIdentity& peer) {
         ++state->calls;
         if (request.target() == "/throw") {
             throw std::runtime_error("boom");
@@ -175,17 +174,16 @@ Handler echo_handler(std::shared_ptr<HandlerState> state) {
             response.body() = state->released ? "released\n" : "never released\n";
             return response;
         }
-        const bool presented =
-            info.ssl != nullptr && SSL_get0_peer_certificate(info.ssl) != nullptr;
-        const bool reused = info.ssl != nullptr && SSL_session_reused(info.ssl) == 1;
+        const bool presented = peer.leaf != nullptr;
+        const bool reused = peer.resumed;
         Response response{http::status::ok, request.version()};
         response.set(http::field::content_type, "text/plain");
         response.body() =
             "method=" + std::string(request.method_string()) +
             " target=" + std::string(request.target()) +
-            " body=" + std::to_string(request.body().size()) + " peer=" + info.peer_address +
+            " body=" + std::to_string(request.body().size()) + " peer=" + peer.address +
             " presented=" + (presented ? "1" : "0") + " reused=" + (reused ? "1" : "0") +
-            " tls=" + (info.ssl != nullptr ? SSL_get_version(info.ssl) : "none") + "\n";
+            " tls=" + (peer.over_tls() ? std::string(peer.tls_version_name) : "none") + "\n";
         return response;
     };
 }

@@ -10,6 +10,7 @@
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/auth/channel_binding.hpp"
+#include "estd/net/peer_identity.hpp"
 #include "estd/pki/base64.hpp"
 #include "support/test_pki.hpp"
 
@@ -44,6 +45,7 @@ class TlsLab {
     struct Connection {
         SslPtr server;
         SslPtr client;
+        pki::PeerIdentity peer{};  // the server's view, read after the handshake
     };
 
     Connection connect(SSL_SESSION* resume = nullptr) {
@@ -67,6 +69,7 @@ class TlsLab {
         EXPECT_TRUE(client_done && server_done)
             << "handshake did not complete: " << ERR_reason_error_string(ERR_peek_error());
         ERR_clear_error();
+        c.peer = net::read_peer_identity(c.server.get(), "192.0.2.1");
         return c;
     }
 
@@ -135,45 +138,46 @@ TEST_F(ChannelBindingTest, Tls13ExporterInChallengePasswordOrAttribute) {
     const auto other_exporter = client_exporter(other.client.get());
     ASSERT_NE(exporter, other_exporter);
 
-    auto server = server_channel_binding(conn.server.get());
+    auto server = server_channel_binding(conn.peer);
     ASSERT_TRUE(server);
     EXPECT_EQ(server->type, ChannelBindingType::tls_exporter);
     EXPECT_EQ(server->value, exporter);
 
-    SSL* ssl = conn.server.get();
-    EXPECT_TRUE(check_channel_binding(csr(b64(exporter)), ssl, true));
-    EXPECT_TRUE(check_channel_binding(csr(std::nullopt, exporter), ssl, true));
-    EXPECT_TRUE(check_channel_binding(csr(b64(exporter), exporter), ssl, true));
-    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), ssl, false));
+    const pki::PeerIdentity& peer = conn.peer;
+    EXPECT_TRUE(check_channel_binding(csr(b64(exporter)), peer, true));
+    EXPECT_TRUE(check_channel_binding(csr(std::nullopt, exporter), peer, true));
+    EXPECT_TRUE(check_channel_binding(csr(b64(exporter), exporter), peer, true));
+    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), peer, false));
 
-    expect_failure(check_channel_binding(csr(std::nullopt), ssl, true), 400, "missing");
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, true), 409, "mismatch");
-    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), ssl, true), 409,
+    expect_failure(check_channel_binding(csr(std::nullopt), peer, true), 400, "missing");
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, true), 409, "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), peer, true), 409,
                    "mismatch");
     // Both forms present: both are verified.
-    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), ssl, true), 409,
+    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), peer, true), 409,
                    "mismatch");
     // A present binding is verified even where none is required.
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, false), 409, "mismatch");
-    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), ssl, false), 409,
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, false), 409, "mismatch");
+    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), peer, false), 409,
                    "mismatch");
     // Truncated: same prefix, shorter.
     const pki::Bytes truncated(exporter.begin(), exporter.begin() + 16);
-    expect_failure(check_channel_binding(csr(std::nullopt, truncated), ssl, true), 409, "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, truncated), peer, true), 409,
+                   "mismatch");
 }
 
 TEST_F(ChannelBindingTest, MismatchTextNamesWhatTheConnectionHolds) {
     TlsLab lab(TLS1_3_VERSION, true);
     auto conn = lab.connect();
     auto other = lab.connect();
-    const auto wrong = check_channel_binding(csr(b64(client_exporter(other.client.get()))),
-                                             conn.server.get(), false);
+    const auto wrong =
+        check_channel_binding(csr(b64(client_exporter(other.client.get()))), conn.peer, false);
     ASSERT_FALSE(wrong);
     EXPECT_NE(wrong.error().message.find("challengePassword does not match this TLS connection's "
                                          "TLS 1.3 exporter value (RFC 9266)"),
               std::string::npos)
         << wrong.error().message;
-    const auto unreadable = check_channel_binding(csr("not base64!"), conn.server.get(), false);
+    const auto unreadable = check_channel_binding(csr("not base64!"), conn.peer, false);
     ASSERT_FALSE(unreadable);
     EXPECT_NE(unreadable.error().message.find(
                   "challengePassword is not base64 of a TLS 1.3 exporter value"),
@@ -190,16 +194,15 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     const auto unique = client_tls_unique(full.client.get());
     ASSERT_FALSE(unique.empty());
 
-    auto server = server_channel_binding(full.server.get());
+    auto server = server_channel_binding(full.peer);
     ASSERT_TRUE(server);
     EXPECT_EQ(server->type, ChannelBindingType::tls_unique);
     EXPECT_EQ(server->value, unique);
-    EXPECT_TRUE(check_channel_binding(csr(b64(unique)), full.server.get(), true));
-    expect_failure(check_channel_binding(csr(std::nullopt), full.server.get(), true), 400,
-                   "missing");
+    EXPECT_TRUE(check_channel_binding(csr(b64(unique)), full.peer, true));
+    expect_failure(check_channel_binding(csr(std::nullopt), full.peer, true), 400, "missing");
     // The exporter attribute is TLS 1.3's form: this connection cannot carry it.
     const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())),
-                                              full.server.get(), false);
+                                              full.peer, false);
     expect_failure(status, 426, "unavailable");
 
     // Resumption: the first Finished is now the server's.
@@ -208,12 +211,11 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     ASSERT_EQ(SSL_session_reused(resumed.server.get()), 1);
     const auto resumed_unique = client_tls_unique(resumed.client.get());
     EXPECT_NE(resumed_unique, unique);
-    auto resumed_server = server_channel_binding(resumed.server.get());
+    auto resumed_server = server_channel_binding(resumed.peer);
     ASSERT_TRUE(resumed_server);
     EXPECT_EQ(resumed_server->value, resumed_unique);
-    EXPECT_TRUE(check_channel_binding(csr(b64(resumed_unique)), resumed.server.get(), true));
-    expect_failure(check_channel_binding(csr(b64(unique)), resumed.server.get(), true), 409,
-                   "mismatch");
+    EXPECT_TRUE(check_channel_binding(csr(b64(resumed_unique)), resumed.peer, true));
+    expect_failure(check_channel_binding(csr(b64(unique)), resumed.peer, true), 409, "mismatch");
 }
 
 TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) {
@@ -221,22 +223,21 @@ TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) 
     auto conn = lab.connect();
     ASSERT_EQ(SSL_get_extms_support(conn.server.get()), 0);
     const auto unique = client_tls_unique(conn.client.get());
-    EXPECT_FALSE(server_channel_binding(conn.server.get()));
-    expect_failure(check_channel_binding(csr(std::nullopt), conn.server.get(), true), 426,
-                   "unavailable");
-    expect_failure(check_channel_binding(csr(b64(unique)), conn.server.get(), false), 426,
-                   "unavailable");
-    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), conn.server.get(), false));
+    EXPECT_FALSE(server_channel_binding(conn.peer));
+    expect_failure(check_channel_binding(csr(std::nullopt), conn.peer, true), 426, "unavailable");
+    expect_failure(check_channel_binding(csr(b64(unique)), conn.peer, false), 426, "unavailable");
+    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), conn.peer, false));
 
-    const auto status = check_channel_binding(csr(std::nullopt), conn.server.get(), true);
+    const auto status = check_channel_binding(csr(std::nullopt), conn.peer, true);
     ASSERT_FALSE(status);
     ASSERT_EQ(status.error().headers.size(), 1u);
     EXPECT_EQ(status.error().headers[0].first, "Upgrade");
 }
 
 TEST_F(ChannelBindingTest, WithoutTlsNothingCanBeBound) {
-    expect_failure(check_channel_binding(csr(std::nullopt), nullptr, true), 426, "unavailable");
-    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), nullptr, false));
+    const pki::PeerIdentity socketless;
+    expect_failure(check_channel_binding(csr(std::nullopt), socketless, true), 426, "unavailable");
+    EXPECT_TRUE(check_channel_binding(csr(std::nullopt), socketless, false));
 }
 
 TEST(ChannelBindingProfileTest, CsrattrsListsChallengePasswordWhenBindingIsRequired) {

@@ -11,8 +11,16 @@
 namespace estd::auth {
 namespace {
 
-using SslCtxPtr = pki::OpenSslPtr<SSL_CTX, SSL_CTX_free>;
-using SslPtr = pki::OpenSslPtr<SSL, SSL_free>;
+// A peer from `address`, over TLS (without a client certificate) or not.
+pki::PeerIdentity peer_at(std::string_view address, bool tls) {
+    pki::PeerIdentity peer;
+    peer.address = std::string(address);
+    if (tls) {
+        peer.tls_version = TLS1_3_VERSION;
+        peer.tls_version_name = "TLSv1.3";
+    }
+    return peer;
+}
 
 // As nginx's $ssl_client_escaped_cert: everything but RFC 3986's unreserved
 // characters percent-encoded (newlines, '+', '/', '=' and spaces included).
@@ -46,10 +54,10 @@ class ClientCertificateTest : public ::testing::Test {
 
     // A request from `peer` on a TLS connection (no client certificate)
     // carrying `headers` as X-SSL-Client-Cert fields.
-    Result<ClientCertificate> decide(std::string_view peer,
+    Result<ClientCertificate> decide(std::string_view address,
                                      std::vector<std::string_view> headers) const {
-        return client_certificate(PresentedCertificate{peer, tls_.get(), std::move(headers)},
-                                  proxies_);
+        const auto peer = peer_at(address, true);
+        return client_certificate(PresentedCertificate{peer, std::move(headers)}, proxies_);
     }
 
     pki::EvpPkeyPtr ca_key_ = test::make_ec_key();
@@ -58,8 +66,6 @@ class ClientCertificateTest : public ::testing::Test {
     pki::X509Ptr cert_;
     std::string pem_;
     TrustedProxies proxies_;
-    SslCtxPtr ctx_{SSL_CTX_new(TLS_server_method())};
-    SslPtr tls_{SSL_new(ctx_.get())};  // before its handshake: no peer certificate
 };
 
 TEST_F(ClientCertificateTest, ParsesTheEscapedPemNginxSends) {
@@ -107,7 +113,8 @@ TEST_F(ClientCertificateTest, WithoutTheHeaderTheTlsCertificateCounts) {
     ASSERT_TRUE(none);
     EXPECT_EQ(none->source(), CertificateSource::none);
     EXPECT_FALSE(none->present());
-    auto socketless = client_certificate(PresentedCertificate{"192.0.2.1", nullptr, {}}, proxies_);
+    const auto no_tls = peer_at("192.0.2.1", false);
+    auto socketless = client_certificate(PresentedCertificate{no_tls, {}}, proxies_);
     ASSERT_TRUE(socketless);
     EXPECT_FALSE(socketless->present());
 }
@@ -148,12 +155,13 @@ TEST_F(ClientCertificateTest, FromAnyOtherPeerTheHeaderIsRefusedNeverBelieved) {
     EXPECT_EQ(decide("127.0.0.2", {""}).error().status, 401);
     EXPECT_EQ(decide("127.0.0.2", {"%"}).error().status, 401);
     // A trusted address but no TLS (a socketless request): not believed.
-    auto plain = client_certificate(PresentedCertificate{"127.0.0.1", nullptr, {value}}, proxies_);
+    const auto plain_peer = peer_at("127.0.0.1", false);
+    auto plain = client_certificate(PresentedCertificate{plain_peer, {value}}, proxies_);
     ASSERT_FALSE(plain);
     EXPECT_EQ(plain.error().status, 401);
     // Nobody is trusted by default.
-    auto nobody = client_certificate(PresentedCertificate{"127.0.0.1", tls_.get(), {value}},
-                                     TrustedProxies{});
+    const auto proxy = peer_at("127.0.0.1", true);
+    auto nobody = client_certificate(PresentedCertificate{proxy, {value}}, TrustedProxies{});
     ASSERT_FALSE(nobody);
     EXPECT_EQ(nobody.error().status, 401);
 }

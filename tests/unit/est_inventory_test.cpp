@@ -4,26 +4,15 @@
 
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
-#include "estd/http/router.hpp"
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/crl.hpp"
 #include "estd/store/sqlite_store.hpp"
+#include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::est {
 namespace {
-
-namespace beast_http = boost::beast::http;
-
-class RecordingSink final : public audit::AuditSink {
-  public:
-    Status record(const audit::AuditEvent& event) override {
-        events.push_back(event);
-        return Ok{};
-    }
-    std::vector<audit::AuditEvent> events;
-};
 
 // Keeps every event but reports each write as failed (audit log on a full
 // disk).
@@ -81,14 +70,8 @@ class EstInventoryTest : public ::testing::Test {
     void SetUp() override {
         ca_key_ = test::make_ec_key();
         ca_ = test::make_self_signed_ca("Inventory Test CA", ca_key_.get());
-        config::IssuerConfig issuer_cfg;
-        issuer_cfg.id = "iss-local";
-        issuer_cfg.type = "local";
-        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
-        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
-        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
-        ASSERT_TRUE(issuer) << issuer.error().message;
-        issuer_ = std::move(*issuer);
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
         auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
         ASSERT_TRUE(opened) << opened.error().message;
         store_ = std::move(*opened);
@@ -110,16 +93,17 @@ class EstInventoryTest : public ::testing::Test {
                                                 std::chrono::hours(24));
     }
 
-    net::Response enroll() {
+    Result<EstAnswer> enroll() {
         const auto key = test::make_ec_key();
-        net::Request req{beast_http::verb::post, "/.well-known/est/iot/simpleenroll", 11};
-        req.set(beast_http::field::content_type, "application/pkcs10");
-        req.body() = pki::base64_encode_lines(test::make_csr(key.get(), "sensor-7"));
-        req.prepare_payload();
-        auto route = http::parse_est_path(req.target());
-        const net::ConnectionInfo conn{"198.51.100.7", nullptr};
-        return service_->handle(req, conn, RequestContext{"request-7", "198.51.100.7"},
-                                route->value());
+        const std::string body = pki::base64_encode_lines(test::make_csr(key.get(), "sensor-7"));
+        pki::PeerIdentity peer;
+        peer.address = "198.51.100.7";
+        return service_->handle(EstCall{{RouteFamily::est, "iot", Operation::simpleenroll},
+                                        body,
+                                        {},
+                                        {},
+                                        peer,
+                                        RequestContext{"request-7", "198.51.100.7"}});
     }
 
     test::TempDir dir_;
@@ -127,7 +111,7 @@ class EstInventoryTest : public ::testing::Test {
     pki::X509Ptr ca_;
     std::unique_ptr<issuer::LocalIssuer> issuer_;
     std::unique_ptr<store::Store> store_;
-    RecordingSink sink_;
+    test::RecordingSink sink_;
     std::unique_ptr<audit::ProfileCounters> counters_;
     std::unique_ptr<EstService> service_;
 };
@@ -135,7 +119,7 @@ class EstInventoryTest : public ::testing::Test {
 TEST_F(EstInventoryTest, TheIssuedCertificateIsRecordedBeforeTheAnswer) {
     service_->use_store(*store_, *store_, nullptr);
     const auto res = enroll();
-    ASSERT_EQ(res.result_int(), 200u) << res.body();
+    ASSERT_TRUE(res) << res.error().message;
     auto page = store_->list_certificates({});
     ASSERT_TRUE(page);
     ASSERT_EQ(page->items.size(), 1U);
@@ -158,14 +142,15 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
     FullDiskInventory full(*store_);
     service_->use_store(full, *store_, nullptr);
     const auto res = enroll();
-    EXPECT_EQ(res.result_int(), 503u);
-    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
-    EXPECT_NE(res.body().find("could not be recorded"), std::string::npos) << res.body();
+    ASSERT_FALSE(res);  // no certificate
+    EXPECT_EQ(res.error().status, 503);
+    EXPECT_NE(res.error().message.find("could not be recorded"), std::string::npos)
+        << res.error().message;
     ASSERT_FALSE(sink_.events.empty());
     EXPECT_EQ(sink_.events.back().action, "est_simple_enroll_failed");
     EXPECT_EQ(sink_.events.back().status, 503);
     // The disk error stays in the log, not in the client's answer.
-    EXPECT_EQ(res.body().find("disk is full"), std::string::npos);
+    EXPECT_EQ(res.error().message.find("disk is full"), std::string::npos);
 }
 
 TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
@@ -173,9 +158,9 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     audit_to(full);
     service_->use_store(*store_, *store_, nullptr);
     const auto res = enroll();
-    EXPECT_EQ(res.result_int(), 503u);
-    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
-    EXPECT_NE(res.body().find("audit"), std::string::npos) << res.body();
+    ASSERT_FALSE(res);  // no certificate
+    EXPECT_EQ(res.error().status, 503);
+    EXPECT_NE(res.error().message.find("audit"), std::string::npos) << res.error().message;
     // The success line was attempted, then the refusal.
     ASSERT_EQ(full.events.size(), 2U);
     EXPECT_EQ(full.events[0].action, "est_simple_enroll_success");
@@ -192,10 +177,10 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     ASSERT_TRUE(record.revocation.has_value());
     EXPECT_EQ(record.revocation->reason, pki::kCrlReasonCessationOfOperation);
     EXPECT_EQ(record.revocation->actor, kWithheldActor);
-    EXPECT_NE(
-        res.body().find("serial " + record.serial + ") was issued but is withheld and revoked"),
-        std::string::npos)
-        << res.body();
+    EXPECT_NE(res.error().message.find("serial " + record.serial +
+                                       ") was issued but is withheld and revoked"),
+              std::string::npos)
+        << res.error().message;
     EXPECT_NE(full.events[1].reason.find(record.serial), std::string::npos)
         << full.events[1].reason;
 }
@@ -206,10 +191,11 @@ TEST_F(EstInventoryTest, AWithheldCertificateThatCannotBeRevokedSaysSo) {
     audit_to(full);
     service_->use_store(*store_, no_revocations, nullptr);
     const auto res = enroll();
-    EXPECT_EQ(res.result_int(), 503u);
-    EXPECT_EQ(res[beast_http::field::content_type].find("pkcs7"), std::string::npos);
-    EXPECT_NE(res.body().find("was issued but is withheld: its audit record"), std::string::npos)
-        << res.body();
+    ASSERT_FALSE(res);  // no certificate
+    EXPECT_EQ(res.error().status, 503);
+    EXPECT_NE(res.error().message.find("was issued but is withheld: its audit record"),
+              std::string::npos)
+        << res.error().message;
     auto page = store_->list_certificates({});
     ASSERT_TRUE(page);
     ASSERT_EQ(page->items.size(), 1U);

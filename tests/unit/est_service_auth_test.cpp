@@ -1,6 +1,6 @@
 // EstService with real profiles and a local issuer, requests without a
-// socket: which gate answers what, and that two profiles never share a
-// counter, a lockout or a rate-limit count.
+// socket through the router: which gate answers what, and that two profiles
+// never share a counter, a lockout or a rate-limit count.
 #include <map>
 
 #include <gtest/gtest.h>
@@ -11,7 +11,9 @@
 #include "estd/est/est_service.hpp"
 #include "estd/http/router.hpp"
 #include "estd/issuer/local_issuer.hpp"
+#include "estd/net/peer_identity.hpp"
 #include "estd/pki/base64.hpp"
+#include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::est {
@@ -19,15 +21,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 namespace codes = audit::codes;
-
-class RecordingSink final : public audit::AuditSink {
-  public:
-    Status record(const audit::AuditEvent& event) override {
-        events.push_back(event);
-        return Ok{};
-    }
-    std::vector<audit::AuditEvent> events;
-};
 
 std::string basic(const std::string& password) {
     const std::string raw = "device:" + password;
@@ -73,7 +66,10 @@ class ClientCertConnection {
         EXPECT_TRUE(client_done && server_done);
         EXPECT_NE(SSL_get0_peer_certificate(server_.get()), nullptr);
     }
-    SSL* server() const { return server_.get(); }
+    // The server's view of the connection, as the session reads it.
+    pki::PeerIdentity peer(const std::string& address) const {
+        return net::read_peer_identity(server_.get(), address);
+    }
 
   private:
     pki::EvpPkeyPtr server_key_ = test::make_ec_key();
@@ -89,14 +85,8 @@ class EstServiceAuthTest : public ::testing::Test {
     void SetUp() override {
         ca_key_ = test::make_ec_key();
         ca_ = test::make_self_signed_ca("Service Test CA", ca_key_.get());
-        config::IssuerConfig issuer_cfg;
-        issuer_cfg.id = "iss-local";
-        issuer_cfg.type = "local";
-        issuer_cfg.ca_cert_path = dir_.write("ca.crt", test::certificates_pem({ca_.get()}));
-        issuer_cfg.ca_key_path = dir_.write("ca.key", test::private_key_pem(ca_key_.get()));
-        auto issuer = issuer::LocalIssuer::load(issuer_cfg);
-        ASSERT_TRUE(issuer) << issuer.error().message;
-        issuer_ = std::move(*issuer);
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
 
         std::vector<EstProfile> profiles;
         profiles.push_back(profile("corp", [](auto& c) {
@@ -121,14 +111,7 @@ class EstServiceAuthTest : public ::testing::Test {
 
     template <class Edit>
     EstProfile profile(const std::string& name, Edit edit) {
-        config::EstProfileConfig cfg;
-        cfg.name = name;
-        cfg.path_id = name;
-        cfg.env_prefix = "CERTCTL_EST_PROFILE_" + name + "_";
-        edit(cfg);
-        auto made = make_est_profile(cfg, *issuer_);
-        EXPECT_TRUE(made) << made.error().message;
-        return std::move(made).value();
+        return test::est_profile(name, *issuer_, edit);
     }
 
     std::string csr_body(const std::string& cn) {
@@ -149,11 +132,9 @@ class EstServiceAuthTest : public ::testing::Test {
             req.body() = csr_body(cn);
         }
         req.prepare_payload();
-        auto route = http::parse_est_path(target);
-        EXPECT_TRUE(route && *route) << target;
-        const net::ConnectionInfo conn{client_ip, nullptr};
-        const RequestContext ctx{"request-1", client_ip};
-        return service_->handle(req, conn, ctx, route->value());
+        pki::PeerIdentity peer;
+        peer.address = client_ip;
+        return http::Router(*service_, [] { return Status{Ok{}}; }).handle(req, peer);
     }
     net::Response enroll(const std::string& profile, const std::string& authorization,
                          const std::string& client_ip = "192.0.2.10",
@@ -170,7 +151,7 @@ class EstServiceAuthTest : public ::testing::Test {
     pki::EvpPkeyPtr ca_key_;
     pki::X509Ptr ca_;
     std::unique_ptr<issuer::LocalIssuer> issuer_;
-    RecordingSink sink_;
+    test::RecordingSink sink_;
     std::unique_ptr<audit::ProfileCounters> counters_;
     std::unique_ptr<EstService> service_;
 };
@@ -324,13 +305,9 @@ TEST_F(EstServiceAuthTest, WithoutAStoreARenewalNeedsAnIssuerNoOtherProfileShare
         req.set(beast_http::field::content_type, "application/pkcs10");
         req.body() = pki::base64_encode_lines(test::make_csr(device_key.get(), "device-1"));
         req.prepare_payload();
-        auto route = http::parse_est_path(target);
-        EXPECT_TRUE(route && *route) << target;
-        const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
-        // As the router makes it: the client's certificate is the TLS peer's.
-        const RequestContext ctx{"request-1", "192.0.2.10",
-                                 auth::ClientCertificate::from_tls(tls.server())};
-        return service.handle(req, conn, ctx, route->value());
+        // The client's certificate is the TLS peer's.
+        const auto peer = tls.peer("192.0.2.10");
+        return http::Router(service, [] { return Status{Ok{}}; }).handle(req, peer);
     };
 
     // Every profile of the fixture signs with issuer_.

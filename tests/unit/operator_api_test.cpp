@@ -80,7 +80,9 @@ struct AdminApiFixture {
         }
         req.body() = body;
         req.prepare_payload();
-        return api.handle(req, net::ConnectionInfo{"192.0.2.1", nullptr}, "r1").result_int();
+        pki::PeerIdentity peer;
+        peer.address = "192.0.2.1";
+        return api.handle(req, peer, "r1").result_int();
     }
 };
 

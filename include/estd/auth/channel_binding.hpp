@@ -17,18 +17,17 @@
 #include <string>
 #include <string_view>
 
-#include <openssl/ssl.h>
-
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/pki/handles.hpp"
+#include "estd/pki/peer_identity.hpp"
 
 namespace estd::auth {
 
 inline constexpr const char* kChannelBindingAttributeOid = "1.2.840.113549.1.9.16.2.56";
-inline constexpr std::string_view kExporterLabel = "EXPORTER-Channel-Binding";
-inline constexpr std::size_t kExporterLength = 32;
+using pki::kExporterLabel;
+using pki::kExporterLength;
 
 enum class ChannelBindingType { tls_exporter, tls_unique };
 
@@ -37,12 +36,10 @@ struct ChannelBinding {
     pki::Bytes value;
 };
 
-// The binding the server computes for its side of `ssl`. On TLS 1.2 the
-// first Finished of the handshake is the client's on a full handshake
-// (SSL_get_peer_finished on the server) and the server's own on a resumed
-// one (SSL_get_finished). An error (status 426) when the connection cannot
-// carry one: no TLS, TLS 1.2 without Extended Master Secret, or older TLS.
-Result<ChannelBinding> server_channel_binding(SSL* ssl);
+// The binding of the server's side of `peer`'s connection, as read after
+// its handshake. An error (status 426) when the connection cannot carry
+// one: no TLS, TLS 1.2 without Extended Master Secret, or older TLS.
+Result<ChannelBinding> server_channel_binding(const pki::PeerIdentity& peer);
 
 // Verifies the CSR's channel binding against the connection it arrived on.
 // A binding the CSR carries is always verified, required or not (RFC 7030
@@ -54,7 +51,7 @@ Result<ChannelBinding> server_channel_binding(SSL* ssl);
 //   426  required or present, and this connection cannot carry it (a
 //        tls-exporter attribute over TLS 1.2 included)
 // Values are compared with constant_time_equal.
-Status check_channel_binding(const pki::Csr& csr, SSL* ssl, bool required);
+Status check_channel_binding(const pki::Csr& csr, const pki::PeerIdentity& peer, bool required);
 
 // A request that came through a TLS-terminating proxy: its connection to
 // estd is the proxy's, so no binding can be checked on it. The 400 (audit

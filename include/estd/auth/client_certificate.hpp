@@ -10,11 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include <openssl/ssl.h>
-
 #include "estd/auth/client_address.hpp"
 #include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
+#include "estd/pki/peer_identity.hpp"
 
 namespace estd::auth {
 
@@ -31,9 +30,10 @@ enum class CertificateSource { none, tls, forwarded };
 class ClientCertificate {
   public:
     ClientCertificate() = default;  // none presented
-    // The TLS peer's certificate of `ssl` (none when it presented none). The
-    // chain is borrowed from `ssl`: valid while the request is handled.
-    static ClientCertificate from_tls(SSL* ssl);
+    // The certificate `peer` presented in its TLS handshake (none when it
+    // presented none). The chain is `peer`'s, which lives as long as the
+    // connection and so outlasts every request on it.
+    static ClientCertificate from_tls(const pki::PeerIdentity& peer);
     static ClientCertificate forwarded(pki::X509Ptr leaf);
 
     X509* leaf() const { return leaf_.get(); }
@@ -57,8 +57,7 @@ Result<pki::X509Ptr> parse_client_cert_header(std::string_view value);
 
 // What one request says about its client certificate.
 struct PresentedCertificate {
-    std::string_view peer_address;  // the TCP peer
-    SSL* ssl = nullptr;             // null: no TLS (a socketless request)
+    const pki::PeerIdentity& peer;  // the connection's; no TLS: a socketless request
     // Every X-SSL-Client-Cert field of the request.
     std::vector<std::string_view> forwarded;
 };

@@ -11,29 +11,15 @@
 
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
-#include "estd/auth/client_certificate.hpp"
+#include "estd/est/est_call.hpp"
 #include "estd/est/est_profile.hpp"
 #include "estd/est/operation.hpp"
-#include "estd/net/server.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/store/certificate_inventory.hpp"
 #include "estd/store/revocation_ledger.hpp"
 #include "estd/store/shared_counts.hpp"
 
 namespace estd::est {
-
-// Who is asking, as far as the EST layer needs to know.
-struct RequestContext {
-    std::string request_id;
-    std::string client_ip;
-    // The client's certificate (auth::client_certificate): every gate reads
-    // it from here, never from the connection. An error refuses the request
-    // on every EST operation (an X-SSL-Client-Cert not to be believed).
-    Result<auth::ClientCertificate> client_certificate = auth::ClientCertificate{};
-    // The request came through a trusted proxy (auth::via_trusted_proxy):
-    // its TLS connection is not the client's.
-    bool via_proxy = false;
-};
 
 // revoked_by of a certificate withheld because its audit record could not be
 // written.
@@ -49,8 +35,15 @@ class EstService {
     EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit,
                audit::ProfileCounters& counters, std::chrono::seconds default_ttl);
 
-    net::Response handle(const net::Request& req, const net::ConnectionInfo& conn,
-                         const RequestContext& ctx, const EstRoute& route);
+    // The profile `route` names, or the 404 Error: no profile of that
+    // PathID (or no default one), or an est-mtls route of a profile that
+    // does not take mTLS. handle() answers the same; the router asks first
+    // so that an unknown profile is a 404 whatever the method.
+    Result<const EstProfile*> serving_profile(const EstRoute& route) const;
+    // One EST call: the caller's gates, the operation, its audit record.
+    // Which method the operation takes is the caller's to check
+    // (operation_takes_body).
+    Result<EstAnswer> handle(const EstCall& call);
 
     const std::vector<EstProfile>& profiles() const { return profiles_; }
 
@@ -88,21 +81,16 @@ class EstService {
 
   private:
     struct Outcome {
-        unsigned status = 200;
-        std::string content_type;
-        std::string body;
+        EstAnswer answer;
+        // The issued certificate's, for the audit record; empty otherwise.
         std::string subject;
         std::string serial;
     };
 
     const EstProfile* find_profile(const std::string& path_id) const;
-    Result<Outcome> dispatch(const EstProfile& profile, const net::Request& req,
-                             const net::ConnectionInfo& conn, const RequestContext& ctx,
-                             const EstRoute& route);
+    Result<Outcome> dispatch(const EstProfile& profile, const EstCall& call);
     // Gates decided before the body is read: who is calling.
-    Status check_caller(const EstProfile& profile, const net::Request& req,
-                        const net::ConnectionInfo& conn, const RequestContext& ctx,
-                        const EstRoute& route);
+    Status check_caller(const EstProfile& profile, const EstCall& call);
     Status check_client_certificate(const EstProfile& profile, const RequestContext& ctx,
                                     const EstRoute& route) const;
     // simplereenroll: may this profile renew `current`? 401
@@ -115,28 +103,21 @@ class EstService {
     // store cannot be read.
     Status check_issued_through(const EstProfile& profile, X509* cert) const;
     // Gates that need the parsed CSR (channel binding, per-principal limits).
-    Status check_csr_gates(const EstProfile& profile, const pki::Csr& csr,
-                           const net::ConnectionInfo& conn, const RequestContext& ctx,
-                           Operation op);
+    Status check_csr_gates(const EstProfile& profile, const pki::Csr& csr, const EstCall& call);
     // What the certificate will be: the CSR read through the profile's policy.
     Result<pki::CertificateTemplate> build_template(const EstProfile& profile,
                                                     const pki::Csr& csr) const;
     // simpleenroll, simplereenroll and serverkeygen: one path through the
     // gates, so serverkeygen is gated exactly as simpleenroll.
-    Result<Outcome> enroll(const EstProfile& profile, const net::Request& req,
-                           const net::ConnectionInfo& conn, const RequestContext& ctx,
-                           Operation op);
+    Result<Outcome> enroll(const EstProfile& profile, const EstCall& call);
     // The certificate for an accepted CSR: policy, signature, inventory.
     // `renewing`: the certificate a renewal replaces, whose subject and SANs
     // the new one must carry unchanged.
-    Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const net::Request& req,
-                                           const net::ConnectionInfo& conn,
-                                           const RequestContext& ctx, const pki::Csr& csr,
-                                           X509* renewing = nullptr);
+    Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const RequestContext& ctx,
+                                           const pki::Csr& csr, X509* renewing = nullptr);
     // serverkeygen after the gates: a key generated for the CSR, the CSR
     // rebuilt around it and issued, the key returned with the certificate.
-    Result<Outcome> server_keygen(const EstProfile& profile, const net::Request& req,
-                                  const net::ConnectionInfo& conn, const RequestContext& ctx,
+    Result<Outcome> server_keygen(const EstProfile& profile, const EstCall& call,
                                   const pki::Csr& csr);
     // Counts and audits the outcome. An enrollment's certificate goes out
     // only with its audit line: when that cannot be written, the error.
@@ -148,9 +129,7 @@ class EstService {
     // 401 est_auth_failed_mtls when the store has `cert` revoked.
     Status check_not_revoked(X509* cert) const;
     // The issued certificate's row, durable on return; 503 otherwise.
-    Status record_issued(const EstProfile& profile, const net::Request& req,
-                         const net::ConnectionInfo& conn, const RequestContext& ctx,
-                         X509* cert) const;
+    Status record_issued(const EstProfile& profile, const RequestContext& ctx, X509* cert) const;
 
     std::vector<EstProfile> profiles_;
     audit::AuditSink& audit_;

@@ -21,6 +21,8 @@ struct EstRoute {
 std::optional<Operation> parse_operation(std::string_view name);
 std::string_view operation_name(Operation op);
 bool is_enrollment(Operation op);  // simpleenroll, simplereenroll, serverkeygen
+// The operation sends a body (HTTP POST); cacerts and csrattrs do not (GET).
+bool operation_takes_body(Operation op);
 
 // The operation's own audit codes (e.g. est_simple_enroll_success).
 std::string_view success_code(Operation op);

@@ -61,7 +61,7 @@ class AdminApi {
     explicit AdminApi(Dependencies deps);
 
     static bool handles(std::string_view path) { return path.starts_with("/api/"); }
-    net::Response handle(const net::Request& req, const net::ConnectionInfo& conn,
+    net::Response handle(const net::Request& req, const pki::PeerIdentity& peer,
                          const std::string& request_id);
 
     // Largest JSON nesting accepted, serials per bulk revoke, serials listed
@@ -72,7 +72,7 @@ class AdminApi {
   private:
     struct Call {
         const net::Request& req;
-        const net::ConnectionInfo& conn;
+        const pki::PeerIdentity& peer;
         const std::string& request_id;
         ApiCaller caller;
     };

@@ -8,9 +8,6 @@
 
 namespace estd::http {
 
-// %XX and '+' decoded; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = true);
-
 // The query string of a request target as name -> value (the last one wins),
 // nullopt when an escape is malformed or there are more than `max_params`.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view target,

@@ -30,7 +30,7 @@ class Router {
     using ReadinessProbe = std::function<Status()>;
     Router(est::EstService& est, ReadinessProbe ready);
 
-    net::Response handle(const net::Request& req, const net::ConnectionInfo& conn);
+    net::Response handle(const net::Request& req, const pki::PeerIdentity& peer);
     // For net::Server: requests answered from memory, without waiting on the
     // store or a signer — /healthz, the console (/est), and GET or HEAD of cacerts and csrattrs
     // on /.well-known/est/ (their audit row is queued, not waited for).
@@ -50,6 +50,11 @@ class Router {
     void time_est_requests(MetricsCollector& metrics) { metrics_ = &metrics; }
 
   private:
+    // An EST request: the call read out of it, answered.
+    net::Response answer_est(const net::Request& req, const pki::PeerIdentity& peer,
+                             est::EstRoute route);
+    net::Response answer_est_call(const net::Request& req, const est::EstCall& call);
+
     est::EstService& est_;
     ReadinessProbe ready_;
     auth::TrustedProxies proxies_;

@@ -10,13 +10,15 @@
 
 #include "estd/config/config.hpp"
 #include "estd/core/error.hpp"
-#include "estd/net/connection_info.hpp"
+#include "estd/pki/peer_identity.hpp"
 
 namespace estd::net {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
-using Handler = std::function<Response(const Request&, const ConnectionInfo&)>;
+// A request and the peer of the connection it arrived on (read once after
+// the handshake, see net::read_peer_identity).
+using Handler = std::function<Response(const Request&, const pki::PeerIdentity&)>;
 // True for a request the handler answers without waiting (from memory): it
 // is handled on the I/O thread that read it. Any other request (one that
 // waits for a store commit, a signer or a query) runs on the worker pool, so
