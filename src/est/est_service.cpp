@@ -11,6 +11,7 @@
 #include "estd/est/enrollment.hpp"
 #include "estd/est/server_keygen.hpp"
 #include "estd/est/wire.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
@@ -160,14 +161,15 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
             return enroll(profile, req, conn, ctx, route.operation);
         case Operation::serverkeygen:
             if (!profile.config.serverkeygen_enabled) {
-                return Error{404,
+                return Error{ErrorKind::not_found,
                              {},
                              "serverkeygen is not enabled for EST profile \"" +
                                  profile.config.display_name() + "\""};
             }
             return enroll(profile, req, conn, ctx, route.operation);
         case Operation::fullcmc:
-            return Error{501, std::string(audit::codes::kFullCmcNotImplemented),
+            return Error{ErrorKind::not_implemented,
+                         std::string(audit::codes::kFullCmcNotImplemented),
                          "fullcmc is not implemented: use simpleenroll or simplereenroll"};
     }
     return Error::internal("unknown EST operation");
@@ -239,7 +241,7 @@ Status EstService::check_client_certificate(const EstProfile& profile, const Req
     if (trusted) {
         return check_not_revoked(leaf);
     }
-    return mtls_refusal(trusted.error().message + " (trust bundle of EST profile \"" +
+    return mtls_refusal(rejection_reason(trusted) + " (trust bundle of EST profile \"" +
                         profile.config.display_name() + "\")");
 }
 
@@ -259,7 +261,7 @@ Status EstService::check_renewable(const EstProfile& profile, X509* current,
     }
     if (auto issued = profile.issued_by_profile_ca->verify(current, untrusted); !issued) {
         return mtls_refusal(
-            issued.error().message + " (the certificate being renewed must be " +
+            rejection_reason(issued) + " (the certificate being renewed must be " +
             (has_bundle ? "one chaining to the trust bundle of EST profile \"" +
                               profile.config.display_name() + "\", or one this profile issued"
                         : "one EST profile \"" + profile.config.display_name() + "\" issued") +
@@ -436,7 +438,7 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
         if (event.action != op_failure) {
             event.operation_action = op_failure;
         }
-        event.status = error.status;
+        event.status = static_cast<int>(http::status_of(error.kind));
         event.reason = error.message;
     }
     if (event.action.empty()) {
@@ -457,7 +459,7 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
         spdlog::error("audit: {}", written.error().message);
         if (outcome && is_enrollment(op)) {
             // Not counted as a success: the caller withholds the certificate.
-            return Error{503, std::string(failure_code(op)),
+            return Error{ErrorKind::unavailable, std::string(failure_code(op)),
                          "its audit record could not be written to the audit log"};
         }
     }

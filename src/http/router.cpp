@@ -62,7 +62,7 @@ auth::PresentedCertificate presented_certificate(const net::Request& req,
 }
 
 Error not_found(std::string_view path) {
-    return Error{404, {}, "no EST operation at " + std::string(path)};
+    return Error{ErrorKind::not_found, {}, "no EST operation at " + std::string(path)};
 }
 
 }  // namespace

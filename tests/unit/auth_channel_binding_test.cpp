@@ -10,6 +10,7 @@
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/auth/channel_binding.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/pki/base64.hpp"
 #include "support/test_pki.hpp"
 
@@ -116,9 +117,9 @@ class ChannelBindingTest : public ::testing::Test {
         return std::move(parsed).value();
     }
 
-    static void expect_failure(const Status& status, int http_status, const char* reason) {
-        ASSERT_FALSE(status) << "expected " << http_status;
-        EXPECT_EQ(status.error().status, http_status) << status.error().message;
+    static void expect_failure(const Status& status, ErrorKind kind, const char* reason) {
+        ASSERT_FALSE(status) << "expected kind " << static_cast<int>(kind);
+        EXPECT_EQ(status.error().kind, kind) << status.error().message;
         EXPECT_EQ(status.error().audit_code, audit::codes::kAuthFailedChannelBinding);
         EXPECT_EQ(status.error().message.rfind(std::string("channel binding ") + reason, 0), 0u)
             << status.error().message;
@@ -146,20 +147,24 @@ TEST_F(ChannelBindingTest, Tls13ExporterInChallengePasswordOrAttribute) {
     EXPECT_TRUE(check_channel_binding(csr(b64(exporter), exporter), ssl, true));
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), ssl, false));
 
-    expect_failure(check_channel_binding(csr(std::nullopt), ssl, true), 400, "missing");
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, true), 409, "mismatch");
-    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), ssl, true), 409,
+    expect_failure(check_channel_binding(csr(std::nullopt), ssl, true), ErrorKind::bad_request,
+                   "missing");
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, true), ErrorKind::conflict,
                    "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), ssl, true),
+                   ErrorKind::conflict, "mismatch");
     // Both forms present: both are verified.
-    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), ssl, true), 409,
-                   "mismatch");
+    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), ssl, true),
+                   ErrorKind::conflict, "mismatch");
     // A present binding is verified even where none is required.
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, false), 409, "mismatch");
-    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), ssl, false), 409,
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), ssl, false), ErrorKind::conflict,
                    "mismatch");
+    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), ssl, false),
+                   ErrorKind::conflict, "mismatch");
     // Truncated: same prefix, shorter.
     const pki::Bytes truncated(exporter.begin(), exporter.begin() + 16);
-    expect_failure(check_channel_binding(csr(std::nullopt, truncated), ssl, true), 409, "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, truncated), ssl, true),
+                   ErrorKind::conflict, "mismatch");
 }
 
 TEST_F(ChannelBindingTest, MismatchTextNamesWhatTheConnectionHolds) {
@@ -195,12 +200,12 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     EXPECT_EQ(server->type, ChannelBindingType::tls_unique);
     EXPECT_EQ(server->value, unique);
     EXPECT_TRUE(check_channel_binding(csr(b64(unique)), full.server.get(), true));
-    expect_failure(check_channel_binding(csr(std::nullopt), full.server.get(), true), 400,
-                   "missing");
+    expect_failure(check_channel_binding(csr(std::nullopt), full.server.get(), true),
+                   ErrorKind::bad_request, "missing");
     // The exporter attribute is TLS 1.3's form: this connection cannot carry it.
     const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())),
                                               full.server.get(), false);
-    expect_failure(status, 426, "unavailable");
+    expect_failure(status, ErrorKind::tls_upgrade_required, "unavailable");
 
     // Resumption: the first Finished is now the server's.
     SessionPtr session(SSL_get1_session(full.client.get()));
@@ -212,8 +217,8 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     ASSERT_TRUE(resumed_server);
     EXPECT_EQ(resumed_server->value, resumed_unique);
     EXPECT_TRUE(check_channel_binding(csr(b64(resumed_unique)), resumed.server.get(), true));
-    expect_failure(check_channel_binding(csr(b64(unique)), resumed.server.get(), true), 409,
-                   "mismatch");
+    expect_failure(check_channel_binding(csr(b64(unique)), resumed.server.get(), true),
+                   ErrorKind::conflict, "mismatch");
 }
 
 TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) {
@@ -222,20 +227,22 @@ TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) 
     ASSERT_EQ(SSL_get_extms_support(conn.server.get()), 0);
     const auto unique = client_tls_unique(conn.client.get());
     EXPECT_FALSE(server_channel_binding(conn.server.get()));
-    expect_failure(check_channel_binding(csr(std::nullopt), conn.server.get(), true), 426,
-                   "unavailable");
-    expect_failure(check_channel_binding(csr(b64(unique)), conn.server.get(), false), 426,
-                   "unavailable");
+    expect_failure(check_channel_binding(csr(std::nullopt), conn.server.get(), true),
+                   ErrorKind::tls_upgrade_required, "unavailable");
+    expect_failure(check_channel_binding(csr(b64(unique)), conn.server.get(), false),
+                   ErrorKind::tls_upgrade_required, "unavailable");
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), conn.server.get(), false));
 
     const auto status = check_channel_binding(csr(std::nullopt), conn.server.get(), true);
     ASSERT_FALSE(status);
-    ASSERT_EQ(status.error().headers.size(), 1u);
-    EXPECT_EQ(status.error().headers[0].first, "Upgrade");
+    const auto headers = http::headers_of(status.error());
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].first, "Upgrade");
 }
 
 TEST_F(ChannelBindingTest, WithoutTlsNothingCanBeBound) {
-    expect_failure(check_channel_binding(csr(std::nullopt), nullptr, true), 426, "unavailable");
+    expect_failure(check_channel_binding(csr(std::nullopt), nullptr, true),
+                   ErrorKind::tls_upgrade_required, "unavailable");
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), nullptr, false));
 }
 
