@@ -11,6 +11,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "estd/http/error_status.hpp"
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/auth/client_address.hpp"
@@ -271,7 +272,7 @@ RouterFixture::RouterFixture(Routes routes) : parts_(std::make_unique<Parts>()) 
     audit::AuditSink& sink = operator_routes ? static_cast<audit::AuditSink&>(*p.store_audit)
                                              : static_cast<audit::AuditSink&>(p.discarding);
     p.service = std::make_unique<est::EstService>(std::move(profiles), sink, *p.counters,
-                                                  std::chrono::hours(24));
+                                                  std::chrono::hours(24), http::status_of);
     if (operator_routes) {
         p.service->use_store(*p.store, *p.store, p.store->shared_counts());
     }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "estd/http/error_status.hpp"
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/auth/client_address.hpp"
@@ -117,7 +118,7 @@ int serve() {
     }
     estd::audit::ProfileCounters counters(profile_names);
     estd::est::EstService est(std::move(runtime.profiles), *inventory->audit, counters,
-                              cfg.default_certificate_ttl);
+                              cfg.default_certificate_ttl, estd::http::status_of);
     est.use_store(*inventory->store, *inventory->store, inventory->store->shared_counts());
     estd::app::OperatorServices operator_services(cfg, runtime, *inventory, est, counters);
     estd::http::Router router(est, [&operator_services] { return operator_services.ready(); });

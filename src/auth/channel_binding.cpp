@@ -13,24 +13,19 @@
 namespace estd::auth {
 namespace {
 
-Error binding_error(int status, std::string_view reason, const std::string& detail) {
-    Error error{status, std::string(audit::codes::kAuthFailedChannelBinding),
-                "channel binding " + std::string(reason) + ": " + detail};
-    if (status == 426) {
-        // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-        error.headers.emplace_back("Upgrade", "TLS/1.3");
-    }
-    return error;
+Error binding_error(ErrorKind kind, std::string_view reason, const std::string& detail) {
+    return Error{kind, std::string(audit::codes::kAuthFailedChannelBinding),
+                 "channel binding " + std::string(reason) + ": " + detail};
 }
 
 Error missing(const std::string& detail) {
-    return binding_error(400, "missing", detail);
+    return binding_error(ErrorKind::bad_request, "missing", detail);
 }
 Error mismatch(const std::string& detail) {
-    return binding_error(409, "mismatch", detail);
+    return binding_error(ErrorKind::conflict, "mismatch", detail);
 }
 Error unavailable(const std::string& detail) {
-    return binding_error(426, "unavailable", detail);
+    return binding_error(ErrorKind::tls_upgrade_required, "unavailable", detail);
 }
 
 // What a CSR carries. `*_present` is true as soon as the attribute exists,
@@ -146,7 +141,7 @@ Status check_channel_binding(const pki::Csr& csr, const pki::PeerIdentity& peer,
 }
 
 Error channel_binding_through_proxy(const std::string& detail) {
-    return binding_error(400, "unavailable", detail);
+    return binding_error(ErrorKind::bad_request, "unavailable", detail);
 }
 
 Status check_no_channel_binding_through_proxy(const pki::Csr& csr) {

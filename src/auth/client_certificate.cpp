@@ -26,12 +26,12 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-Error refused(int status, std::string message) {
-    return Error{status, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
+Error refused(ErrorKind kind, std::string message) {
+    return Error{kind, std::string(audit::codes::kAuthFailedMtls), std::move(message)};
 }
 
 Error bad_header(const std::string& why) {
-    return refused(400, std::string(kClientCertHeader) + ": " + why);
+    return refused(ErrorKind::bad_request, std::string(kClientCertHeader) + ": " + why);
 }
 
 }  // namespace
@@ -87,11 +87,12 @@ Result<ClientCertificate> client_certificate(const PresentedCertificate& present
     }
     const auto peer = IpAddress::parse(presented.peer.address);
     if (!presented.peer.over_tls() || !peer || !proxies.contains(*peer)) {
-        return refused(401, "a forwarded client certificate (" + std::string(kClientCertHeader) +
-                                ") from " + presented.peer.address +
-                                ", which is not a trusted proxy (CERTCTL_TRUSTED_PROXIES): it "
-                                "authenticates nobody; present the certificate in the TLS "
-                                "handshake");
+        return refused(ErrorKind::unauthorized,
+                       "a forwarded client certificate (" + std::string(kClientCertHeader) +
+                           ") from " + presented.peer.address +
+                           ", which is not a trusted proxy (CERTCTL_TRUSTED_PROXIES): it "
+                           "authenticates nobody; present the certificate in the TLS "
+                           "handshake");
     }
     if (presented.forwarded.size() > 1) {
         return bad_header("the field appears more than once");

@@ -11,10 +11,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Error basic_failure(int status, std::string message) {
-    Error error{status, std::string(audit::codes::kAuthFailedBasic), std::move(message)};
-    if (status == 401) {
-        error.headers.emplace_back("WWW-Authenticate", std::string(kBasicChallenge));
+Error basic_failure(ErrorKind kind, std::string message) {
+    Error error{kind, std::string(audit::codes::kAuthFailedBasic), std::move(message)};
+    if (kind == ErrorKind::unauthorized) {
+        error.challenge = AuthChallenge::basic;
     }
     return error;
 }
@@ -37,27 +37,29 @@ Status check_basic(ProfileAuth& auth, std::string_view authorization,
         wait = auth.shared_failed_basic->wait(source);
     }
     if (wait) {
-        Error error = basic_failure(429, "too many failed Basic attempts from " + source +
-                                             ": locked out for another " + seconds_text(*wait) +
-                                             " (the right password does not lift a lockout)");
-        error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+        Error error = basic_failure(ErrorKind::rate_limited,
+                                    "too many failed Basic attempts from " + source +
+                                        ": locked out for another " + seconds_text(*wait) +
+                                        " (the right password does not lift a lockout)");
+        error.retry_after = *wait;
         return error;
     }
     if (authorization.empty()) {
-        return basic_failure(401,
+        return basic_failure(ErrorKind::unauthorized,
                              "this operation requires HTTP Basic credentials (the "
                              "profile's enrollment password)");
     }
     const auto credentials = parse_basic_authorization(authorization);
     if (!credentials) {
-        return basic_failure(401, "the Authorization header is not readable HTTP Basic");
+        return basic_failure(ErrorKind::unauthorized,
+                             "the Authorization header is not readable HTTP Basic");
     }
     if (!auth.basic->accepts(credentials->password)) {
         auth.failed_basic.record_failure(source, now);
         if (auth.shared_failed_basic) {
             auth.shared_failed_basic->count(source);
         }
-        return basic_failure(401, "wrong enrollment password");
+        return basic_failure(ErrorKind::unauthorized, "wrong enrollment password");
     }
     return Ok{};
 }
@@ -84,11 +86,11 @@ Status check_principal_rate(ProfileAuth& auth, const pki::Csr& csr,
         }
         return Ok{};
     }
-    Error error{429, std::string(audit::codes::kRateLimited),
+    Error error{ErrorKind::rate_limited, std::string(audit::codes::kRateLimited),
                 "rate limited: CN \"" + cn + "\" from " + std::string(client_address) +
                     " reached this profile's limit of enrollments per 24 hours; retry in " +
                     seconds_text(*wait)};
-    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    error.retry_after = *wait;
     return error;
 }
 

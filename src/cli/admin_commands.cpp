@@ -11,8 +11,6 @@ namespace estd::cli {
 
 namespace {
 
-using client::ClientError;
-using client::Expected;
 using nlohmann::json;
 
 constexpr int kMaxPages = 1000;
@@ -66,7 +64,7 @@ std::string joined(const json& array, const std::string& empty) {
     return out.empty() ? empty : out;
 }
 
-Expected<client::OperatorClient> make_operator(const EstOptions& o) {
+Result<client::OperatorClient> make_operator(const EstOptions& o) {
     warn_if_insecure(o);
     auto options = operator_options(o);
     if (!options) {
@@ -205,8 +203,8 @@ int run_bulk_revoke(client::OperatorClient& api, const AdminOptions& a) {
 }
 
 // Every page (with --all) of a listing, merged into one array.
-Expected<json> fetch_pages(client::OperatorClient& api, const std::string& path,
-                           client::QueryParameters query, const char* key, bool all_pages) {
+Result<json> fetch_pages(client::OperatorClient& api, const std::string& path,
+                         client::QueryParameters query, const char* key, bool all_pages) {
     json items = json::array();
     for (int page = 0; page < kMaxPages; ++page) {
         auto answer = api.get(path, query);
@@ -223,7 +221,7 @@ Expected<json> fetch_pages(client::OperatorClient& api, const std::string& path,
         std::erase_if(query, [](const auto& kv) { return kv.first == "cursor"; });
         query.emplace_back("cursor", cursor.get<std::string>());
     }
-    return ClientError::protocol("more than " + std::to_string(kMaxPages) + " pages");
+    return Error::protocol("more than " + std::to_string(kMaxPages) + " pages");
 }
 
 void add_query(client::QueryParameters& query, const char* name, const std::string& value) {

@@ -3,15 +3,15 @@
 #include <string>
 #include <string_view>
 
-#include "estd/client/error.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::cli {
 
-client::Expected<std::string> read_text_file(const std::string& path);
+Result<std::string> read_text_file(const std::string& path);
 
 // The first line of a password file, without its line end; refuses an
 // empty password. The password is never echoed in errors.
-client::Expected<std::string> read_password_file(const std::string& path);
+Result<std::string> read_password_file(const std::string& path);
 
 enum class FileMode { public_data, secret };
 
@@ -20,7 +20,7 @@ enum class FileMode { public_data, secret };
 // renamed over it, so `reenroll --cert dev.crt --out dev.crt` never leaves a
 // truncated certificate behind. Anything else (a symlink, /dev/stdout, a
 // FIFO) is written in place.
-client::Outcome write_output_file(const std::string& path, std::string_view content,
-                                  FileMode mode = FileMode::public_data);
+Status write_output_file(const std::string& path, std::string_view content,
+                         FileMode mode = FileMode::public_data);
 
 }  // namespace estd::cli

@@ -10,6 +10,7 @@
 #include "cli_files.hpp"
 #include "estd/client/encoding.hpp"
 #include "estd/client/renewal.hpp"
+#include "estd/core/hex.hpp"
 #include "estd/core/time_format.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
@@ -19,29 +20,20 @@
 
 namespace estd::cli {
 
-using client::ClientError;
-using client::Expected;
-
 namespace {
 
 std::string fingerprint_sha256(X509* cert) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int length = 0;
     X509_digest(cert, EVP_sha256(), md.data(), &length);
-    std::string text;
-    std::array<char, 4> hex{};
-    for (unsigned int i = 0; i < length; ++i) {
-        std::snprintf(hex.data(), hex.size(), i == 0 ? "%02X" : ":%02X", md[i]);
-        text += hex.data();
-    }
-    return text;
+    return to_hex(std::span(md.data(), length), HexCase::upper, ":");
 }
 
 // PKCS#8 PEM ("PRIVATE KEY"), or DER with `der`.
-Expected<std::string> private_key_text(EVP_PKEY* key, bool der) {
+Result<std::string> private_key_text(EVP_PKEY* key, bool der) {
     auto pkcs8 = pki::private_key_pkcs8_der(key);
     if (!pkcs8) {
-        return ClientError::protocol("cannot encode the private key: " + pkcs8.error().message);
+        return Error::protocol("cannot encode the private key: " + pkcs8.error().message);
     }
     if (der) {
         return std::string(pkcs8->data(), pkcs8->data() + pkcs8->size());
@@ -62,21 +54,20 @@ std::string as_text(const pki::Bytes& bytes) {
 }
 
 // To --out, or stdout when there is none.
-client::Outcome emit(const EstOptions& o, std::string_view content,
-                     FileMode mode = FileMode::public_data) {
+Status emit(const EstOptions& o, std::string_view content, FileMode mode = FileMode::public_data) {
     if (o.out.empty()) {
         std::cout.write(content.data(), static_cast<std::streamsize>(content.size()));
         std::cout.flush();
-        return client::Done{};
+        return Ok{};
     }
     return write_output_file(o.out, content, mode);
 }
 
-int finish(const client::Outcome& written) {
+int finish(const Status& written) {
     return written ? kExitOk : report_failure(written.error());
 }
 
-Expected<client::EstClient> make_client(const EstOptions& o) {
+Result<client::EstClient> make_client(const EstOptions& o) {
     warn_if_insecure(o);
     auto options = client_options(o);
     if (!options) {
@@ -119,7 +110,7 @@ int run_cacerts(const EstOptions& o) {
     }
     auto der = pki::certs_only_der(raw);
     if (!der) {
-        return report_failure(ClientError::protocol(der.error().message));
+        return report_failure(Error::protocol(der.error().message));
     }
     return finish(emit(o, as_text(*der)));
 }
@@ -171,13 +162,13 @@ int write_issued(const EstOptions& o, const client::EnrollResult& result) {
     return finish(emit(o, all_pem(result.certificates)));
 }
 
-Expected<pki::X509Ptr> renewal_certificate(const EstOptions& o) {
+Result<pki::X509Ptr> renewal_certificate(const EstOptions& o) {
     if (o.cert.empty()) {
         return pki::X509Ptr();
     }
     auto chain = pki::load_certificates_file(o.cert);
     if (!chain || chain->empty()) {
-        return ClientError::input(chain ? o.cert + " holds no certificate" : chain.error().message);
+        return Error::input(chain ? o.cert + " holds no certificate" : chain.error().message);
     }
     return std::move(chain->front());
 }
@@ -193,13 +184,13 @@ std::string percent_text(long long basis_points) {
 
 // --if-remaining: whether the renewal is due; says why not on stderr. A
 // device's cron runs reenroll often and only the due runs reach the server.
-Expected<bool> renewal_due(const EstOptions& o, X509* cert) {
+Result<bool> renewal_due(const EstOptions& o, X509* cert) {
     auto threshold = client::parse_renewal_threshold(o.if_remaining);
     if (!threshold) {
-        return ClientError::input("--if-remaining: " + threshold.error().message);
+        return Error::input("--if-remaining: " + threshold.error().message);
     }
     if (cert == nullptr) {
-        return ClientError::input("--if-remaining needs --cert, the certificate to renew");
+        return Error::input("--if-remaining needs --cert, the certificate to renew");
     }
     const auto check = client::renewal_check(cert, std::chrono::system_clock::now(), *threshold);
     if (!check.due) {
@@ -248,8 +239,8 @@ int run_enroll(const EstOptions& o, client::EnrollOperation op) {
     return write_issued(o, *result);
 }
 
-client::Outcome write_key_files(const EstOptions& o, const client::ServerKeygenResult& result) {
-    auto write_plain = [&](EVP_PKEY* key) -> client::Outcome {
+Status write_key_files(const EstOptions& o, const client::ServerKeygenResult& result) {
+    auto write_plain = [&](EVP_PKEY* key) -> Status {
         auto text = private_key_text(key, o.der);
         if (!text) {
             return std::move(text).take_error();
@@ -261,7 +252,7 @@ client::Outcome write_key_files(const EstOptions& o, const client::ServerKeygenR
     };
     if (result.protection == client::KeyProtection::plain_pkcs8) {
         auto key = client::parse_private_key_der(result.key_der);
-        return key ? write_plain(key->get()) : client::Outcome(std::move(key).take_error());
+        return key ? write_plain(key->get()) : Status(std::move(key).take_error());
     }
     if (auto w =
             write_output_file(o.out + ".key.enveloped", as_text(result.key_der), FileMode::secret);
@@ -269,19 +260,19 @@ client::Outcome write_key_files(const EstOptions& o, const client::ServerKeygenR
         return w;
     }
     if (o.decrypt_key.empty()) {
-        return client::Done{};
+        return Ok{};
     }
     auto recipient = pki::load_private_key_file(o.decrypt_key);
     if (!recipient) {
-        return ClientError::input(recipient.error().message);
+        return Error::input(recipient.error().message);
     }
     auto key = client::decrypt_enveloped_key(result.key_der, recipient->get(),
                                              result.certificates.front().get());
-    return key ? write_plain(key->get()) : client::Outcome(std::move(key).take_error());
+    return key ? write_plain(key->get()) : Status(std::move(key).take_error());
 }
 
-Expected<client::ServerKeygenResult> send_serverkeygen(client::EstClient& est,
-                                                       const CsrSource& source, bool verbose) {
+Result<client::ServerKeygenResult> send_serverkeygen(client::EstClient& est,
+                                                     const CsrSource& source, bool verbose) {
     if (source.binding != BindingMode::none) {
         return est.serverkeygen_bound(
             [&](const client::ChannelBinding& b) { return source.build(&b, verbose); });
@@ -295,7 +286,7 @@ Expected<client::ServerKeygenResult> send_serverkeygen(client::EstClient& est,
 
 int run_serverkeygen(const EstOptions& o) {
     if (o.out.empty()) {
-        return report_failure(ClientError::input(
+        return report_failure(Error::input(
             "serverkeygen needs --out PREFIX (writes PREFIX.cert.pem and PREFIX.key.*)"));
     }
     auto est = make_client(o);
@@ -324,7 +315,7 @@ int run_serverkeygen(const EstOptions& o) {
 
 }  // namespace
 
-int report_failure(const ClientError& error) {
+int report_failure(const Error& error) {
     std::cerr << "estctl: error: " << error.message << "\n";
     return exit_code_for(error);
 }
@@ -334,8 +325,7 @@ std::string describe_certificate(X509* cert) {
            ", not after " + format_utc_rfc3339(pki::not_after(cert)) + ")";
 }
 
-Expected<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate,
-                               pki::EvpPkeyPtr key) {
+Result<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate, pki::EvpPkeyPtr key) {
     CsrSource source;
     auto mode = binding_mode(o);
     if (!mode) {
@@ -346,7 +336,7 @@ Expected<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate,
     if (!o.csr_file.empty()) {
         if (source.binding != BindingMode::none || has_name_flags(o) ||
             !o.challenge_password_file.empty()) {
-            return ClientError::input(
+            return Error::input(
                 "--csr is sent as it is: --channel-binding, --cn, --dns, --ip, --email, --serial "
                 "and --challenge-password-file need the CSR built here from --key");
         }
@@ -356,7 +346,7 @@ Expected<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate,
         }
         auto der = client::csr_from_file_content(*content);
         if (!der) {
-            return ClientError::input(o.csr_file + ": " + der.error().message);
+            return Error::input(o.csr_file + ": " + der.error().message);
         }
         source.fixed_der = std::move(der).value();
         return source;
@@ -366,26 +356,24 @@ Expected<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate,
     } else {
         const std::string& key_path = o.csr_key.empty() ? o.key : o.csr_key;
         if (key_path.empty()) {
-            return ClientError::input(
-                "give --csr FILE, or --key FILE (with --cn ...) to build one");
+            return Error::input("give --csr FILE, or --key FILE (with --cn ...) to build one");
         }
         auto loaded = pki::load_private_key_file(key_path);
         if (!loaded) {
-            return ClientError::input(loaded.error().message);
+            return Error::input(loaded.error().message);
         }
         source.key = std::move(loaded).value();
     }
     if (!has_name_flags(o)) {
         if (renewal_certificate == nullptr) {
-            return ClientError::input(
-                "the CSR needs names: --cn, --serial, --dns, --ip or --email");
+            return Error::input("the CSR needs names: --cn, --serial, --dns, --ip or --email");
         }
         source.renew_from = pki::share(renewal_certificate);
     }
     if (!o.challenge_password_file.empty()) {
         if (source.binding == BindingMode::challenge_password ||
             source.binding == BindingMode::both) {
-            return ClientError::input(
+            return Error::input(
                 "--challenge-password-file and --channel-binding=challenge-password both want "
                 "challengePassword; use --channel-binding=attribute");
         }
@@ -398,8 +386,8 @@ Expected<CsrSource> csr_source(const EstOptions& o, X509* renewal_certificate,
     return source;
 }
 
-Expected<pki::Bytes> CsrSource::build(const client::ChannelBinding* binding_value,
-                                      bool verbose) const {
+Result<pki::Bytes> CsrSource::build(const client::ChannelBinding* binding_value,
+                                    bool verbose) const {
     if (!fixed_der.empty()) {
         return fixed_der;
     }
@@ -428,8 +416,8 @@ Expected<pki::Bytes> CsrSource::build(const client::ChannelBinding* binding_valu
     return client::build_csr(key.get(), request);
 }
 
-Expected<client::EnrollResult> send_enroll(client::EstClient& est, client::EnrollOperation op,
-                                           const CsrSource& source, bool verbose) {
+Result<client::EnrollResult> send_enroll(client::EstClient& est, client::EnrollOperation op,
+                                         const CsrSource& source, bool verbose) {
     if (source.binding != BindingMode::none) {
         return est.enroll_bound(
             op, [&](const client::ChannelBinding& b) { return source.build(&b, verbose); });

@@ -14,7 +14,7 @@ enum class EstVerb { cacerts, csrattrs, enroll, reenroll, serverkeygen, test };
 int run_est_verb(EstVerb verb, const EstOptions& options);
 
 // Shared with the test verb.
-int report_failure(const client::ClientError& error);
+int report_failure(const Error& error);
 std::string describe_certificate(X509* cert);
 
 // Where a CSR comes from: a file sent as is, or a key it is built from
@@ -27,17 +27,15 @@ struct CsrSource {
     std::optional<std::string> challenge_password;
     BindingMode binding = BindingMode::none;
 
-    client::Expected<pki::Bytes> build(const client::ChannelBinding* binding_value,
-                                       bool verbose) const;
+    Result<pki::Bytes> build(const client::ChannelBinding* binding_value, bool verbose) const;
 };
 
 // `key`, when given, replaces loading --csr-key / --key.
-client::Expected<CsrSource> csr_source(const EstOptions& options, X509* renewal_certificate,
-                                       pki::EvpPkeyPtr key = {});
+Result<CsrSource> csr_source(const EstOptions& options, X509* renewal_certificate,
+                             pki::EvpPkeyPtr key = {});
 
 // Sends the CSR, bound to the connection when asked.
-client::Expected<client::EnrollResult> send_enroll(client::EstClient& est,
-                                                   client::EnrollOperation op,
-                                                   const CsrSource& source, bool verbose);
+Result<client::EnrollResult> send_enroll(client::EstClient& est, client::EnrollOperation op,
+                                         const CsrSource& source, bool verbose);
 
 }  // namespace estd::cli

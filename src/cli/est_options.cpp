@@ -7,8 +7,6 @@
 
 namespace estd::cli {
 
-using client::ClientError;
-
 void add_server_options(CLI::App& app, EstOptions& o) {
     app.add_option("--server", o.server, "server base URL https://host[:port][/prefix]")
         ->capture_default_str();
@@ -62,7 +60,7 @@ void add_output_options(CLI::App& app, EstOptions& o) {
     app.add_flag("--der", o.der, "write DER instead of PEM");
 }
 
-client::Expected<ServerEndpoint> server_endpoint(const EstOptions& o) {
+Result<ServerEndpoint> server_endpoint(const EstOptions& o) {
     auto server = client::parse_server_url(o.server);
     if (!server) {
         return std::move(server).take_error();
@@ -81,12 +79,12 @@ client::Expected<ServerEndpoint> server_endpoint(const EstOptions& o) {
     out.tls.server_name = o.server_name;
     out.tls.timeout = std::chrono::seconds(o.timeout_seconds);
     if (!o.cacert.empty() && o.insecure) {
-        return ClientError::input("--cacert and --insecure exclude each other");
+        return Error::input("--cacert and --insecure exclude each other");
     }
     return out;
 }
 
-client::Expected<client::EstClientOptions> client_options(const EstOptions& o) {
+Result<client::EstClientOptions> client_options(const EstOptions& o) {
     auto endpoint = server_endpoint(o);
     if (!endpoint) {
         return std::move(endpoint).take_error();
@@ -98,7 +96,7 @@ client::Expected<client::EstClientOptions> client_options(const EstOptions& o) {
     out.route = o.est_mtls_route ? client::EstRouteKind::est_mtls : client::EstRouteKind::est;
     if (!o.user.empty() || !o.password_file.empty()) {
         if (o.user.empty() || o.password_file.empty()) {
-            return ClientError::input("Basic authentication needs both --user and --password-file");
+            return Error::input("Basic authentication needs both --user and --password-file");
         }
         auto password = read_password_file(o.password_file);
         if (!password) {
@@ -108,7 +106,7 @@ client::Expected<client::EstClientOptions> client_options(const EstOptions& o) {
     }
     if (!o.cert.empty()) {
         if (o.key.empty()) {
-            return ClientError::input("--cert needs --key");
+            return Error::input("--cert needs --key");
         }
         auto identity = client::load_client_identity(o.cert, o.key);
         if (!identity) {
@@ -120,7 +118,7 @@ client::Expected<client::EstClientOptions> client_options(const EstOptions& o) {
     return out;
 }
 
-client::Expected<client::OperatorClientOptions> operator_options(const EstOptions& o) {
+Result<client::OperatorClientOptions> operator_options(const EstOptions& o) {
     auto endpoint = server_endpoint(o);
     if (!endpoint) {
         return std::move(endpoint).take_error();
@@ -135,13 +133,13 @@ client::Expected<client::OperatorClientOptions> operator_options(const EstOption
     } else if (const char* env = std::getenv("CERTCTL_API_KEY"); env != nullptr && *env != 0) {
         out.api_key = env;
     } else {
-        return ClientError::input(
+        return Error::input(
             "the operator API needs a Bearer key: --api-key-file FILE or CERTCTL_API_KEY");
     }
     return out;
 }
 
-client::Expected<BindingMode> binding_mode(const EstOptions& o) {
+Result<BindingMode> binding_mode(const EstOptions& o) {
     if (o.channel_binding.empty()) {
         return BindingMode::none;
     }
@@ -154,9 +152,8 @@ client::Expected<BindingMode> binding_mode(const EstOptions& o) {
     if (o.channel_binding == "both") {
         return BindingMode::both;
     }
-    return ClientError::input(
-        "--channel-binding must be challenge-password, attribute or both, not \"" +
-        o.channel_binding + "\"");
+    return Error::input("--channel-binding must be challenge-password, attribute or both, not \"" +
+                        o.channel_binding + "\"");
 }
 
 bool has_name_flags(const EstOptions& o) {

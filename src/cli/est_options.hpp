@@ -62,11 +62,11 @@ struct ServerEndpoint {
     client::ServerUrl server;
     client::TlsOptions tls;
 };
-client::Expected<ServerEndpoint> server_endpoint(const EstOptions& options);
-client::Expected<client::EstClientOptions> client_options(const EstOptions& options);
+Result<ServerEndpoint> server_endpoint(const EstOptions& options);
+Result<client::EstClientOptions> client_options(const EstOptions& options);
 // Server endpoint plus the Bearer key: --api-key-file, else $CERTCTL_API_KEY.
-client::Expected<client::OperatorClientOptions> operator_options(const EstOptions& options);
-client::Expected<BindingMode> binding_mode(const EstOptions& options);
+Result<client::OperatorClientOptions> operator_options(const EstOptions& options);
+Result<BindingMode> binding_mode(const EstOptions& options);
 
 bool has_name_flags(const EstOptions& options);
 client::CsrRequest csr_request_from_flags(const EstOptions& options);

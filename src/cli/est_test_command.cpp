@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "est_commands.hpp"
+#include "estd/core/hex.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/key_generation.hpp"
 #include "exit_codes.hpp"
@@ -16,13 +17,10 @@ namespace estd::cli {
 
 namespace {
 
-using client::ClientError;
-using client::Expected;
-
 class StepReport {
   public:
     void pass(const std::string& step, const std::string& detail) { line("PASS", step, detail); }
-    void fail(const std::string& step, const ClientError& error) {
+    void fail(const std::string& step, const Error& error) {
         line("FAIL", step, error.message);
         if (exit_code_ == kExitOk) {
             exit_code_ = exit_code_for(error);
@@ -41,25 +39,21 @@ class StepReport {
 std::string random_suffix() {
     std::array<unsigned char, 4> bytes{};
     RAND_bytes(bytes.data(), static_cast<int>(bytes.size()));
-    std::ostringstream hex;
-    for (unsigned char b : bytes) {
-        hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(b);
-    }
-    return hex.str();
+    return to_hex(bytes);
 }
 
-Expected<pki::EvpPkeyPtr> test_key(const EstOptions& o) {
+Result<pki::EvpPkeyPtr> test_key(const EstOptions& o) {
     const std::string& path = o.csr_key.empty() ? o.key : o.csr_key;
     if (path.empty()) {
         auto key = pki::generate_ec_key("P-256");
         if (!key) {
-            return ClientError::input("cannot generate an EC P-256 key: " + key.error().message);
+            return Error::input("cannot generate an EC P-256 key: " + key.error().message);
         }
         return std::move(key).value();
     }
     auto key = pki::load_private_key_file(path);
     if (!key) {
-        return ClientError::input(key.error().message);
+        return Error::input(key.error().message);
     }
     return std::move(key).value();
 }
@@ -114,7 +108,7 @@ void step_reenroll(const client::EstClientOptions& base, const client::EnrollRes
         report.fail("reenroll", renewed.error());
     } else if (renewed->pending) {
         report.fail("reenroll",
-                    ClientError::protocol("pending (202), retry after " + renewed->retry_after));
+                    Error::protocol("pending (202), retry after " + renewed->retry_after));
     } else {
         report.pass("reenroll",
                     "renewed " + describe_certificate(renewed->certificates.front().get()));
@@ -141,7 +135,7 @@ int run_est_test(const EstOptions& o) {
     flags.csr_file.clear();
     auto key = test_key(o);
     auto source =
-        key ? csr_source(flags, nullptr, std::move(key).value()) : Expected<CsrSource>(key.error());
+        key ? csr_source(flags, nullptr, std::move(key).value()) : Result<CsrSource>(key.error());
     if (!source) {
         report.fail("enroll", source.error());
         report.skip("reenroll", "needs a certificate from enroll");
@@ -149,9 +143,9 @@ int run_est_test(const EstOptions& o) {
     }
     auto issued = send_enroll(est, client::EnrollOperation::simpleenroll, *source, o.verbose);
     if (!issued || issued->pending) {
-        report.fail("enroll", issued ? ClientError::protocol("pending (202), retry after " +
-                                                             issued->retry_after)
-                                     : issued.error());
+        report.fail("enroll",
+                    issued ? Error::protocol("pending (202), retry after " + issued->retry_after)
+                           : issued.error());
         report.skip("reenroll", "needs a certificate from enroll");
         return report.exit_code();
     }

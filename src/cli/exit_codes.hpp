@@ -1,6 +1,6 @@
 #pragma once
 
-#include "estd/client/error.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::cli {
 
@@ -15,22 +15,24 @@ enum ExitCode : int {
     kExitPending = 6,  // 202: the server will decide later (Retry-After)
 };
 
-inline int exit_code_for(const client::ClientError& error) {
+inline int exit_code_for(const Error& error) {
     switch (error.kind) {
-        case client::ErrorKind::input:
+        case ErrorKind::input:
             return kExitUsage;
-        case client::ErrorKind::network:
-        case client::ErrorKind::tls:
+        case ErrorKind::network:
+        case ErrorKind::tls:
             return kExitNetwork;
-        case client::ErrorKind::http:
-            if (error.http_status >= 400 && error.http_status < 500) {
+        case ErrorKind::http:
+            if (error.remote_status >= 400 && error.remote_status < 500) {
                 return kExitHttp4xx;
             }
-            return error.http_status >= 500 ? kExitHttp5xx : kExitFailure;
-        case client::ErrorKind::protocol:
+            return error.remote_status >= 500 ? kExitHttp5xx : kExitFailure;
+        case ErrorKind::protocol:
+            return kExitFailure;
+        default:
+            // A server-side kind: a local failure of estctl's own.
             return kExitFailure;
     }
-    return kExitFailure;
 }
 
 }  // namespace estd::cli

@@ -58,7 +58,7 @@ json certificate_json(X509* cert) {
             {"pem", pki::certificate_pem(cert)}};
 }
 
-std::string error_kind(const client::ClientError& error) {
+std::string error_kind(const Error& error) {
     switch (exit_code_for(error)) {
         case kExitUsage:
             return "invalid_input";
@@ -237,10 +237,10 @@ json McpServer::call_tool(const json& params, bool& invalid_params) const {
 
 namespace {
 
-McpServer::ToolResult failure(const client::ClientError& error) {
+McpServer::ToolResult failure(const Error& error) {
     json payload = {{"error", error_kind(error)}, {"message", error.message}};
-    if (error.http_status != 0) {
-        payload["http_status"] = error.http_status;
+    if (error.remote_status != 0) {
+        payload["http_status"] = error.remote_status;
     }
     return {true, payload};
 }
@@ -317,7 +317,7 @@ McpServer::ToolResult McpServer::csrattrs(const json& args) const {
 McpServer::ToolResult McpServer::enroll(const json& args, bool renewal) const {
     const auto csr_pem = string_argument(args, "csr");
     if (!csr_pem) {
-        return failure(client::ClientError::input("argument `csr` (a PEM CSR) is required"));
+        return failure(Error::input("argument `csr` (a PEM CSR) is required"));
     }
     auto csr = client::csr_from_file_content(*csr_pem);
     if (!csr) {
@@ -328,7 +328,7 @@ McpServer::ToolResult McpServer::enroll(const json& args, bool renewal) const {
         o.cert = string_argument(args, "client_cert_file").value_or(o.cert);
         o.key = string_argument(args, "client_key_file").value_or(o.key);
         if (o.cert.empty()) {
-            return failure(client::ClientError::input(
+            return failure(Error::input(
                 "est_reenroll authenticates with the certificate being renewed: pass "
                 "client_cert_file and client_key_file, or start estctl mcp with --cert/--key"));
         }

@@ -84,28 +84,28 @@ void collect_oids(std::span<const std::uint8_t> data, std::vector<std::string>& 
     }
 }
 
-Expected<CsrAttribute> parse_item(const Tlv& item) {
+Result<CsrAttribute> parse_item(const Tlv& item) {
     CsrAttribute attribute;
     std::span<const std::uint8_t> inner = item.content;
     if (is_universal(item, V_ASN1_OBJECT)) {
         inner = item.whole;
     } else if (!is_universal(item, V_ASN1_SEQUENCE)) {
-        return ClientError::protocol("csrattrs entry is neither an OID nor an Attribute");
+        return Error::protocol("csrattrs entry is neither an OID nor an Attribute");
     } else {
         attribute.is_attribute = true;
     }
     auto type = read_tlv(inner);
     auto text = type && is_universal(*type, V_ASN1_OBJECT) ? oid_text(*type) : std::nullopt;
     if (!text) {
-        return ClientError::protocol("csrattrs entry does not start with an OID");
+        return Error::protocol("csrattrs entry does not start with an OID");
     }
     attribute.oid = text->first;
     attribute.name = text->second;
     if (attribute.is_attribute) {
         auto values = read_tlv(inner);
         if (!values || !is_universal(*values, V_ASN1_SET) || !inner.empty()) {
-            return ClientError::protocol("csrattrs attribute " + attribute.name +
-                                         " has no SET of values");
+            return Error::protocol("csrattrs attribute " + attribute.name +
+                                   " has no SET of values");
         }
         collect_oids(values->content, attribute.values, 0);
     }
@@ -114,18 +114,18 @@ Expected<CsrAttribute> parse_item(const Tlv& item) {
 
 }  // namespace
 
-Expected<std::vector<CsrAttribute>> parse_csr_attrs(std::span<const std::uint8_t> der) {
+Result<std::vector<CsrAttribute>> parse_csr_attrs(std::span<const std::uint8_t> der) {
     std::span<const std::uint8_t> data = der;
     auto outer = read_tlv(data);
     if (!outer || !is_universal(*outer, V_ASN1_SEQUENCE) || !data.empty()) {
-        return ClientError::protocol("csrattrs answer is not one DER SEQUENCE");
+        return Error::protocol("csrattrs answer is not one DER SEQUENCE");
     }
     std::vector<CsrAttribute> items;
     std::span<const std::uint8_t> rest = outer->content;
     while (!rest.empty()) {
         auto item = read_tlv(rest);
         if (!item) {
-            return ClientError::protocol("csrattrs answer has a malformed entry");
+            return Error::protocol("csrattrs answer has a malformed entry");
         }
         auto parsed = parse_item(*item);
         if (!parsed) {

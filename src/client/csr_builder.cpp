@@ -17,13 +17,13 @@ using Asn1ObjectPtr = pki::OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 using GeneralNamePtr = pki::OpenSslPtr<GENERAL_NAME, GENERAL_NAME_free>;
 using Asn1OctetStringPtr = pki::OpenSslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
 
-ClientError openssl_failure(const std::string& what) {
-    return ClientError::input(what + ": " + pki::drain_openssl_errors());
+Error openssl_failure(const std::string& what) {
+    return Error::input(what + ": " + pki::drain_openssl_errors());
 }
 
-Outcome add_name_entry(X509_NAME* name, int nid, const std::string& value, const char* label) {
+Status add_name_entry(X509_NAME* name, int nid, const std::string& value, const char* label) {
     if (value.empty()) {
-        return Done{};
+        return Ok{};
     }
     if (X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(value.data()),
@@ -31,10 +31,10 @@ Outcome add_name_entry(X509_NAME* name, int nid, const std::string& value, const
         return openssl_failure(std::string("cannot put ") + label + " \"" + value +
                                "\" in the subject");
     }
-    return Done{};
+    return Ok{};
 }
 
-Expected<pki::X509NamePtr> make_subject(const CsrRequest& request) {
+Result<pki::X509NamePtr> make_subject(const CsrRequest& request) {
     if (request.subject) {
         return pki::X509NamePtr(X509_NAME_dup(request.subject.get()));
     }
@@ -50,32 +50,32 @@ Expected<pki::X509NamePtr> make_subject(const CsrRequest& request) {
     return name;
 }
 
-Outcome push_string_name(GENERAL_NAMES* names, int type, const std::string& value,
-                         const char* label) {
+Status push_string_name(GENERAL_NAMES* names, int type, const std::string& value,
+                        const char* label) {
     if (value.empty()) {
-        return ClientError::input(std::string("empty ") + label + " name");
+        return Error::input(std::string("empty ") + label + " name");
     }
     GeneralNamePtr name(GENERAL_NAME_new());
     ASN1_IA5STRING* text = ASN1_IA5STRING_new();
     ASN1_STRING_set(text, value.data(), static_cast<int>(value.size()));
     GENERAL_NAME_set0_value(name.get(), type, text);
     sk_GENERAL_NAME_push(names, name.release());
-    return Done{};
+    return Ok{};
 }
 
-Outcome push_ip_name(GENERAL_NAMES* names, const std::string& value) {
+Status push_ip_name(GENERAL_NAMES* names, const std::string& value) {
     Asn1OctetStringPtr address(a2i_IPADDRESS(value.c_str()));
     if (!address) {
         ERR_clear_error();
-        return ClientError::input("\"" + value + "\" is not an IP address");
+        return Error::input("\"" + value + "\" is not an IP address");
     }
     GeneralNamePtr name(GENERAL_NAME_new());
     GENERAL_NAME_set0_value(name.get(), GEN_IPADD, address.release());
     sk_GENERAL_NAME_push(names, name.release());
-    return Done{};
+    return Ok{};
 }
 
-Expected<pki::GeneralNamesPtr> make_alt_names(const CsrRequest& request) {
+Result<pki::GeneralNamesPtr> make_alt_names(const CsrRequest& request) {
     if (request.subject_alt_names) {
         return pki::GeneralNamesPtr(static_cast<GENERAL_NAMES*>(
             ASN1_item_dup(ASN1_ITEM_rptr(GENERAL_NAMES), request.subject_alt_names.get())));
@@ -99,9 +99,9 @@ Expected<pki::GeneralNamesPtr> make_alt_names(const CsrRequest& request) {
     return names;
 }
 
-Outcome add_alt_names(X509_REQ* req, GENERAL_NAMES* names) {
+Status add_alt_names(X509_REQ* req, GENERAL_NAMES* names) {
     if (sk_GENERAL_NAME_num(names) == 0) {
-        return Done{};
+        return Ok{};
     }
     pki::X509ExtensionStackPtr extensions(sk_X509_EXTENSION_new_null());
     pki::X509ExtensionPtr san(X509V3_EXT_i2d(NID_subject_alt_name, 0, names));
@@ -112,10 +112,10 @@ Outcome add_alt_names(X509_REQ* req, GENERAL_NAMES* names) {
     if (X509_REQ_add_extensions(req, extensions.get()) != 1) {
         return openssl_failure("cannot add the extensionRequest attribute");
     }
-    return Done{};
+    return Ok{};
 }
 
-Outcome add_attributes(X509_REQ* req, const CsrRequest& request) {
+Status add_attributes(X509_REQ* req, const CsrRequest& request) {
     if (request.challenge_password) {
         const std::string& pw = *request.challenge_password;
         if (X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_UTF8,
@@ -132,10 +132,10 @@ Outcome add_attributes(X509_REQ* req, const CsrRequest& request) {
             return openssl_failure("cannot add the channel-binding attribute");
         }
     }
-    return Done{};
+    return Ok{};
 }
 
-Expected<pki::Bytes> to_der(X509_REQ* req) {
+Result<pki::Bytes> to_der(X509_REQ* req) {
     unsigned char* raw = nullptr;
     const int length = i2d_X509_REQ(req, &raw);
     if (length <= 0) {
@@ -158,9 +158,9 @@ CsrRequest renewal_request(X509* cert) {
     return request;
 }
 
-Expected<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request) {
+Result<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request) {
     if (key == nullptr) {
-        return ClientError::input("building a CSR needs a private key");
+        return Error::input("building a CSR needs a private key");
     }
     auto subject = make_subject(request);
     if (!subject) {
@@ -171,7 +171,7 @@ Expected<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request) {
         return std::move(alt_names).take_error();
     }
     if (X509_NAME_entry_count(subject->get()) == 0 && sk_GENERAL_NAME_num(alt_names->get()) == 0) {
-        return ClientError::input("the CSR needs a subject (--cn, --serial) or a SAN");
+        return Error::input("the CSR needs a subject (--cn, --serial) or a SAN");
     }
     pki::X509ReqPtr req(X509_REQ_new());
     X509_REQ_set_version(req.get(), 0);  // the only version PKCS#10 defines
@@ -191,7 +191,7 @@ Expected<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request) {
     return to_der(req.get());
 }
 
-Expected<pki::Bytes> csr_from_file_content(std::string_view content) {
+Result<pki::Bytes> csr_from_file_content(std::string_view content) {
     pki::Bytes der;
     if (content.find("-----BEGIN") != std::string_view::npos) {
         auto decoded = pem_decode(content, "CERTIFICATE REQUEST");
@@ -199,7 +199,7 @@ Expected<pki::Bytes> csr_from_file_content(std::string_view content) {
             decoded = pem_decode(content, "NEW CERTIFICATE REQUEST");
         }
         if (!decoded) {
-            return ClientError::input("the CSR file has no CERTIFICATE REQUEST PEM block");
+            return Error::input("the CSR file has no CERTIFICATE REQUEST PEM block");
         }
         der = std::move(decoded).value();
     } else if (auto decoded = pki::base64_decode_lenient(content); decoded && !decoded->empty()) {
@@ -209,7 +209,7 @@ Expected<pki::Bytes> csr_from_file_content(std::string_view content) {
     }
     auto csr = pki::Csr::from_der(der);
     if (!csr) {
-        return ClientError::input("the CSR file cannot be used: " + csr.error().message);
+        return Error::input("the CSR file cannot be used: " + csr.error().message);
     }
     return der;
 }

@@ -24,23 +24,23 @@ std::string pem_encode(std::string_view label, std::span<const std::uint8_t> der
     return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string();
 }
 
-Expected<pki::Bytes> pem_decode(std::string_view text, std::string_view label) {
+Result<pki::Bytes> pem_decode(std::string_view text, std::string_view label) {
     const std::string begin = "-----BEGIN " + std::string(label) + "-----";
     const std::string end = "-----END " + std::string(label) + "-----";
     const auto first = text.find(begin);
     const auto last = first == std::string_view::npos ? first : text.find(end, first);
     if (last == std::string_view::npos) {
-        return ClientError::input("no " + std::string(label) + " PEM block");
+        return Error::input("no " + std::string(label) + " PEM block");
     }
     const auto body = text.substr(first + begin.size(), last - first - begin.size());
     auto der = pki::base64_decode_lenient(body);
     if (!der || der->empty()) {
-        return ClientError::input("the " + std::string(label) + " PEM block is not valid base64");
+        return Error::input("the " + std::string(label) + " PEM block is not valid base64");
     }
     return std::move(*der);
 }
 
-Expected<pki::Bytes> decode_payload(std::string_view body, std::string_view what) {
+Result<pki::Bytes> decode_payload(std::string_view body, std::string_view what) {
     if (const auto begin = body.find("-----BEGIN "); begin != std::string_view::npos) {
         const auto label_start = begin + 11;
         const auto label_end = body.find("-----", label_start);
@@ -58,7 +58,7 @@ Expected<pki::Bytes> decode_payload(std::string_view body, std::string_view what
     if (!body.empty() && static_cast<unsigned char>(body.front()) == 0x30) {
         return pki::Bytes(body.begin(), body.end());
     }
-    return ClientError::protocol("the " + std::string(what) + " is neither base64, PEM nor DER");
+    return Error::protocol("the " + std::string(what) + " is neither base64, PEM nor DER");
 }
 
 }  // namespace estd::client

@@ -48,15 +48,15 @@ void issued_first(std::vector<pki::X509Ptr>& certs, EVP_PKEY* key) {
     }
 }
 
-ClientError unexpected_status(const HttpResponse& response, std::string_view operation) {
+Error unexpected_status(const HttpResponse& response, std::string_view operation) {
     if (response.status >= 300) {
         return http_error(response);
     }
-    return ClientError::protocol(std::string(operation) + " answered HTTP " +
-                                 std::to_string(response.status) + ", which EST does not define");
+    return Error::protocol(std::string(operation) + " answered HTTP " +
+                           std::to_string(response.status) + ", which EST does not define");
 }
 
-Expected<ChannelBinding> binding_of(const HttpsConnection& connection) {
+Result<ChannelBinding> binding_of(const HttpsConnection& connection) {
     ChannelBinding binding;
     binding.tls_version = connection.version_name();
     if (connection.version() == TlsVersion::tls1_3) {
@@ -69,7 +69,7 @@ Expected<ChannelBinding> binding_of(const HttpsConnection& connection) {
         return binding;
     }
     if (!connection.extended_master_secret()) {
-        return ClientError::tls(
+        return Error::tls(
             "the server did not negotiate Extended Master Secret: tls-unique channel binding "
             "would be unsafe (RFC 7627), so it is not sent");
     }
@@ -84,24 +84,24 @@ Expected<ChannelBinding> binding_of(const HttpsConnection& connection) {
 
 }  // namespace
 
-Expected<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
-                                                          std::string_view what) {
+Result<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+                                                        std::string_view what) {
     auto der = decode_payload(response.body, what);
     if (!der) {
         return std::move(der).take_error();
     }
     auto certs = pki::parse_certs_only_der(*der);
     if (!certs) {
-        return ClientError::protocol(std::string(what) + ": " + certs.error().message);
+        return Error::protocol(std::string(what) + ": " + certs.error().message);
     }
     if (certs->empty()) {
-        return ClientError::protocol(std::string(what) + " holds no certificate");
+        return Error::protocol(std::string(what) + " holds no certificate");
     }
     return std::move(certs).value();
 }
 
-Expected<EnrollResult> enroll_from_response(const HttpResponse& response,
-                                            std::string_view operation, const pki::Bytes& csr_der) {
+Result<EnrollResult> enroll_from_response(const HttpResponse& response, std::string_view operation,
+                                          const pki::Bytes& csr_der) {
     EnrollResult result;
     if (response.status == 202) {
         result.pending = true;
@@ -121,7 +121,7 @@ Expected<EnrollResult> enroll_from_response(const HttpResponse& response,
     return result;
 }
 
-Expected<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response) {
+Result<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response) {
     if (response.status != 200) {
         return unexpected_status(response, "serverkeygen");
     }
@@ -139,7 +139,7 @@ Expected<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& resp
     return result;
 }
 
-Expected<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
+Result<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
     CsrAttrs attrs;
     if (response.status == 204) {
         return attrs;
@@ -160,7 +160,7 @@ Expected<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
     return attrs;
 }
 
-ClientError http_error(const HttpResponse& response) {
+Error http_error(const HttpResponse& response) {
     std::string message = "HTTP " + std::to_string(response.status);
     if (!response.reason.empty()) {
         message += " " + response.reason;
@@ -169,7 +169,7 @@ ClientError http_error(const HttpResponse& response) {
     if (!text.empty()) {
         message += ": " + text;
     }
-    return ClientError{ErrorKind::http, response.status, std::move(message)};
+    return Error::http(response.status, std::move(message));
 }
 
 EstClient::EstClient(EstClientOptions options) : options_(std::move(options)) {
@@ -186,7 +186,7 @@ std::vector<HttpHeader> EstClient::auth_headers() const {
                                          credentials.size()))}};
 }
 
-Expected<HttpsConnection*> EstClient::connection() {
+Result<HttpsConnection*> EstClient::connection() {
     if (!connection_ || !connection_->is_open()) {
         connection_.reset();
         auto opened = HttpsConnection::open(options_.server, options_.tls);
@@ -198,9 +198,8 @@ Expected<HttpsConnection*> EstClient::connection() {
     return connection_.get();
 }
 
-Expected<HttpResponse> EstClient::send_once(Method method, const std::string& target,
-                                            std::string_view content_type,
-                                            const std::string& body) {
+Result<HttpResponse> EstClient::send_once(Method method, const std::string& target,
+                                          std::string_view content_type, const std::string& body) {
     std::vector<HttpHeader> headers = auth_headers();
     if (!body.empty()) {
         headers.push_back({"Content-Transfer-Encoding", "base64"});
@@ -208,8 +207,8 @@ Expected<HttpResponse> EstClient::send_once(Method method, const std::string& ta
     return connection_->send(method, target, content_type, body, headers);
 }
 
-Expected<HttpResponse> EstClient::exchange(Method method, std::string_view operation,
-                                           std::string_view content_type, const std::string& body) {
+Result<HttpResponse> EstClient::exchange(Method method, std::string_view operation,
+                                         std::string_view content_type, const std::string& body) {
     auto target = est_path(options_.server, options_.profile, operation, options_.route);
     if (!target) {
         return std::move(target).take_error();
@@ -229,8 +228,8 @@ Expected<HttpResponse> EstClient::exchange(Method method, std::string_view opera
     }
 }
 
-Expected<HttpResponse> EstClient::exchange_bound(std::string_view operation,
-                                                 const CsrFactory& make_csr, pki::Bytes* sent_csr) {
+Result<HttpResponse> EstClient::exchange_bound(std::string_view operation,
+                                               const CsrFactory& make_csr, pki::Bytes* sent_csr) {
     auto target = est_path(options_.server, options_.profile, operation, options_.route);
     if (!target) {
         return std::move(target).take_error();
@@ -258,7 +257,7 @@ Expected<HttpResponse> EstClient::exchange_bound(std::string_view operation,
     }
 }
 
-Expected<std::vector<pki::X509Ptr>> EstClient::cacerts() {
+Result<std::vector<pki::X509Ptr>> EstClient::cacerts() {
     auto response = exchange(Method::get, "cacerts", {}, {});
     if (!response) {
         return std::move(response).take_error();
@@ -269,7 +268,7 @@ Expected<std::vector<pki::X509Ptr>> EstClient::cacerts() {
     return cacerts_from_response(*response, "cacerts answer");
 }
 
-Expected<CsrAttrs> EstClient::csrattrs() {
+Result<CsrAttrs> EstClient::csrattrs() {
     auto response = exchange(Method::get, "csrattrs", {}, {});
     if (!response) {
         return std::move(response).take_error();
@@ -277,7 +276,7 @@ Expected<CsrAttrs> EstClient::csrattrs() {
     return csrattrs_from_response(*response);
 }
 
-Expected<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& csr_der) {
+Result<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& csr_der) {
     auto response =
         exchange(Method::post, operation_name(op), kPkcs10, pki::base64_encode_lines(csr_der));
     if (!response) {
@@ -286,7 +285,7 @@ Expected<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& c
     return enroll_from_response(*response, operation_name(op), csr_der);
 }
 
-Expected<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFactory& make_csr) {
+Result<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFactory& make_csr) {
     pki::Bytes csr;
     auto response = exchange_bound(operation_name(op), make_csr, &csr);
     if (!response) {
@@ -295,7 +294,7 @@ Expected<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFact
     return enroll_from_response(*response, operation_name(op), csr);
 }
 
-Expected<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) {
+Result<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) {
     auto response =
         exchange(Method::post, "serverkeygen", kPkcs10, pki::base64_encode_lines(csr_der));
     if (!response) {
@@ -304,7 +303,7 @@ Expected<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) 
     return serverkeygen_from_response(*response);
 }
 
-Expected<ServerKeygenResult> EstClient::serverkeygen_bound(const CsrFactory& make_csr) {
+Result<ServerKeygenResult> EstClient::serverkeygen_bound(const CsrFactory& make_csr) {
     pki::Bytes csr;
     auto response = exchange_bound("serverkeygen", make_csr, &csr);
     if (!response) {

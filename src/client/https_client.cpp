@@ -55,31 +55,31 @@ HttpResponse to_http_response(http::response<http::string_body>&& res) {
     return out;
 }
 
-ClientError stream_error(const std::string& what, const beast::error_code& ec) {
+Error stream_error(const std::string& what, const beast::error_code& ec) {
     std::string message = what + ": " + ec.message();
     if (ec == beast::error::timeout) {
-        return ClientError::network(what + ": timed out");
+        return Error::network(what + ": timed out");
     }
     if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
-        return ClientError::tls(std::move(message));
+        return Error::tls(std::move(message));
     }
-    return ClientError::network(std::move(message));
+    return Error::network(std::move(message));
 }
 
-Outcome configure_trust(ssl::context& ctx, const TlsOptions& options) {
+Status configure_trust(ssl::context& ctx, const TlsOptions& options) {
     SSL_CTX* native = ctx.native_handle();
     if (options.insecure) {
         SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
-        return Done{};
+        return Ok{};
     }
     SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
     if (options.ca_file.empty()) {
         SSL_CTX_set_default_verify_paths(native);
-        return Done{};
+        return Ok{};
     }
     auto anchors = pki::load_certificates_file(options.ca_file);
     if (!anchors) {
-        return ClientError::input(anchors.error().message);
+        return Error::input(anchors.error().message);
     }
     X509_STORE* store = SSL_CTX_get_cert_store(native);
     for (const auto& cert : *anchors) {
@@ -89,13 +89,13 @@ Outcome configure_trust(ssl::context& ctx, const TlsOptions& options) {
     // explicit TA database): a chain ending at it is enough.
     X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
     ERR_clear_error();
-    return Done{};
+    return Ok{};
 }
 
-Outcome configure_identity(ssl::context& ctx, const ClientIdentity& identity) {
+Status configure_identity(ssl::context& ctx, const ClientIdentity& identity) {
     SSL_CTX* native = ctx.native_handle();
     if (identity.chain.empty() || !identity.key) {
-        return ClientError::input("client identity needs a certificate and a key");
+        return Error::input("client identity needs a certificate and a key");
     }
     bool ok = SSL_CTX_use_certificate(native, identity.chain.front().get()) == 1;
     for (std::size_t i = 1; ok && i < identity.chain.size(); ++i) {
@@ -104,17 +104,16 @@ Outcome configure_identity(ssl::context& ctx, const ClientIdentity& identity) {
     ok = ok && SSL_CTX_use_PrivateKey(native, identity.key.get()) == 1 &&
          SSL_CTX_check_private_key(native) == 1;
     if (!ok) {
-        return ClientError::input("cannot use the client certificate: " +
-                                  pki::drain_openssl_errors());
+        return Error::input("cannot use the client certificate: " + pki::drain_openssl_errors());
     }
-    return Done{};
+    return Ok{};
 }
 
-Expected<std::unique_ptr<ssl::context>> make_context(const TlsOptions& options) {
+Result<std::unique_ptr<ssl::context>> make_context(const TlsOptions& options) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
     SSL_CTX* native = ctx->native_handle();
     if (static_cast<int>(options.min_version) > static_cast<int>(options.max_version)) {
-        return ClientError::input("minimum TLS version is above the maximum");
+        return Error::input("minimum TLS version is above the maximum");
     }
     SSL_CTX_set_min_proto_version(native, openssl_version(options.min_version));
     SSL_CTX_set_max_proto_version(native, openssl_version(options.max_version));
@@ -135,31 +134,31 @@ Expected<std::unique_ptr<ssl::context>> make_context(const TlsOptions& options) 
 
 }  // namespace
 
-Expected<TlsVersion> parse_tls_version(std::string_view text) {
+Result<TlsVersion> parse_tls_version(std::string_view text) {
     if (text == "1.2") {
         return TlsVersion::tls1_2;
     }
     if (text == "1.3") {
         return TlsVersion::tls1_3;
     }
-    return ClientError::input("TLS version must be 1.2 or 1.3, not \"" + std::string(text) + "\"");
+    return Error::input("TLS version must be 1.2 or 1.3, not \"" + std::string(text) + "\"");
 }
 
-Expected<ClientIdentity> load_client_identity(const std::string& cert_path,
-                                              const std::string& key_path) {
+Result<ClientIdentity> load_client_identity(const std::string& cert_path,
+                                            const std::string& key_path) {
     auto chain = pki::load_certificates_file(cert_path);
     if (!chain) {
-        return ClientError::input(chain.error().message);
+        return Error::input(chain.error().message);
     }
     if (chain->empty()) {
-        return ClientError::input(cert_path + " holds no certificate");
+        return Error::input(cert_path + " holds no certificate");
     }
     auto key = pki::load_private_key_file(key_path);
     if (!key) {
-        return ClientError::input(key.error().message);
+        return Error::input(key.error().message);
     }
     if (!pki::same_public_key(X509_get0_pubkey(chain->front().get()), key->get())) {
-        return ClientError::input(key_path + " is not the key of the certificate in " + cert_path);
+        return Error::input(key_path + " is not the key of the certificate in " + cert_path);
     }
     return ClientIdentity{std::move(chain).value(), std::move(key).value()};
 }
@@ -202,7 +201,7 @@ struct HttpsConnection::Impl {
         return false;
     }
 
-    Outcome connect() {
+    Status connect() {
         tcp::resolver resolver(ioc);
         beast::error_code ec;
         tcp::resolver::results_type endpoints;
@@ -217,10 +216,10 @@ struct HttpsConnection::Impl {
             resolver.cancel();
             ioc.restart();
             ioc.run();
-            return ClientError::network("resolving " + url.host + ": timed out");
+            return Error::network("resolving " + url.host + ": timed out");
         }
         if (ec) {
-            return ClientError::network("resolving " + url.host + ": " + ec.message());
+            return Error::network("resolving " + url.host + ": " + ec.message());
         }
         finished = false;
         auto& tcp_layer = beast::get_lowest_layer(*stream);
@@ -233,31 +232,31 @@ struct HttpsConnection::Impl {
             return stream_error("connecting to " + url.authority(),
                                 ec ? ec : beast::error::timeout);
         }
-        return Done{};
+        return Ok{};
     }
 
-    Outcome prepare_tls(const TlsOptions& options) {
+    Status prepare_tls(const TlsOptions& options) {
         const std::string& name = options.server_name.empty() ? url.host : options.server_name;
         boost::system::error_code ip_ec;
         asio::ip::make_address(name, ip_ec);
         const bool name_is_ip = !ip_ec;
         // RFC 6066 §3: SNI carries host names only, never address literals.
         if (!name_is_ip && SSL_set_tlsext_host_name(ssl(), name.c_str()) != 1) {
-            return ClientError::input("cannot use \"" + name + "\" as TLS server name");
+            return Error::input("cannot use \"" + name + "\" as TLS server name");
         }
         if (options.insecure) {
-            return Done{};
+            return Ok{};
         }
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
         const int set = name_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                                    : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
         if (set != 1) {
-            return ClientError::input("cannot verify the server as \"" + name + "\"");
+            return Error::input("cannot verify the server as \"" + name + "\"");
         }
-        return Done{};
+        return Ok{};
     }
 
-    Outcome handshake() {
+    Status handshake() {
         beast::error_code ec;
         bool finished = false;
         beast::get_lowest_layer(*stream).expires_after(timeout);
@@ -266,7 +265,7 @@ struct HttpsConnection::Impl {
             finished = true;
         });
         if (!drive(finished) || ec == beast::error::timeout) {
-            return ClientError::network("TLS handshake with " + url.authority() + ": timed out");
+            return Error::network("TLS handshake with " + url.authority() + ": timed out");
         }
         if (ec) {
             std::string message =
@@ -282,10 +281,10 @@ struct HttpsConnection::Impl {
                 message += ")";
             }
             ERR_clear_error();
-            return ClientError::tls(std::move(message));
+            return Error::tls(std::move(message));
         }
         open = true;
-        return Done{};
+        return Ok{};
     }
 
     void close() {
@@ -316,8 +315,8 @@ HttpsConnection::~HttpsConnection() {
     }
 }
 
-Expected<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl& url,
-                                                                 const TlsOptions& options) {
+Result<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl& url,
+                                                               const TlsOptions& options) {
     auto ctx = make_context(options);
     if (!ctx) {
         return std::move(ctx).take_error();
@@ -339,12 +338,12 @@ Expected<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl
     return std::make_unique<HttpsConnection>(std::move(impl));
 }
 
-Expected<HttpResponse> HttpsConnection::send(Method method, const std::string& target,
-                                             std::string_view content_type, std::string body,
-                                             const std::vector<HttpHeader>& extra_headers) {
+Result<HttpResponse> HttpsConnection::send(Method method, const std::string& target,
+                                           std::string_view content_type, std::string body,
+                                           const std::vector<HttpHeader>& extra_headers) {
     Impl& d = *impl_;
     if (!d.open) {
-        return ClientError::network("connection to " + d.url.authority() + " is closed");
+        return Error::network("connection to " + d.url.authority() + " is closed");
     }
     http::request<http::string_body> req{method == Method::get ? http::verb::get : http::verb::post,
                                          target, 11};
@@ -416,20 +415,19 @@ std::string HttpsConnection::version_name() const {
     return SSL_get_version(impl_->ssl());
 }
 
-Expected<pki::Bytes> HttpsConnection::tls_exporter() const {
+Result<pki::Bytes> HttpsConnection::tls_exporter() const {
     pki::Bytes out(32);
     if (SSL_export_keying_material(impl_->ssl(), out.data(), out.size(), kExporterLabel.data(),
                                    kExporterLabel.size(), nullptr, 0, 0) != 1) {
-        return ClientError::tls("cannot export TLS keying material: " +
-                                pki::drain_openssl_errors());
+        return Error::tls("cannot export TLS keying material: " + pki::drain_openssl_errors());
     }
     return out;
 }
 
-Expected<pki::Bytes> HttpsConnection::tls_unique() const {
+Result<pki::Bytes> HttpsConnection::tls_unique() const {
     if (version() != TlsVersion::tls1_2) {
-        return ClientError::tls("tls-unique is not defined for " + version_name() +
-                                " (RFC 8446 §C.5); use tls-exporter");
+        return Error::tls("tls-unique is not defined for " + version_name() +
+                          " (RFC 8446 §C.5); use tls-exporter");
     }
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> buffer{};
     // The first Finished of the handshake: the client's on a full
@@ -438,7 +436,7 @@ Expected<pki::Bytes> HttpsConnection::tls_unique() const {
                               ? SSL_get_peer_finished(impl_->ssl(), buffer.data(), buffer.size())
                               : SSL_get_finished(impl_->ssl(), buffer.data(), buffer.size());
     if (n == 0 || n > buffer.size()) {
-        return ClientError::tls("no Finished message to derive tls-unique from");
+        return Error::tls("no Finished message to derive tls-unique from");
     }
     return pki::Bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
 }

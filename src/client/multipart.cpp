@@ -66,7 +66,7 @@ std::string_view next_line(std::string_view text, std::size_t& pos) {
     return line;
 }
 
-Expected<MimePart> parse_part(std::string_view raw) {
+Result<MimePart> parse_part(std::string_view raw) {
     MimePart part;
     std::size_t pos = 0;
     while (pos < raw.size()) {
@@ -81,8 +81,8 @@ Expected<MimePart> parse_part(std::string_view raw) {
         }
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
-            return ClientError::protocol("multipart body part has a malformed header line \"" +
-                                         std::string(line) + "\"");
+            return Error::protocol("multipart body part has a malformed header line \"" +
+                                   std::string(line) + "\"");
         }
         part.headers.push_back(
             {std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
@@ -134,16 +134,16 @@ std::string MimePart::header(std::string_view name) const {
     return {};
 }
 
-Expected<std::vector<MimePart>> parse_multipart(std::string_view content_type,
-                                                std::string_view body) {
+Result<std::vector<MimePart>> parse_multipart(std::string_view content_type,
+                                              std::string_view body) {
     const ContentType type = parse_content_type(content_type);
     if (!type.media_type.starts_with("multipart/")) {
-        return ClientError::protocol("expected a multipart answer, got Content-Type \"" +
-                                     std::string(content_type) + "\"");
+        return Error::protocol("expected a multipart answer, got Content-Type \"" +
+                               std::string(content_type) + "\"");
     }
     const std::string boundary = type.parameter("boundary");
     if (boundary.empty() || boundary.size() > 70) {
-        return ClientError::protocol("multipart Content-Type has no usable boundary");
+        return Error::protocol("multipart Content-Type has no usable boundary");
     }
     const std::string delimiter = "--" + boundary;
     std::size_t pos = find_delimiter(body, delimiter, 0);
@@ -173,8 +173,8 @@ Expected<std::vector<MimePart>> parse_multipart(std::string_view content_type,
         parts.push_back(std::move(part).value());
         pos = next;
     }
-    return ClientError::protocol("multipart body is truncated: no closing \"" + delimiter +
-                                 "--\" delimiter");
+    return Error::protocol("multipart body is truncated: no closing \"" + delimiter +
+                           "--\" delimiter");
 }
 
 }  // namespace estd::client

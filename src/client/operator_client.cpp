@@ -4,30 +4,27 @@
 #include <cctype>
 
 #include "estd/client/est_client.hpp"
+#include "estd/core/hex.hpp"
 
 namespace estd::client {
 
 namespace {
 
 std::string percent_encode(std::string_view text) {
-    static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                                  '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     std::string out;
     for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
             out += c;
         } else {
-            out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 0xF];
+            out += '%' + to_hex(std::span(&u, 1), HexCase::upper);
         }
     }
     return out;
 }
 
 // The API's {"error": "..."} text when there is one, else the body itself.
-ClientError api_error(const HttpResponse& response) {
+Error api_error(const HttpResponse& response) {
     const auto body = nlohmann::json::parse(response.body, nullptr, false);
     if (body.is_object() && body.contains("error") && body["error"].is_string()) {
         HttpResponse shown = response;
@@ -50,18 +47,18 @@ std::string query_string(const QueryParameters& parameters) {
 OperatorClient::OperatorClient(OperatorClientOptions options) : options_(std::move(options)) {
 }
 
-Expected<JsonAnswer> OperatorClient::get(const std::string& path, const QueryParameters& query) {
+Result<JsonAnswer> OperatorClient::get(const std::string& path, const QueryParameters& query) {
     return call(Method::get, options_.server.base + path + query_string(query), {});
 }
 
-Expected<JsonAnswer> OperatorClient::post(const std::string& path, const nlohmann::json& body) {
+Result<JsonAnswer> OperatorClient::post(const std::string& path, const nlohmann::json& body) {
     return call(Method::post, options_.server.base + path, body.dump());
 }
 
-Expected<JsonAnswer> OperatorClient::call(Method method, const std::string& target,
-                                          const std::string& body) {
+Result<JsonAnswer> OperatorClient::call(Method method, const std::string& target,
+                                        const std::string& body) {
     if (options_.api_key.empty()) {
-        return ClientError::input("the operator API needs an API key");
+        return Error::input("the operator API needs an API key");
     }
     const std::vector<HttpHeader> headers = {{"Authorization", "Bearer " + options_.api_key},
                                              {"Accept", "application/json"}};
@@ -88,7 +85,7 @@ Expected<JsonAnswer> OperatorClient::call(Method method, const std::string& targ
         }
         auto json = nlohmann::json::parse(response->body, nullptr, false);
         if (json.is_discarded()) {
-            return ClientError::protocol("the operator API answered something that is not JSON");
+            return Error::protocol("the operator API answered something that is not JSON");
         }
         return JsonAnswer{response->status, std::move(json)};
     }

@@ -12,8 +12,8 @@ namespace {
 
 constexpr long long kWhole = 10000;  // basis points in 100%
 
-ClientError bad_threshold(std::string_view text) {
-    return ClientError::input(
+Error bad_threshold(std::string_view text) {
+    return Error::input(
         "a renewal threshold is a percentage of the lifetime above 0 and "
         "at most 100, such as 25%, not \"" +
         std::string(text) + "\"");
@@ -21,7 +21,7 @@ ClientError bad_threshold(std::string_view text) {
 
 }  // namespace
 
-Expected<RenewalThreshold> parse_renewal_threshold(std::string_view text) {
+Result<RenewalThreshold> parse_renewal_threshold(std::string_view text) {
     std::string_view number = text;
     if (!number.empty() && number.back() == '%') {
         number.remove_suffix(1);

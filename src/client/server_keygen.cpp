@@ -68,12 +68,12 @@ PartRole role_of(const MimePart& part, std::span<const std::uint8_t> der) {
     return nid == NID_pkcs7_signed ? PartRole::certificates : PartRole::unknown;
 }
 
-Expected<pki::EvpPkeyPtr> parse_private_key_pem(std::span<const std::uint8_t> text) {
+Result<pki::EvpPkeyPtr> parse_private_key_pem(std::span<const std::uint8_t> text) {
     pki::BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
     pki::EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     ERR_clear_error();
     if (!key) {
-        return ClientError::protocol("the decrypted content is not a PEM private key");
+        return Error::protocol("the decrypted content is not a PEM private key");
     }
     return key;
 }
@@ -93,7 +93,7 @@ std::optional<WipedBytes> signed_data_content(std::span<const std::uint8_t> der)
     return WipedBytes{pki::Bytes(data, data + ASN1_STRING_length(*content))};
 }
 
-Expected<pki::EvpPkeyPtr> key_from_content(std::span<const std::uint8_t> content, int depth) {
+Result<pki::EvpPkeyPtr> key_from_content(std::span<const std::uint8_t> content, int depth) {
     if (auto key = parse_private_key_der(content)) {
         return key;
     }
@@ -104,15 +104,15 @@ Expected<pki::EvpPkeyPtr> key_from_content(std::span<const std::uint8_t> content
     if (auto inner = signed_data_content(content); inner && depth < 2) {
         return key_from_content(inner->bytes, depth + 1);
     }
-    return ClientError::protocol(
+    return Error::protocol(
         "the decrypted content is not a private key (PKCS#8, PEM or SignedData)");
 }
 
 }  // namespace
 
-Expected<pki::EvpPkeyPtr> parse_private_key_der(std::span<const std::uint8_t> der) {
+Result<pki::EvpPkeyPtr> parse_private_key_der(std::span<const std::uint8_t> der) {
     if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
-        return ClientError::protocol("empty private key");
+        return Error::protocol("empty private key");
     }
     const unsigned char* cursor = der.data();
     Pkcs8Ptr info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &cursor, static_cast<long>(der.size())));
@@ -123,13 +123,13 @@ Expected<pki::EvpPkeyPtr> parse_private_key_der(std::span<const std::uint8_t> de
     }
     ERR_clear_error();
     if (!key) {
-        return ClientError::protocol("not a DER private key (PKCS#8)");
+        return Error::protocol("not a DER private key (PKCS#8)");
     }
     return key;
 }
 
-Expected<ServerKeygenResult> parse_serverkeygen_response(std::string_view content_type,
-                                                         std::string_view body) {
+Result<ServerKeygenResult> parse_serverkeygen_response(std::string_view content_type,
+                                                       std::string_view body) {
     auto parts = parse_multipart(content_type, body);
     if (!parts) {
         return std::move(parts).take_error();
@@ -146,8 +146,7 @@ Expected<ServerKeygenResult> parse_serverkeygen_response(std::string_view conten
         if (role == PartRole::certificates && !have_certs) {
             auto certs = pki::parse_certs_only_der(*der);
             if (!certs) {
-                return ClientError::protocol("serverkeygen certificate part: " +
-                                             certs.error().message);
+                return Error::protocol("serverkeygen certificate part: " + certs.error().message);
             }
             result.certificates = std::move(certs).value();
             have_certs = true;
@@ -157,25 +156,24 @@ Expected<ServerKeygenResult> parse_serverkeygen_response(std::string_view conten
             result.key_der = std::move(der).value();
             have_key = true;
         } else {
-            return ClientError::protocol(
-                "serverkeygen answer has an unexpected part (Content-Type \"" +
-                part.header("Content-Type") + "\")");
+            return Error::protocol("serverkeygen answer has an unexpected part (Content-Type \"" +
+                                   part.header("Content-Type") + "\")");
         }
     }
     if (!have_key || !have_certs) {
-        return ClientError::protocol(
+        return Error::protocol(
             "serverkeygen answer needs one private-key part and one certificate part");
     }
     return result;
 }
 
-Expected<pki::EvpPkeyPtr> decrypt_enveloped_key(std::span<const std::uint8_t> enveloped,
-                                                EVP_PKEY* recipient_key, X509* certificate) {
+Result<pki::EvpPkeyPtr> decrypt_enveloped_key(std::span<const std::uint8_t> enveloped,
+                                              EVP_PKEY* recipient_key, X509* certificate) {
     if (recipient_key == nullptr) {
-        return ClientError::input("decrypting the key needs the CSR's private key");
+        return Error::input("decrypting the key needs the CSR's private key");
     }
     if (cms_type(enveloped) != NID_pkcs7_enveloped) {
-        return ClientError::protocol("the key part is not a CMS EnvelopedData");
+        return Error::protocol("the key part is not a CMS EnvelopedData");
     }
     std::vector<X509*> recipients;
     if (certificate != nullptr &&
@@ -196,7 +194,7 @@ Expected<pki::EvpPkeyPtr> decrypt_enveloped_key(std::span<const std::uint8_t> en
         OPENSSL_cleanse(data, static_cast<std::size_t>(std::max(length, 0L)));
         return key_from_content(content.bytes, 0);
     }
-    return ClientError::input(
+    return Error::input(
         "cannot decrypt the enveloped key with this private key (is it the CSR's key?)");
 }
 

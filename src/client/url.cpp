@@ -27,19 +27,19 @@ bool valid_port(std::string_view port) {
 }
 
 // Splits "host[:port]" or "[v6][:port]" into host and port.
-Expected<ServerUrl> parse_authority(std::string_view authority) {
+Result<ServerUrl> parse_authority(std::string_view authority) {
     ServerUrl url;
     std::string_view port;
     if (authority.starts_with('[')) {
         const auto close = authority.find(']');
         if (close == std::string_view::npos) {
-            return ClientError::input("server URL has an unterminated IPv6 address");
+            return Error::input("server URL has an unterminated IPv6 address");
         }
         url.host = std::string(authority.substr(1, close - 1));
         const auto rest = authority.substr(close + 1);
         if (!rest.empty()) {
             if (!rest.starts_with(':')) {
-                return ClientError::input("server URL has garbage after the IPv6 address");
+                return Error::input("server URL has garbage after the IPv6 address");
             }
             port = rest.substr(1);
         }
@@ -52,20 +52,19 @@ Expected<ServerUrl> parse_authority(std::string_view authority) {
             url.host = std::string(authority);
         }
         if (url.host.find(':') != std::string::npos) {
-            return ClientError::input("server URL: put an IPv6 address in brackets, [::1]:8443");
+            return Error::input("server URL: put an IPv6 address in brackets, [::1]:8443");
         }
     }
     if (url.host.empty()) {
-        return ClientError::input("server URL has no host");
+        return Error::input("server URL has no host");
     }
     if (authority.find('@') != std::string_view::npos) {
-        return ClientError::input(
+        return Error::input(
             "server URL must not carry credentials; use --user and --password-file");
     }
     if (!port.empty() || authority.ends_with(':')) {
         if (!valid_port(port)) {
-            return ClientError::input("server URL has an invalid port \"" + std::string(port) +
-                                      "\"");
+            return Error::input("server URL has an invalid port \"" + std::string(port) + "\"");
         }
         url.port = std::string(port);
     }
@@ -73,7 +72,7 @@ Expected<ServerUrl> parse_authority(std::string_view authority) {
     boost::asio::ip::make_address(url.host, ec);
     url.host_is_ip = !ec;
     if (authority.starts_with('[') && !url.host_is_ip) {
-        return ClientError::input("server URL has an invalid IPv6 address \"" + url.host + "\"");
+        return Error::input("server URL has an invalid IPv6 address \"" + url.host + "\"");
     }
     return url;
 }
@@ -86,19 +85,18 @@ std::string ServerUrl::authority() const {
     return port == "443" ? shown : shown + ":" + port;
 }
 
-Expected<ServerUrl> parse_server_url(std::string_view text) {
+Result<ServerUrl> parse_server_url(std::string_view text) {
     constexpr std::string_view kScheme = "https://";
     if (text.size() < kScheme.size() ||
         !std::equal(kScheme.begin(), kScheme.end(), text.begin(), [](char a, char b) {
             return a == std::tolower(static_cast<unsigned char>(b));
         })) {
-        return ClientError::input(
-            "server URL must start with https:// (EST runs only over TLS): \"" + std::string(text) +
-            "\"");
+        return Error::input("server URL must start with https:// (EST runs only over TLS): \"" +
+                            std::string(text) + "\"");
     }
     const std::string_view rest = text.substr(kScheme.size());
     if (rest.find_first_of("?#") != std::string_view::npos) {
-        return ClientError::input("server URL must not have a query or fragment");
+        return Error::input("server URL must not have a query or fragment");
     }
     const auto slash = rest.find('/');
     auto url = parse_authority(rest.substr(0, slash));
@@ -111,21 +109,21 @@ Expected<ServerUrl> parse_server_url(std::string_view text) {
             base.pop_back();
         }
         if (base.find_first_of(" \t\r\n") != std::string::npos) {
-            return ClientError::input("server URL path must not contain whitespace");
+            return Error::input("server URL path must not contain whitespace");
         }
         url->base = std::move(base);
     }
     return url;
 }
 
-Expected<std::string> est_path(const ServerUrl& url, std::string_view profile,
-                               std::string_view operation, EstRouteKind route) {
+Result<std::string> est_path(const ServerUrl& url, std::string_view profile,
+                             std::string_view operation, EstRouteKind route) {
     const bool label_ok = std::all_of(profile.begin(), profile.end(),
                                       [](unsigned char c) { return is_label_char(c); }) &&
                           profile != "." && profile != "..";
     if (!label_ok) {
-        return ClientError::input("profile \"" + std::string(profile) +
-                                  "\" is not a valid URL path segment");
+        return Error::input("profile \"" + std::string(profile) +
+                            "\" is not a valid URL path segment");
     }
     std::string path =
         url.base + (route == EstRouteKind::est ? "/.well-known/est" : "/.well-known/est-mtls");

@@ -48,11 +48,13 @@ Result<pki::Csr> parse_bounded_csr(std::string_view body, pki::CsrSignature sign
 }  // namespace
 
 EstService::EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit,
-                       audit::ProfileCounters& counters, std::chrono::seconds default_ttl)
+                       audit::ProfileCounters& counters, std::chrono::seconds default_ttl,
+                       StatusOf status_of)
     : profiles_(std::move(profiles)),
       audit_(audit),
       counters_(counters),
       default_ttl_(default_ttl),
+      status_of_(status_of),
       unsummarized_reads_(std::make_unique<std::atomic<std::uint64_t>[]>(2 * profiles_.size())) {
 }
 
@@ -82,7 +84,7 @@ const EstProfile* EstService::find_profile(const std::string& path_id) const {
 Result<const EstProfile*> EstService::serving_profile(const EstRoute& route) const {
     const EstProfile* profile = find_profile(route.path_id);
     if (profile == nullptr) {
-        return Error{404,
+        return Error{ErrorKind::not_found,
                      {},
                      route.path_id.empty() ? "no default EST profile is configured; use "
                                              "/.well-known/est/<profile>/ (or name one in "
@@ -90,7 +92,7 @@ Result<const EstProfile*> EstService::serving_profile(const EstRoute& route) con
                                            : "no EST profile named \"" + route.path_id + "\""};
     }
     if (route.family == RouteFamily::est_mtls && !profile->config.auth_mtls) {
-        return Error{404,
+        return Error{ErrorKind::not_found,
                      {},
                      "EST profile \"" + profile->config.display_name() +
                          "\" does not allow mTLS: no est-mtls route"};
@@ -139,14 +141,15 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
             return enroll(profile, call);
         case Operation::serverkeygen:
             if (!profile.config.serverkeygen_enabled) {
-                return Error{404,
+                return Error{ErrorKind::not_found,
                              {},
                              "serverkeygen is not enabled for EST profile \"" +
                                  profile.config.display_name() + "\""};
             }
             return enroll(profile, call);
         case Operation::fullcmc:
-            return Error{501, std::string(audit::codes::kFullCmcNotImplemented),
+            return Error{ErrorKind::not_implemented,
+                         std::string(audit::codes::kFullCmcNotImplemented),
                          "fullcmc is not implemented: use simpleenroll or simplereenroll"};
     }
     return Error::internal("unknown EST operation");
@@ -217,7 +220,7 @@ Status EstService::check_client_certificate(const EstProfile& profile, const Req
     if (trusted) {
         return check_not_revoked(leaf);
     }
-    return mtls_refusal(trusted.error().message + " (trust bundle of EST profile \"" +
+    return mtls_refusal(rejection_reason(trusted) + " (trust bundle of EST profile \"" +
                         profile.config.display_name() + "\")");
 }
 
@@ -237,7 +240,7 @@ Status EstService::check_renewable(const EstProfile& profile, X509* current,
     }
     if (auto issued = profile.issued_by_profile_ca->verify(current, untrusted); !issued) {
         return mtls_refusal(
-            issued.error().message + " (the certificate being renewed must be " +
+            rejection_reason(issued) + " (the certificate being renewed must be " +
             (has_bundle ? "one chaining to the trust bundle of EST profile \"" +
                               profile.config.display_name() + "\", or one this profile issued"
                         : "one EST profile \"" + profile.config.display_name() + "\" issued") +
@@ -410,7 +413,7 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
         if (event.action != op_failure) {
             event.operation_action = op_failure;
         }
-        event.status = error.status;
+        event.status = static_cast<int>(status_of_(error.kind));
         event.reason = error.message;
     }
     if (event.action.empty()) {
@@ -431,7 +434,7 @@ Status EstService::record(const EstProfile& profile, const RequestContext& ctx, 
         spdlog::error("audit: {}", written.error().message);
         if (outcome && is_enrollment(op)) {
             // Not counted as a success: the caller withholds the certificate.
-            return Error{503, std::string(failure_code(op)),
+            return Error{ErrorKind::unavailable, std::string(failure_code(op)),
                          "its audit record could not be written to the audit log"};
         }
     }

@@ -1,35 +1,20 @@
 // EstService and the store: recording what was issued, refusing what was
 // revoked.
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
+#include "estd/pki/digest.hpp"
 #include "mtls_refusal.hpp"
 
 namespace estd::est {
 namespace {
 
-std::string sha256_hex(const unsigned char* data, std::size_t size) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    if (EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-        return {};
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 0x0f]);
-    }
-    return out;
-}
-
 std::string fingerprint(const pki::Bytes& der) {
-    return sha256_hex(der.data(), der.size());
+    return pki::sha256_hex(der);
 }
 
 std::string fingerprint(X509* cert) {
@@ -40,7 +25,7 @@ std::string public_key_hash(X509* cert) {
     // The SubjectPublicKeyInfo as the certificate carries it: i2d_PUBKEY on
     // the decoded key would run it through the OpenSSL 3 encoder.
     const auto der = pki::public_key_info_der(X509_get_X509_PUBKEY(cert));
-    return der.empty() ? std::string{} : sha256_hex(der.data(), der.size());
+    return der.empty() ? std::string{} : pki::sha256_hex(der);
 }
 
 // How the caller authenticated, as far as the record needs to say.
@@ -61,7 +46,7 @@ Result<std::optional<store::CertificateRecord>> find_client_certificate(
     auto found = store.find_by_fingerprint(fingerprint(cert));
     if (!found) {
         spdlog::error("client certificate lookup: {}", found.error().message);
-        return Error{503, std::string(audit::codes::kAuthFailedMtls),
+        return Error{ErrorKind::unavailable, std::string(audit::codes::kAuthFailedMtls),
                      "the revocation status of the client certificate cannot be checked now; "
                      "try again"};
     }
@@ -160,7 +145,7 @@ Status EstService::record_issued(const EstProfile& profile, const RequestContext
                       added.error().message);
         // Never hand out a certificate the inventory does not know: it could
         // not be listed, revoked or answered for by OCSP.
-        return Error{503,
+        return Error{ErrorKind::unavailable,
                      {},
                      "the certificate could not be recorded in the inventory store and is not "
                      "delivered; try again later"};

@@ -16,11 +16,13 @@
 #include "estd/core/time_format.hpp"
 #include "estd/core/version.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/metrics.hpp"
 #include "estd/http/query.hpp"
 #include "estd/http/response.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
+#include "estd/pki/digest.hpp"
 
 namespace estd::http {
 namespace beast_http = boost::beast::http;
@@ -35,9 +37,16 @@ net::Response json_response(const net::Request& req, unsigned status, const json
                          body.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
-net::Response json_error(const net::Request& req, unsigned status, const std::string& message) {
-    auto res = json_response(req, status, json{{"error", message}, {"status", status}});
-    if (status == 401) {
+net::Response json_error_status(const net::Request& req, unsigned status,
+                                const std::string& message) {
+    return json_response(req, status, json{{"error", message}, {"status", status}});
+}
+
+// The operator API's answer to an error: its kind's status, and the Bearer
+// challenge on unauthorized (API keys are the only credential here).
+net::Response json_error(const net::Request& req, ErrorKind kind, const std::string& message) {
+    auto res = json_error_status(req, status_of(kind), message);
+    if (kind == ErrorKind::unauthorized) {
         res.set(beast_http::field::www_authenticate, "Bearer realm=\"estd\"");
     }
     return res;
@@ -61,24 +70,6 @@ std::string expiry_band(long days_left) {
     return days_left >= 30 ? "green" : days_left >= 7 ? "amber" : "red";
 }
 
-// SHA-256 of the certificate's DER, lower-case hex: what `openssl x509
-// -fingerprint -sha256` shows, without the colons.
-std::string certificate_sha256(X509* cert) {
-    const auto der = pki::certificate_der(cert);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(der.data(), der.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
-        return {};
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < size; ++i) {
-        hex.push_back(kHex[digest[i] >> 4]);
-        hex.push_back(kHex[digest[i] & 0x0f]);
-    }
-    return hex;
-}
-
 json trust_anchors_json(const est::EstProfile& profile) {
     json anchors = json::array();
     if (!profile.auth || !profile.auth->mtls_trust) {
@@ -91,7 +82,7 @@ json trust_anchors_json(const est::EstProfile& profile) {
         const long left = days_until(not_after);
         anchors.push_back(
             json{{"subject", pki::name_to_string(X509_get_subject_name(anchor.get()))},
-                 {"fingerprint_sha256", certificate_sha256(anchor.get())},
+                 {"fingerprint_sha256", pki::sha256_hex(pki::certificate_der(anchor.get()))},
                  {"not_before", rfc3339(pki::not_before(anchor.get()))},
                  {"not_after", rfc3339(not_after)},
                  {"days_left", left},
@@ -410,7 +401,7 @@ net::Response bulk_revoke_dry_run(const net::Request& req,
         auto page = certificates.list_certificates(query);
         if (!page) {
             spdlog::error("bulk revoke dry run: {}", page.error().message);
-            return json_error(req, 503, "the inventory cannot be read now");
+            return json_error(req, ErrorKind::unavailable, "the inventory cannot be read now");
         }
         for (const auto& record : page->items) {
             if (record.revocation) {
@@ -470,20 +461,23 @@ net::Response AdminApi::handle(const net::Request& req, const pki::PeerIdentity&
     // about the API.
     auto caller = keys_.authenticate(req[beast_http::field::authorization]);
     if (!caller) {
-        return json_error(req, 401, "a valid API key is required: Authorization: Bearer <key>");
+        return json_error(req, ErrorKind::unauthorized,
+                          "a valid API key is required: Authorization: Bearer <key>");
     }
     if (endpoint == nullptr) {
-        return json_error(req, 404, "no operator API endpoint at " + std::string(path));
+        return json_error(req, ErrorKind::not_found,
+                          "no operator API endpoint at " + std::string(path));
     }
     if (req.method() != endpoint->method) {
-        auto res = json_error(req, 405,
-                              std::string(path) + " accepts only " +
-                                  std::string(beast_http::to_string(endpoint->method)));
+        auto res = json_error_status(req, 405,
+                                     std::string(path) + " accepts only " +
+                                         std::string(beast_http::to_string(endpoint->method)));
         res.set(beast_http::field::allow, beast_http::to_string(endpoint->method));
         return res;
     }
     if (endpoint->admin && !caller->admin) {
-        return json_error(req, 403, "API key \"" + caller->name + "\" is not an admin key");
+        return json_error(req, ErrorKind::forbidden,
+                          "API key \"" + caller->name + "\" is not an admin key");
     }
     return (this->*endpoint->handler)(Call{req, peer, request_id, std::move(*caller)});
 }
@@ -503,11 +497,11 @@ net::Response AdminApi::reload_trust(const Call& call) {
     if (!call.req.body().empty()) {
         auto body = parse_json_body(call.req);
         if (!body) {
-            return json_error(call.req, 400, body.error().message);
+            return json_error(call.req, ErrorKind::bad_request, body.error().message);
         }
         auto value = string_field(*body, "path_id");
         if (!value) {
-            return json_error(call.req, 400, value.error().message);
+            return json_error(call.req, ErrorKind::bad_request, value.error().message);
         }
         if (body->contains("path_id")) {
             path_id = *value;
@@ -516,7 +510,8 @@ net::Response AdminApi::reload_trust(const Call& call) {
     if (!deps_.reload_trust) {
         // INTEGRATION POINT (issue 3): main wires the trust-bundle reload of
         // src/auth/ into Dependencies::reload_trust.
-        return json_error(call.req, 501, "trust-anchor reload is not available in this build");
+        return json_error(call.req, ErrorKind::not_implemented,
+                          "trust-anchor reload is not available in this build");
     }
     if (path_id && deps_.est != nullptr) {
         bool known = false;
@@ -524,7 +519,8 @@ net::Response AdminApi::reload_trust(const Call& call) {
             known = known || profile.config.path_id == *path_id;
         }
         if (!known) {
-            return json_error(call.req, 404, "no EST profile with path_id \"" + *path_id + "\"");
+            return json_error(call.req, ErrorKind::not_found,
+                              "no EST profile with path_id \"" + *path_id + "\"");
         }
     }
     json results = json::array();
@@ -540,7 +536,7 @@ net::Response AdminApi::reload_trust(const Call& call) {
         results.push_back(std::move(entry));
     }
     if (path_id && results.empty()) {
-        return json_error(call.req, 409,
+        return json_error(call.req, ErrorKind::conflict,
                           "EST profile \"" + *path_id + "\" has no mTLS trust bundle to reload");
     }
     // 207: some profiles reloaded, some kept their old anchors.
@@ -550,11 +546,11 @@ net::Response AdminApi::reload_trust(const Call& call) {
 net::Response AdminApi::bulk_revoke(const Call& call) {
     auto body = parse_json_body(call.req);
     if (!body) {
-        return json_error(call.req, 400, body.error().message);
+        return json_error(call.req, ErrorKind::bad_request, body.error().message);
     }
     auto input = read_bulk_revoke(*body);
     if (!input) {
-        return json_error(call.req, 400, input.error().message);
+        return json_error(call.req, ErrorKind::bad_request, input.error().message);
     }
     if (input->dry_run) {
         return bulk_revoke_dry_run(call.req, *deps_.certificates, input->criteria);
@@ -567,7 +563,8 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
     auto revoked = deps_.revocations->revoke(request);
     if (!revoked) {
         spdlog::error("bulk revoke: {}", revoked.error().message);
-        return json_error(call.req, 503, "the revocation could not be recorded; nothing changed");
+        return json_error(call.req, ErrorKind::unavailable,
+                          "the revocation could not be recorded; nothing changed");
     }
     // CRLs of the issuers touched are rebuilt before answering: the guide's
     // "next refresh cycle" is an hour, ours is now.
@@ -626,7 +623,7 @@ net::Response AdminApi::bulk_revoke(const Call& call) {
 net::Response AdminApi::certificates(const Call& call) {
     const auto params = parse_query(call.req.target());
     if (!params) {
-        return json_error(call.req, 400, "malformed query string");
+        return json_error(call.req, ErrorKind::bad_request, "malformed query string");
     }
     auto paging = read_paging(*params);
     auto before = read_time(*params, "issued_before");
@@ -635,7 +632,7 @@ net::Response AdminApi::certificates(const Call& call) {
          {paging ? nullptr : &paging.error(), before ? nullptr : &before.error(),
           after ? nullptr : &after.error()}) {
         if (error != nullptr) {
-            return json_error(call.req, 400, error->message);
+            return json_error(call.req, ErrorKind::bad_request, error->message);
         }
     }
     store::CertificateQuery query;
@@ -655,7 +652,8 @@ net::Response AdminApi::certificates(const Call& call) {
     } else if (status == "revoked") {
         c.state = store::CertificateState::revoked;
     } else if (!status.empty() && status != "all") {
-        return json_error(call.req, 400, "status must be active, revoked or all");
+        return json_error(call.req, ErrorKind::bad_request,
+                          "status must be active, revoked or all");
     }
     const bool with_pem = param(*params, "include") == "pem";
     query.include_der = with_pem;
@@ -664,7 +662,7 @@ net::Response AdminApi::certificates(const Call& call) {
     auto page = deps_.certificates->list_certificates(query);
     if (!page) {
         spdlog::error("certificates: {}", page.error().message);
-        return json_error(call.req, 503, "the inventory cannot be read now");
+        return json_error(call.req, ErrorKind::unavailable, "the inventory cannot be read now");
     }
     json items = json::array();
     for (const auto& record : page->items) {
@@ -679,7 +677,7 @@ net::Response AdminApi::certificates(const Call& call) {
 net::Response AdminApi::audit_events(const Call& call) {
     const auto params = parse_query(call.req.target());
     if (!params) {
-        return json_error(call.req, 400, "malformed query string");
+        return json_error(call.req, ErrorKind::bad_request, "malformed query string");
     }
     auto paging = read_paging(*params);
     auto since = read_time(*params, "since");
@@ -687,7 +685,7 @@ net::Response AdminApi::audit_events(const Call& call) {
     for (const Error* error : {paging ? nullptr : &paging.error(), since ? nullptr : &since.error(),
                                until ? nullptr : &until.error()}) {
         if (error != nullptr) {
-            return json_error(call.req, 400, error->message);
+            return json_error(call.req, ErrorKind::bad_request, error->message);
         }
     }
     store::AuditQuery query;
@@ -714,7 +712,7 @@ net::Response AdminApi::audit_events(const Call& call) {
     auto page = deps_.audit_archive->list_audit(query);
     if (!page) {
         spdlog::error("audit: {}", page.error().message);
-        return json_error(call.req, 503, "the audit trail cannot be read now");
+        return json_error(call.req, ErrorKind::unavailable, "the audit trail cannot be read now");
     }
     json items = json::array();
     for (const auto& record : page->items) {
@@ -728,7 +726,8 @@ net::Response AdminApi::audit_events(const Call& call) {
 
 net::Response AdminApi::metrics(const Call& call) {
     if (deps_.metrics == nullptr) {
-        return json_error(call.req, 404, "metrics are not available in this build");
+        return json_error(call.req, ErrorKind::not_found,
+                          "metrics are not available in this build");
     }
     return make_response(call.req, 200, kPrometheusTextContentType,
                          prometheus_text(*deps_.metrics));

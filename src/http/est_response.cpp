@@ -1,5 +1,6 @@
 #include "estd/http/est_response.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -46,17 +47,17 @@ net::Response est_response(const net::Request& req, Result<est::EstAnswer> answe
     return make_response(req, 204, {}, {});
 }
 
-Status check_est_method(const net::Request& req, est::Operation op) {
+std::optional<net::Response> wrong_est_method(const net::Request& req, est::Operation op) {
     const auto method =
         est::operation_takes_body(op) ? beast_http::verb::post : beast_http::verb::get;
     if (req.method() == method) {
-        return Ok{};
+        return std::nullopt;
     }
     const std::string allowed(beast_http::to_string(method));
-    return Error{405,
-                 {},
-                 std::string(est::operation_name(op)) + " accepts only " + allowed,
-                 {{"Allow", allowed}}};
+    auto res = text_response(req, 405,
+                             std::string(est::operation_name(op)) + " accepts only " + allowed);
+    res.set(beast_http::field::allow, allowed);
+    return res;
 }
 
 }  // namespace estd::http

@@ -9,7 +9,7 @@ namespace {
 constexpr std::uintmax_t kMiB = 1024 * 1024;
 
 Error not_ready(std::string why) {
-    return Error{503, {}, std::move(why)};
+    return Error{ErrorKind::unavailable, {}, std::move(why)};
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "estd/http/response.hpp"
 
+#include "estd/http/error_status.hpp"
+
 namespace estd::http {
 
 namespace beast_http = boost::beast::http;
@@ -26,8 +28,8 @@ net::Response text_response(const net::Request& req, unsigned status, std::strin
 }
 
 net::Response error_response(const net::Request& req, const Error& error) {
-    auto res = text_response(req, static_cast<unsigned>(error.status), error.message);
-    for (const auto& [name, value] : error.headers) {
+    auto res = text_response(req, status_of(error.kind), error.message);
+    for (const auto& [name, value] : headers_of(error)) {
         res.set(name, value);
     }
     return res;

@@ -63,7 +63,7 @@ auth::PresentedCertificate presented_certificate(const net::Request& req,
 }
 
 Error not_found(std::string_view path) {
-    return Error{404, {}, "no EST operation at " + std::string(path)};
+    return Error{ErrorKind::not_found, {}, "no EST operation at " + std::string(path)};
 }
 
 }  // namespace
@@ -183,8 +183,8 @@ net::Response Router::answer_est_call(const net::Request& req, const est::EstCal
     if (auto served = est_.serving_profile(call.route); !served) {
         return error_response(req, served.error());
     }
-    if (auto allowed = check_est_method(req, call.route.operation); !allowed) {
-        return error_response(req, allowed.error());
+    if (auto refused = wrong_est_method(req, call.route.operation)) {
+        return std::move(*refused);
     }
     return est_response(req, est_.handle(call));
 }

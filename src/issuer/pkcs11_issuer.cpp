@@ -201,7 +201,7 @@ Result<pki::X509Ptr> Pkcs11Issuer::issue(pki::CertificateTemplate tmpl) {
     if (!cert) {
         // build_certificate has drained the error queue into its message; a
         // test signature tells whether the token is what failed.
-        if (cert.error().status >= 500) {
+        if (!is_refusal(cert.error().kind)) {
             if (auto probe = lease->probe(); !probe) {
                 return prefixed(id_, std::move(probe).take_error());
             }
@@ -218,7 +218,7 @@ Status Pkcs11Issuer::with_signing_key(const KeyUse& use) {
         return prefixed(id_, std::move(lease).take_error());
     }
     auto used = use(lease->key());
-    if (!used && used.error().status >= 500) {
+    if (!used && !is_refusal(used.error().kind)) {
         if (auto probe = lease->probe(); !probe) {
             return prefixed(id_, std::move(probe).take_error());
         }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include "estd/core/hex.hpp"
 #include "estd/pki/openssl_error.hpp"
 
 // libp11.h declares legacy OpenSSL interfaces (RSA_METHOD, ENGINE); nothing
@@ -132,7 +133,7 @@ bool key_matches(const PKCS11_KEY& key, const std::optional<std::string>& label,
 std::string describe_present_key(const PKCS11_KEY& key) {
     std::string text = "\"" + text_or_empty(key.label) + "\"";
     if (key.id != nullptr && key.id_len > 0) {
-        text += " id " + hex_id(std::vector<std::uint8_t>(key.id, key.id + key.id_len));
+        text += " id " + to_hex(std::span(key.id, key.id_len));
     }
     return text;
 }
@@ -333,8 +334,8 @@ Result<pki::EvpPkeyPtr> find_key(PKCS11_SLOT* slot, const std::optional<std::str
 // 503 with a hint when to come back: a recovery is tried at most once a
 // second, and most clients back off longer than that anyway.
 Error busy(std::string message) {
-    Error error{503, {}, std::move(message)};
-    error.headers.emplace_back("Retry-After", "5");
+    Error error{ErrorKind::unavailable, {}, std::move(message)};
+    error.retry_after = std::chrono::seconds(5);
     return error;
 }
 

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <set>
 
+#include "estd/core/hex.hpp"
+
 namespace estd::issuer {
 
 namespace {
@@ -170,16 +172,6 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
-std::string hex_id(const std::vector<std::uint8_t>& bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (const auto byte : bytes) {
-        out.push_back(kDigits[byte >> 4]);
-        out.push_back(kDigits[byte & 0x0f]);
-    }
-    return out;
-}
-
 std::string Pkcs11Uri::describe_token() const {
     std::vector<std::string> parts;
     if (token) {
@@ -213,7 +205,7 @@ std::string Pkcs11Uri::describe_key() const {
         out = "object " + quoted(*object);
     }
     if (id) {
-        out += (out.empty() ? "" : " ") + std::string("id ") + hex_id(*id);
+        out += (out.empty() ? "" : " ") + std::string("id ") + to_hex(*id);
     }
     return out;
 }

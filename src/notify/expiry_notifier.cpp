@@ -5,28 +5,18 @@
 #include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
+#include "estd/core/hex.hpp"
 #include "estd/core/time_format.hpp"
+#include "estd/pki/digest.hpp"
 
 namespace estd::notify {
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t size) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < size; ++i) {
-        out.push_back(kHex[data[i] >> 4]);
-        out.push_back(kHex[data[i] & 0x0f]);
-    }
-    return out;
-}
-
 std::string event_id(const store::CertificateRecord& cert, int threshold_days) {
     const std::string key = "cert.expiring_soon|" + cert.issuer_id + "|" + cert.serial + "|" +
                             std::to_string(threshold_days);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    EVP_Digest(key.data(), key.size(), digest.data(), &length, EVP_sha256(), nullptr);
-    return hex(digest.data(), 16);
+    const pki::Sha256 digest = pki::sha256(key).value_or(pki::Sha256{});
+    return to_hex(std::span(digest).first(16));
 }
 
 }  // namespace
@@ -36,7 +26,7 @@ std::string webhook_signature(std::string_view secret, std::string_view body) {
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac.data(), &length);
-    return "sha256=" + hex(mac.data(), length);
+    return "sha256=" + to_hex(std::span(mac.data(), length));
 }
 
 std::string expiring_soon_event(const store::CertificateRecord& cert, int threshold_days,

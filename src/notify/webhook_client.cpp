@@ -23,7 +23,7 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kMaxResponseBody = 64 * 1024;
 
 Error failure(const std::string& what, const beast::error_code& ec) {
-    return Error{502, {}, "webhook: " + what + ": " + ec.message()};
+    return Error{ErrorKind::upstream_failure, {}, "webhook: " + what + ": " + ec.message()};
 }
 
 // Runs the io_context until the pending operation completes; the stream's

@@ -1,5 +1,6 @@
 #include "estd/pki/certificate.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "estd/core/hex.hpp"
 #include "estd/pki/openssl_error.hpp"
 
 namespace estd::pki {
@@ -80,13 +82,7 @@ std::string ip_address_text(const ASN1_OCTET_STRING* address) {
     if (length == 16 && inet_ntop(AF_INET6, bytes, buffer.data(), buffer.size()) != nullptr) {
         return buffer.data();
     }
-    std::string hex;
-    for (int i = 0; i < length; ++i) {
-        std::array<char, 3> digits{};
-        std::snprintf(digits.data(), digits.size(), "%02x", bytes[i]);
-        hex += digits.data();
-    }
-    return hex;
+    return to_hex(std::span(bytes, static_cast<std::size_t>(std::max(length, 0))));
 }
 
 std::string general_name_text(const GENERAL_NAME* name) {
@@ -294,25 +290,21 @@ std::string common_name(const X509_NAME* name) {
     return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
 }
 
-std::string serial_hex(const X509* cert) {
-    const BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
-    if (!serial) {
+std::string integer_hex(const ASN1_INTEGER* value) {
+    const BignumPtr number(ASN1_INTEGER_to_BN(value, nullptr));
+    if (!number) {
         return {};
     }
-    if (BN_is_zero(serial.get())) {
+    if (BN_is_zero(number.get())) {
         return "0";
     }
-    const OpenSslBuffer<char> hex(BN_bn2hex(serial.get()));
-    if (!hex) {
-        return {};
-    }
-    std::string text(hex.get());
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'F') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return text;
+    Bytes magnitude(static_cast<std::size_t>(BN_num_bytes(number.get())));
+    BN_bn2bin(number.get(), magnitude.data());
+    return (BN_is_negative(number.get()) != 0 ? "-" : "") + to_hex(magnitude);
+}
+
+std::string serial_hex(const X509* cert) {
+    return integer_hex(X509_get0_serialNumber(cert));
 }
 
 std::chrono::system_clock::time_point not_after(const X509* cert) {

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 
+#include "estd/pki/certificate.hpp"
 #include "estd/pki/certificate_builder.hpp"
 #include "estd/pki/openssl_error.hpp"
 
@@ -107,21 +108,10 @@ std::string OcspRequest::serial_hex(std::size_t index) const {
         serial == nullptr) {
         return {};
     }
-    const BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
-    if (!bn || BN_is_negative(bn.get())) {
+    if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER) {
         return {};
     }
-    if (BN_is_zero(bn.get())) {
-        return "0";
-    }
-    const OpenSslBuffer<char> hex(BN_bn2hex(bn.get()));
-    std::string text = hex ? std::string(hex.get()) : std::string();
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'F') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return text;
+    return integer_hex(serial);
 }
 
 Result<Bytes> build_ocsp_response(const OcspRequest& request,

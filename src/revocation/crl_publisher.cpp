@@ -106,7 +106,7 @@ Status CrlPublisher::regenerate(const std::string& issuer_id) {
         }
     }
     if (issuer == nullptr) {
-        return Error{404, {}, "no issuer " + issuer_id};
+        return Error{ErrorKind::not_found, {}, "no issuer " + issuer_id};
     }
     std::lock_guard build(build_mutex_);
     const auto now = std::chrono::system_clock::now();

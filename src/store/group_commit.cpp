@@ -28,10 +28,10 @@ Status GroupCommitWriter::enqueue(Item item) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
-            return Error{503, {}, "store: shutting down"};
+            return Error{ErrorKind::unavailable, {}, "store: shutting down"};
         }
         if (queue_.size() >= max_queue_) {
-            return Error{503, {}, "store: too many writes waiting; try again"};
+            return Error{ErrorKind::unavailable, {}, "store: too many writes waiting; try again"};
         }
         const bool waited_for = item.done.has_value();
         waited_for_ += waited_for ? 1 : 0;

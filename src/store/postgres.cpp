@@ -374,7 +374,7 @@ Status StatementQueue::post(SqlQuery query) {
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= max_queued_) {
-            return Error{503, {}, "store: too many writes waiting; try again"};
+            return Error{ErrorKind::unavailable, {}, "store: too many writes waiting; try again"};
         }
         queue_.push_back(std::move(query));
         ++posted_;

@@ -10,6 +10,7 @@
 
 #include "estd/audit/audit_codes.hpp"
 #include "estd/auth/channel_binding.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/net/peer_identity.hpp"
 #include "estd/pki/base64.hpp"
 #include "support/test_pki.hpp"
@@ -119,9 +120,9 @@ class ChannelBindingTest : public ::testing::Test {
         return std::move(parsed).value();
     }
 
-    static void expect_failure(const Status& status, int http_status, const char* reason) {
-        ASSERT_FALSE(status) << "expected " << http_status;
-        EXPECT_EQ(status.error().status, http_status) << status.error().message;
+    static void expect_failure(const Status& status, ErrorKind kind, const char* reason) {
+        ASSERT_FALSE(status) << "expected kind " << static_cast<int>(kind);
+        EXPECT_EQ(status.error().kind, kind) << status.error().message;
         EXPECT_EQ(status.error().audit_code, audit::codes::kAuthFailedChannelBinding);
         EXPECT_EQ(status.error().message.rfind(std::string("channel binding ") + reason, 0), 0u)
             << status.error().message;
@@ -149,29 +150,31 @@ TEST_F(ChannelBindingTest, Tls13ExporterInChallengePasswordOrAttribute) {
     EXPECT_TRUE(check_channel_binding(csr(b64(exporter), exporter), peer, true));
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), peer, false));
 
-    expect_failure(check_channel_binding(csr(std::nullopt), peer, true), 400, "missing");
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, true), 409, "mismatch");
-    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), peer, true), 409,
+    expect_failure(check_channel_binding(csr(std::nullopt), peer, true), ErrorKind::bad_request,
+                   "missing");
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, true), ErrorKind::conflict,
                    "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, other_exporter), peer, true),
+                   ErrorKind::conflict, "mismatch");
     // Both forms present: both are verified.
-    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), peer, true), 409,
-                   "mismatch");
+    expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), peer, true),
+                   ErrorKind::conflict, "mismatch");
     // A present binding is verified even where none is required.
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, false), 409, "mismatch");
-    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), peer, false), 409,
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, false), ErrorKind::conflict,
                    "mismatch");
+    expect_failure(check_channel_binding(csr("hunter2 is not base64!"), peer, false),
+                   ErrorKind::conflict, "mismatch");
     // Truncated: same prefix, shorter.
     const pki::Bytes truncated(exporter.begin(), exporter.begin() + 16);
-    expect_failure(check_channel_binding(csr(std::nullopt, truncated), peer, true), 409,
-                   "mismatch");
+    expect_failure(check_channel_binding(csr(std::nullopt, truncated), peer, true),
+                   ErrorKind::conflict, "mismatch");
 }
 
 TEST_F(ChannelBindingTest, MismatchTextNamesWhatTheConnectionHolds) {
     TlsLab lab(TLS1_3_VERSION, true);
     auto conn = lab.connect();
     auto other = lab.connect();
-    const auto wrong =
-        check_channel_binding(csr(b64(client_exporter(other.client.get()))), conn.peer, false);
+    const auto wrong = check_channel_binding(csr(b64(client_exporter(other.client.get()))), conn.peer, false);
     ASSERT_FALSE(wrong);
     EXPECT_NE(wrong.error().message.find("challengePassword does not match this TLS connection's "
                                          "TLS 1.3 exporter value (RFC 9266)"),
@@ -199,11 +202,11 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     EXPECT_EQ(server->type, ChannelBindingType::tls_unique);
     EXPECT_EQ(server->value, unique);
     EXPECT_TRUE(check_channel_binding(csr(b64(unique)), full.peer, true));
-    expect_failure(check_channel_binding(csr(std::nullopt), full.peer, true), 400, "missing");
+    expect_failure(check_channel_binding(csr(std::nullopt), full.peer, true),
+                   ErrorKind::bad_request, "missing");
     // The exporter attribute is TLS 1.3's form: this connection cannot carry it.
-    const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())),
-                                              full.peer, false);
-    expect_failure(status, 426, "unavailable");
+    const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())), full.peer, false);
+    expect_failure(status, ErrorKind::tls_upgrade_required, "unavailable");
 
     // Resumption: the first Finished is now the server's.
     SessionPtr session(SSL_get1_session(full.client.get()));
@@ -215,7 +218,8 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     ASSERT_TRUE(resumed_server);
     EXPECT_EQ(resumed_server->value, resumed_unique);
     EXPECT_TRUE(check_channel_binding(csr(b64(resumed_unique)), resumed.peer, true));
-    expect_failure(check_channel_binding(csr(b64(unique)), resumed.peer, true), 409, "mismatch");
+    expect_failure(check_channel_binding(csr(b64(unique)), resumed.peer, true),
+                   ErrorKind::conflict, "mismatch");
 }
 
 TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) {
@@ -224,19 +228,23 @@ TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) 
     ASSERT_EQ(SSL_get_extms_support(conn.server.get()), 0);
     const auto unique = client_tls_unique(conn.client.get());
     EXPECT_FALSE(server_channel_binding(conn.peer));
-    expect_failure(check_channel_binding(csr(std::nullopt), conn.peer, true), 426, "unavailable");
-    expect_failure(check_channel_binding(csr(b64(unique)), conn.peer, false), 426, "unavailable");
+    expect_failure(check_channel_binding(csr(std::nullopt), conn.peer, true),
+                   ErrorKind::tls_upgrade_required, "unavailable");
+    expect_failure(check_channel_binding(csr(b64(unique)), conn.peer, false),
+                   ErrorKind::tls_upgrade_required, "unavailable");
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), conn.peer, false));
 
     const auto status = check_channel_binding(csr(std::nullopt), conn.peer, true);
     ASSERT_FALSE(status);
-    ASSERT_EQ(status.error().headers.size(), 1u);
-    EXPECT_EQ(status.error().headers[0].first, "Upgrade");
+    const auto headers = http::headers_of(status.error());
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].first, "Upgrade");
 }
 
 TEST_F(ChannelBindingTest, WithoutTlsNothingCanBeBound) {
     const pki::PeerIdentity socketless;
-    expect_failure(check_channel_binding(csr(std::nullopt), socketless, true), 426, "unavailable");
+    expect_failure(check_channel_binding(csr(std::nullopt), socketless, true),
+                   ErrorKind::tls_upgrade_required, "unavailable");
     EXPECT_TRUE(check_channel_binding(csr(std::nullopt), socketless, false));
 }
 

@@ -88,7 +88,7 @@ TEST_F(ClientCertificateTest, RefusesAnythingButOneCertificate) {
         if (parsed) {
             return std::string("accepted");
         }
-        EXPECT_EQ(parsed.error().status, 400) << value;
+        EXPECT_EQ(parsed.error().kind, ErrorKind::bad_request) << value;
         EXPECT_EQ(parsed.error().audit_code, audit::codes::kAuthFailedMtls);
         return parsed.error().message;
     };
@@ -135,11 +135,11 @@ TEST_F(ClientCertificateTest, ATrustedProxysHeaderIsTheClientsCertificate) {
     // Twice, or malformed: 400.
     auto twice = decide("127.0.0.1", {value, value});
     ASSERT_FALSE(twice);
-    EXPECT_EQ(twice.error().status, 400);
+    EXPECT_EQ(twice.error().kind, ErrorKind::bad_request);
     EXPECT_NE(twice.error().message.find("more than once"), std::string::npos);
     auto bad = decide("127.0.0.1", {"%"});
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().status, 400);
+    EXPECT_EQ(bad.error().kind, ErrorKind::bad_request);
 }
 
 TEST_F(ClientCertificateTest, FromAnyOtherPeerTheHeaderIsRefusedNeverBelieved) {
@@ -147,23 +147,23 @@ TEST_F(ClientCertificateTest, FromAnyOtherPeerTheHeaderIsRefusedNeverBelieved) {
     for (const std::string_view peer : {"127.0.0.2", "192.0.2.1", "::2", "not-an-address"}) {
         auto client = decide(peer, {value});
         ASSERT_FALSE(client) << peer;
-        EXPECT_EQ(client.error().status, 401);
+        EXPECT_EQ(client.error().kind, ErrorKind::unauthorized);
         EXPECT_EQ(client.error().audit_code, audit::codes::kAuthFailedMtls);
         EXPECT_NE(client.error().message.find("not a trusted proxy"), std::string::npos);
     }
     // Refused even when empty or malformed: the sender is not to be believed at all.
-    EXPECT_EQ(decide("127.0.0.2", {""}).error().status, 401);
-    EXPECT_EQ(decide("127.0.0.2", {"%"}).error().status, 401);
+    EXPECT_EQ(decide("127.0.0.2", {""}).error().kind, ErrorKind::unauthorized);
+    EXPECT_EQ(decide("127.0.0.2", {"%"}).error().kind, ErrorKind::unauthorized);
     // A trusted address but no TLS (a socketless request): not believed.
     const auto plain_peer = peer_at("127.0.0.1", false);
     auto plain = client_certificate(PresentedCertificate{plain_peer, {value}}, proxies_);
     ASSERT_FALSE(plain);
-    EXPECT_EQ(plain.error().status, 401);
+    EXPECT_EQ(plain.error().kind, ErrorKind::unauthorized);
     // Nobody is trusted by default.
     const auto proxy = peer_at("127.0.0.1", true);
     auto nobody = client_certificate(PresentedCertificate{proxy, {value}}, TrustedProxies{});
     ASSERT_FALSE(nobody);
-    EXPECT_EQ(nobody.error().status, 401);
+    EXPECT_EQ(nobody.error().kind, ErrorKind::unauthorized);
 }
 
 TEST_F(ClientCertificateTest, ThroughATrustedProxyMeansAForwardingHeaderFromOne) {

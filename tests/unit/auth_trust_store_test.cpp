@@ -57,10 +57,11 @@ TEST(TrustStoreTest, ACaCertificateIsNoClientCertificate) {
         test::make_certificate("sub CA", sub_ca_key.get(), ca.cert.get(), ca.key.get(), options);
     const auto refused = (*store)->current()->verify(sub_ca.get(), nullptr);
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().status, 401);
-    EXPECT_NE(refused.error().message.find("CA certificate (basicConstraints CA:TRUE)"),
+    ASSERT_EQ(refused.problems().size(), 1u);
+    EXPECT_EQ(refused.problems()[0].status, pki::CertificateStatus::ca_certificate);
+    EXPECT_NE(refused.problems()[0].detail.find("CA certificate (basicConstraints CA:TRUE)"),
               std::string::npos)
-        << refused.error().message;
+        << refused.problems()[0].detail;
     // The anchor itself, presented as a client certificate.
     EXPECT_FALSE((*store)->current()->verify(ca.cert.get(), nullptr));
     EXPECT_TRUE((*store)->current()->verify(ca.client("device").get(), nullptr));

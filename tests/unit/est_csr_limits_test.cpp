@@ -26,7 +26,7 @@ pki::Csr parse(const pki::Bytes& der) {
 
 void expect_refused(const Status& status, const std::string& what) {
     ASSERT_FALSE(status) << what;
-    EXPECT_EQ(status.error().status, 400);
+    EXPECT_EQ(status.error().kind, ErrorKind::bad_request);
     EXPECT_EQ(status.error().audit_code, "est_csr_policy_violation");
     EXPECT_NE(status.error().message.find(what), std::string::npos) << status.error().message;
 }

@@ -2,6 +2,7 @@
 // answer, and a failed write answers 503 without a certificate.
 #include <gtest/gtest.h>
 
+#include "estd/http/error_status.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/issuer/local_issuer.hpp"
@@ -90,7 +91,7 @@ class EstInventoryTest : public ::testing::Test {
         std::vector<EstProfile> profiles;
         profiles.push_back(std::move(*made));
         service_ = std::make_unique<EstService>(std::move(profiles), sink, *counters_,
-                                                std::chrono::hours(24));
+                                                std::chrono::hours(24), http::status_of);
     }
 
     Result<EstAnswer> enroll() {
@@ -143,7 +144,7 @@ TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {
     service_->use_store(full, *store_, nullptr);
     const auto res = enroll();
     ASSERT_FALSE(res);  // no certificate
-    EXPECT_EQ(res.error().status, 503);
+    EXPECT_EQ(res.error().kind, ErrorKind::unavailable);
     EXPECT_NE(res.error().message.find("could not be recorded"), std::string::npos)
         << res.error().message;
     ASSERT_FALSE(sink_.events.empty());
@@ -159,7 +160,7 @@ TEST_F(EstInventoryTest, AFailedAuditWriteAnswers503AndNoCertificate) {
     service_->use_store(*store_, *store_, nullptr);
     const auto res = enroll();
     ASSERT_FALSE(res);  // no certificate
-    EXPECT_EQ(res.error().status, 503);
+    EXPECT_EQ(res.error().kind, ErrorKind::unavailable);
     EXPECT_NE(res.error().message.find("audit"), std::string::npos) << res.error().message;
     // The success line was attempted, then the refusal.
     ASSERT_EQ(full.events.size(), 2U);
@@ -192,7 +193,7 @@ TEST_F(EstInventoryTest, AWithheldCertificateThatCannotBeRevokedSaysSo) {
     service_->use_store(*store_, no_revocations, nullptr);
     const auto res = enroll();
     ASSERT_FALSE(res);  // no certificate
-    EXPECT_EQ(res.error().status, 503);
+    EXPECT_EQ(res.error().kind, ErrorKind::unavailable);
     EXPECT_NE(res.error().message.find("was issued but is withheld: its audit record"),
               std::string::npos)
         << res.error().message;

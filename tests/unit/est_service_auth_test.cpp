@@ -9,6 +9,7 @@
 #include "estd/audit/audit_codes.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/router.hpp"
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/net/peer_identity.hpp"
@@ -106,7 +107,7 @@ class EstServiceAuthTest : public ::testing::Test {
         counters_ = std::make_unique<audit::ProfileCounters>(
             std::vector<std::string>{"corp", "iot", "fleet", "capped"});
         service_ = std::make_unique<EstService>(std::move(profiles), sink_, *counters_,
-                                                std::chrono::hours(24));
+                                                std::chrono::hours(24), http::status_of);
     }
 
     template <class Edit>
@@ -322,7 +323,7 @@ TEST_F(EstServiceAuthTest, WithoutAStoreARenewalNeedsAnIssuerNoOtherProfileShare
     std::vector<EstProfile> alone;
     alone.push_back(profile("solo", [](auto&) {}));
     audit::ProfileCounters counters(std::vector<std::string>{"solo"});
-    EstService solo(std::move(alone), sink_, counters, std::chrono::hours(24));
+    EstService solo(std::move(alone), sink_, counters, std::chrono::hours(24), http::status_of);
     auto renewed = renew(solo, "/.well-known/est/solo/simplereenroll");
     EXPECT_EQ(renewed.result_int(), 200u) << renewed.body();
 }

@@ -65,7 +65,7 @@ TEST_F(EstWireTest, RefusesEmptyAndGarbageWithA400) {
     for (const std::string body : {"", "   \r\n", "not base64 at all!", "-----BEGIN junk"}) {
         auto decoded = decode_request_body(body);
         ASSERT_FALSE(decoded) << body;
-        EXPECT_EQ(decoded.error().status, 400);
+        EXPECT_EQ(decoded.error().kind, ErrorKind::bad_request);
         EXPECT_FALSE(decoded.error().message.empty());
     }
 }

@@ -40,7 +40,7 @@ TEST(HttpRouterTest, UnknownOperationsAndShapesAre404) {
         auto route = parse_est_path(path);
         ASSERT_TRUE(route.has_value()) << path;
         ASSERT_FALSE(*route) << path;
-        EXPECT_EQ(route->error().status, 404) << path;
+        EXPECT_EQ(route->error().kind, ErrorKind::not_found) << path;
     }
 }
 

@@ -138,10 +138,5 @@ TEST(Pkcs11Uri, RefusesOtherSchemes) {
     EXPECT_TRUE(contains(uri.error().message, "pkcs11:"));
 }
 
-TEST(Pkcs11Uri, HexIdIsLowerCase) {
-    EXPECT_EQ(hex_id({0x00, 0xAB, 0x10}), "00ab10");
-    EXPECT_EQ(hex_id({}), "");
-}
-
 }  // namespace
 }  // namespace estd::issuer

@@ -210,7 +210,7 @@ TEST_F(PkiCertificateBuilder, RefusesNeitherSubjectNorSubjectAltName) {
     tmpl.subject.reset();
     const auto cert = build_certificate(tmpl, ca.get(), ca_key.get());
     ASSERT_FALSE(cert.ok());
-    EXPECT_EQ(cert.error().status, 400);
+    EXPECT_EQ(cert.error().kind, ErrorKind::bad_request);
 }
 
 TEST_F(PkiCertificateBuilder, SerialIsRandomPositiveAndAbout128Bits) {

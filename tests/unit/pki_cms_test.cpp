@@ -55,7 +55,7 @@ TEST(PkiCms, RefusesNonRsaRecipients) {
     const Bytes secret = {1, 2, 3};
     auto der = envelope_for_key(secret, ec.get(), nullptr);
     ASSERT_FALSE(der);
-    EXPECT_EQ(der.error().status, 400);
+    EXPECT_EQ(der.error().kind, ErrorKind::bad_request);
 }
 
 TEST(PkiPkcs8, RoundTripsEveryGeneratedKeyType) {

@@ -82,7 +82,7 @@ TEST(PkiCsr, RefusesEcPointNotOnTheCurve) {
     *(at + length - 1) ^= 0x01;  // the last byte of y
     const auto csr = Csr::from_der(der);
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
     EXPECT_EQ(csr.error().message, "CSR public key cannot be read (unsupported key type?)");
 }
 
@@ -122,7 +122,7 @@ void expect_bad_signature_refused(EVP_PKEY* key) {
     der.back() ^= 0x01;
     const auto csr = Csr::from_der(der);
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
     EXPECT_EQ(csr.error().message, "CSR signature does not verify");
     EXPECT_TRUE(csr.error().audit_code.empty());
 }
@@ -169,7 +169,7 @@ TEST(PkiCsr, RefusesTruncatedDer) {
     for (const std::size_t keep : {der.size() - 1, der.size() / 2, std::size_t{3}}) {
         const auto csr = Csr::from_der(std::span(der).first(keep));
         ASSERT_FALSE(csr.ok()) << "kept " << keep << " bytes";
-        EXPECT_EQ(csr.error().status, 400);
+        EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
         EXPECT_EQ(csr.error().message, "CSR is not valid DER (truncated or garbage)");
     }
 }
@@ -178,14 +178,14 @@ TEST(PkiCsr, RefusesGarbage) {
     const Bytes garbage{'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'};
     const auto csr = Csr::from_der(garbage);
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
     EXPECT_EQ(csr.error().message, "CSR is not valid DER (truncated or garbage)");
 }
 
 TEST(PkiCsr, RefusesEmptyInput) {
     const auto csr = Csr::from_der({});
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
 }
 
 TEST(PkiCsr, RefusesTrailingBytes) {
@@ -194,7 +194,7 @@ TEST(PkiCsr, RefusesTrailingBytes) {
     der.push_back(0x00);
     const auto csr = Csr::from_der(der);
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
     EXPECT_EQ(csr.error().message, "CSR DER is followed by trailing data");
 }
 
@@ -203,7 +203,7 @@ TEST(PkiCsr, RefusesACertificateInsteadOfARequest) {
     const auto ca = test::make_self_signed_ca("Some CA", key.get());
     const auto csr = Csr::from_der(certificate_der(ca.get()));
     ASSERT_FALSE(csr.ok());
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
 }
 
 TEST(PkiCsr, ExtractsSubjectAltNames) {
@@ -294,7 +294,7 @@ void expect_refused(const test::ExtendedCsrOptions& options, const std::string& 
     const auto key = test::make_ec_key();
     const auto csr = Csr::from_der(make_csr(key.get(), options));
     ASSERT_FALSE(csr.ok()) << needle;
-    EXPECT_EQ(csr.error().status, 400);
+    EXPECT_EQ(csr.error().kind, ErrorKind::bad_request);
     EXPECT_NE(csr.error().message.find(needle), std::string::npos) << csr.error().message;
 }
 

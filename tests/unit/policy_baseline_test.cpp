@@ -74,10 +74,12 @@ Status without_profile(const pki::Csr& csr) {
         return ::testing::AssertionFailure() << "accepted";
     }
     const Error& error = status.error();
-    if (error.status != 400 || error.audit_code != audit::codes::kCsrPolicyViolation ||
+    if (error.kind != ErrorKind::bad_request ||
+        error.audit_code != audit::codes::kCsrPolicyViolation ||
         error.message.find(needle) == std::string::npos) {
-        return ::testing::AssertionFailure() << "status " << error.status << ", audit "
-                                             << error.audit_code << ": " << error.message;
+        return ::testing::AssertionFailure()
+               << "kind " << static_cast<int>(error.kind) << ", audit " << error.audit_code << ": "
+               << error.message;
     }
     return ::testing::AssertionSuccess();
 }

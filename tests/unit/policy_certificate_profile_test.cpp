@@ -64,9 +64,11 @@ test::CsrOptions laptop(std::string serial = "ABC123") {
         return ::testing::AssertionFailure() << "accepted; expected a " << dimension << " refusal";
     }
     const Error& error = status.error();
-    if (error.status != 400 || error.audit_code != audit::codes::kCsrPolicyViolation) {
-        return ::testing::AssertionFailure() << "status " << error.status << ", audit "
-                                             << error.audit_code << ": " << error.message;
+    if (error.kind != ErrorKind::bad_request ||
+        error.audit_code != audit::codes::kCsrPolicyViolation) {
+        return ::testing::AssertionFailure()
+               << "kind " << static_cast<int>(error.kind) << ", audit " << error.audit_code << ": "
+               << error.message;
     }
     if (error.message.rfind(dimension + " refused by certificate profile", 0) != 0 ||
         error.message.find(needle) == std::string::npos) {

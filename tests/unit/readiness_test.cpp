@@ -35,7 +35,7 @@ TEST(Readiness, FreeSpaceAtTheReserveIsEnough) {
 TEST(Readiness, FreeSpaceUnderTheReserveSaysHowMuchIsLeft) {
     const auto verdict = check_free_space("/var/lib/estd", 64 * kMiB - 1, 64 * kMiB);
     ASSERT_FALSE(verdict);
-    EXPECT_EQ(verdict.error().status, 503);
+    EXPECT_EQ(verdict.error().kind, ErrorKind::unavailable);
     EXPECT_EQ(verdict.error().message,
               "the data directory /var/lib/estd has 63 MiB available, under the 64 MiB kept "
               "free for the store and the audit log (CERTCTL_DATA_DIR_MIN_FREE_MIB)");

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "estd/client/error.hpp"
+#include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
 
 namespace estd::client {
@@ -35,11 +35,11 @@ CsrRequest renewal_request(X509* cert);
 
 // A signed PKCS#10 request (DER) for `key`. Refuses an empty subject with
 // no SAN, malformed IP addresses and empty names.
-Expected<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request);
+Result<pki::Bytes> build_csr(EVP_PKEY* key, const CsrRequest& request);
 
 // A CSR file as DER: PEM ("CERTIFICATE REQUEST", also "NEW CERTIFICATE
 // REQUEST"), base64 or DER. The signature is checked.
-Expected<pki::Bytes> csr_from_file_content(std::string_view content);
+Result<pki::Bytes> csr_from_file_content(std::string_view content);
 
 std::string csr_pem(const pki::Bytes& der);
 

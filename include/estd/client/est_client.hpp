@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "estd/client/error.hpp"
 #include "estd/client/https_client.hpp"
 #include "estd/client/url.hpp"
+#include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
 
 namespace estd::client {
@@ -43,7 +43,7 @@ struct CsrAttrs {
 };
 
 // Decodes a CsrAttrs DER structure (RFC 7030 §4.5.2, as RFC 8951 §4 fixed it).
-Expected<std::vector<CsrAttribute>> parse_csr_attrs(std::span<const std::uint8_t> der);
+Result<std::vector<CsrAttribute>> parse_csr_attrs(std::span<const std::uint8_t> der);
 
 struct EnrollResult {
     bool pending = false;     // 202: ask again later
@@ -64,17 +64,16 @@ struct ServerKeygenResult {
 // The serverkeygen multipart/mixed answer (RFC 7030 §4.4.2), in either part
 // order, with an `application/pkcs8` or an `application/pkcs7-mime;
 // smime-type=server-generated-key` key part.
-Expected<ServerKeygenResult> parse_serverkeygen_response(std::string_view content_type,
-                                                         std::string_view body);
+Result<ServerKeygenResult> parse_serverkeygen_response(std::string_view content_type,
+                                                       std::string_view body);
 
 // The private key inside a CMS EnvelopedData addressed to `recipient_key`
 // (the CSR's key). `certificate`, when given, is tried as the recipient
 // identifier first. The content may be PKCS#8 DER or PEM, bare or inside a
 // SignedData (RFC 7030 §4.4.2).
-Expected<pki::EvpPkeyPtr> decrypt_enveloped_key(std::span<const std::uint8_t> enveloped,
-                                                EVP_PKEY* recipient_key,
-                                                X509* certificate = nullptr);
-Expected<pki::EvpPkeyPtr> parse_private_key_der(std::span<const std::uint8_t> der);
+Result<pki::EvpPkeyPtr> decrypt_enveloped_key(std::span<const std::uint8_t> enveloped,
+                                              EVP_PKEY* recipient_key, X509* certificate = nullptr);
+Result<pki::EvpPkeyPtr> parse_private_key_der(std::span<const std::uint8_t> der);
 
 enum class ChannelBindingType { tls_exporter, tls_unique };
 
@@ -94,29 +93,29 @@ class EstClient {
   public:
     explicit EstClient(EstClientOptions options);
 
-    Expected<std::vector<pki::X509Ptr>> cacerts();
-    Expected<CsrAttrs> csrattrs();
-    Expected<EnrollResult> enroll(EnrollOperation op, const pki::Bytes& csr_der);
-    Expected<ServerKeygenResult> serverkeygen(const pki::Bytes& csr_der);
+    Result<std::vector<pki::X509Ptr>> cacerts();
+    Result<CsrAttrs> csrattrs();
+    Result<EnrollResult> enroll(EnrollOperation op, const pki::Bytes& csr_der);
+    Result<ServerKeygenResult> serverkeygen(const pki::Bytes& csr_der);
 
     // Same, with a CSR made by `make_csr` from the binding of the
     // connection the CSR is then sent on.
-    using CsrFactory = std::function<Expected<pki::Bytes>(const ChannelBinding&)>;
-    Expected<EnrollResult> enroll_bound(EnrollOperation op, const CsrFactory& make_csr);
-    Expected<ServerKeygenResult> serverkeygen_bound(const CsrFactory& make_csr);
+    using CsrFactory = std::function<Result<pki::Bytes>(const ChannelBinding&)>;
+    Result<EnrollResult> enroll_bound(EnrollOperation op, const CsrFactory& make_csr);
+    Result<ServerKeygenResult> serverkeygen_bound(const CsrFactory& make_csr);
 
     // The current connection (opened when needed), e.g. to report its TLS version.
-    Expected<HttpsConnection*> connection();
+    Result<HttpsConnection*> connection();
 
     const EstClientOptions& options() const { return options_; }
 
   private:
-    Expected<HttpResponse> exchange(Method method, std::string_view operation,
-                                    std::string_view content_type, const std::string& body);
-    Expected<HttpResponse> exchange_bound(std::string_view operation, const CsrFactory& make_csr,
-                                          pki::Bytes* sent_csr);
-    Expected<HttpResponse> send_once(Method method, const std::string& target,
-                                     std::string_view content_type, const std::string& body);
+    Result<HttpResponse> exchange(Method method, std::string_view operation,
+                                  std::string_view content_type, const std::string& body);
+    Result<HttpResponse> exchange_bound(std::string_view operation, const CsrFactory& make_csr,
+                                        pki::Bytes* sent_csr);
+    Result<HttpResponse> send_once(Method method, const std::string& target,
+                                   std::string_view content_type, const std::string& body);
     std::vector<HttpHeader> auth_headers() const;
 
     EstClientOptions options_;
@@ -124,17 +123,17 @@ class EstClient {
 };
 
 // What an HTTP answer that is not a success means, with the server's text.
-ClientError http_error(const HttpResponse& response);
+Error http_error(const HttpResponse& response);
 
 // Reading the server's answers, apart from the connection that fetched them
 // (pure: estctl's parsing of untrusted responses, fuzzed on its own).
 // `what` names the answer in errors; `csr_der` is the request that was sent,
 // so the certificate holding its key comes first.
-Expected<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
-                                                          std::string_view what);
-Expected<CsrAttrs> csrattrs_from_response(const HttpResponse& response);
-Expected<EnrollResult> enroll_from_response(const HttpResponse& response,
-                                            std::string_view operation, const pki::Bytes& csr_der);
-Expected<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response);
+Result<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+                                                        std::string_view what);
+Result<CsrAttrs> csrattrs_from_response(const HttpResponse& response);
+Result<EnrollResult> enroll_from_response(const HttpResponse& response, std::string_view operation,
+                                          const pki::Bytes& csr_der);
+Result<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response);
 
 }  // namespace estd::client

@@ -8,15 +8,15 @@
 #include <utility>
 #include <vector>
 
-#include "estd/client/error.hpp"
 #include "estd/client/url.hpp"
+#include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
 
 namespace estd::client {
 
 enum class TlsVersion { tls1_2, tls1_3 };
 
-Expected<TlsVersion> parse_tls_version(std::string_view text);  // "1.2" or "1.3"
+Result<TlsVersion> parse_tls_version(std::string_view text);  // "1.2" or "1.3"
 
 // A client certificate (leaf first, then any intermediates) and its key.
 struct ClientIdentity {
@@ -26,8 +26,8 @@ struct ClientIdentity {
 
 // Reads PEM files; the certificate file may carry intermediates after the
 // leaf. Refuses a key that is not the certificate's.
-Expected<ClientIdentity> load_client_identity(const std::string& cert_path,
-                                              const std::string& key_path);
+Result<ClientIdentity> load_client_identity(const std::string& cert_path,
+                                            const std::string& key_path);
 
 struct TlsOptions {
     std::string ca_file;    // trust anchors (PEM); empty: the system's store
@@ -67,15 +67,15 @@ std::optional<HttpResponse> parse_http_response(std::string_view bytes);
 // connection, so a CSR carrying them must be sent with send() on it.
 class HttpsConnection {
   public:
-    static Expected<std::unique_ptr<HttpsConnection>> open(const ServerUrl& url,
-                                                           const TlsOptions& options);
+    static Result<std::unique_ptr<HttpsConnection>> open(const ServerUrl& url,
+                                                         const TlsOptions& options);
     ~HttpsConnection();
     HttpsConnection(const HttpsConnection&) = delete;
     HttpsConnection& operator=(const HttpsConnection&) = delete;
 
-    Expected<HttpResponse> send(Method method, const std::string& target,
-                                std::string_view content_type = {}, std::string body = {},
-                                const std::vector<HttpHeader>& extra_headers = {});
+    Result<HttpResponse> send(Method method, const std::string& target,
+                              std::string_view content_type = {}, std::string body = {},
+                              const std::vector<HttpHeader>& extra_headers = {});
 
     // False once the server closed the connection or a request failed on it.
     bool is_open() const;
@@ -86,10 +86,10 @@ class HttpsConnection {
     std::string version_name() const;  // "TLSv1.3"
     // RFC 9266 tls-exporter: 32 bytes of keying material exported with the
     // label "EXPORTER-Channel-Binding" and no context.
-    Expected<pki::Bytes> tls_exporter() const;
+    Result<pki::Bytes> tls_exporter() const;
     // RFC 5929 tls-unique: the first Finished message of the handshake.
     // Defined for TLS 1.2 only.
-    Expected<pki::Bytes> tls_unique() const;
+    Result<pki::Bytes> tls_unique() const;
     // RFC 7627 Extended Master Secret, without which tls-unique is unsafe.
     bool extended_master_secret() const;
 

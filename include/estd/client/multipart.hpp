@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "estd/client/error.hpp"
 #include "estd/client/https_client.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::client {
 
@@ -32,7 +32,6 @@ struct MimePart {
 // epilogue dropped, CRLF or bare LF line ends, folded header lines joined.
 // Refuses a Content-Type without boundary and a body without the closing
 // delimiter (a truncated answer).
-Expected<std::vector<MimePart>> parse_multipart(std::string_view content_type,
-                                                std::string_view body);
+Result<std::vector<MimePart>> parse_multipart(std::string_view content_type, std::string_view body);
 
 }  // namespace estd::client

@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "estd/client/error.hpp"
 #include "estd/client/https_client.hpp"
 #include "estd/client/url.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::client {
 
@@ -35,11 +35,11 @@ class OperatorClient {
   public:
     explicit OperatorClient(OperatorClientOptions options);
 
-    Expected<JsonAnswer> get(const std::string& path, const QueryParameters& query = {});
-    Expected<JsonAnswer> post(const std::string& path, const nlohmann::json& body);
+    Result<JsonAnswer> get(const std::string& path, const QueryParameters& query = {});
+    Result<JsonAnswer> post(const std::string& path, const nlohmann::json& body);
 
   private:
-    Expected<JsonAnswer> call(Method method, const std::string& target, const std::string& body);
+    Result<JsonAnswer> call(Method method, const std::string& target, const std::string& body);
 
     OperatorClientOptions options_;
     std::unique_ptr<HttpsConnection> connection_;

@@ -5,7 +5,7 @@
 
 #include <openssl/x509.h>
 
-#include "estd/client/error.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::client {
 
@@ -19,7 +19,7 @@ struct RenewalThreshold {
 };
 
 // "25%", "25" or "12.5%": more than 0, at most 100, at most two decimals.
-Expected<RenewalThreshold> parse_renewal_threshold(std::string_view text);
+Result<RenewalThreshold> parse_renewal_threshold(std::string_view text);
 
 struct RenewalCheck {
     bool due = false;

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "estd/client/error.hpp"
+#include "estd/core/error.hpp"
 
 namespace estd::client {
 
@@ -22,7 +22,7 @@ struct ServerUrl {
 
 // Refuses anything that is not an https URL with an optional path: EST runs
 // only over TLS (RFC 7030 §3.3), and a query or fragment means a typo.
-Expected<ServerUrl> parse_server_url(std::string_view text);
+Result<ServerUrl> parse_server_url(std::string_view text);
 
 // Which URL tree an operation goes to: the RFC's /.well-known/est, or the
 // guide's /.well-known/est-mtls for profiles that require client certificates.
@@ -31,7 +31,7 @@ enum class EstRouteKind { est, est_mtls };
 // /[base]/.well-known/est[/profile]/operation. An empty profile is the
 // server's default (label-less) CA. Refuses labels that would change the
 // path's shape (slashes, dots only, characters needing escapes).
-Expected<std::string> est_path(const ServerUrl& url, std::string_view profile,
-                               std::string_view operation, EstRouteKind route = EstRouteKind::est);
+Result<std::string> est_path(const ServerUrl& url, std::string_view profile,
+                             std::string_view operation, EstRouteKind route = EstRouteKind::est);
 
 }  // namespace estd::client

@@ -32,8 +32,13 @@ inline constexpr std::chrono::seconds kReadSummaryInterval{60};
 // The six EST operations for every configured profile.
 class EstService {
   public:
+    // The HTTP status an error of `kind` is answered with, for the audit
+    // record: the edge owns that mapping (http::status_of) and lends it.
+    using StatusOf = unsigned (*)(ErrorKind kind);
+
     EstService(std::vector<EstProfile> profiles, audit::AuditSink& audit,
-               audit::ProfileCounters& counters, std::chrono::seconds default_ttl);
+               audit::ProfileCounters& counters, std::chrono::seconds default_ttl,
+               StatusOf status_of);
 
     // The profile `route` names, or the 404 Error: no profile of that
     // PathID (or no default one), or an est-mtls route of a profile that
@@ -135,6 +140,7 @@ class EstService {
     audit::AuditSink& audit_;
     audit::ProfileCounters& counters_;
     std::chrono::seconds default_ttl_;
+    StatusOf status_of_;
     store::CertificateInventory* store_ = nullptr;
     store::RevocationLedger* revocations_ = nullptr;
     // Successful cacerts and csrattrs answers not yet in a summary: two

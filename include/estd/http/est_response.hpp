@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "estd/core/error.hpp"
 #include "estd/est/est_call.hpp"
 #include "estd/est/operation.hpp"
@@ -15,7 +17,7 @@ namespace estd::http {
 net::Response est_response(const net::Request& req, Result<est::EstAnswer> answer);
 
 // The 405 (with Allow) for `op` asked with another method than the one it
-// takes, or Ok.
-Status check_est_method(const net::Request& req, est::Operation op);
+// takes; nullopt for the right one.
+std::optional<net::Response> wrong_est_method(const net::Request& req, est::Operation op);
 
 }  // namespace estd::http

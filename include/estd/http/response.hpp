@@ -12,8 +12,8 @@ namespace estd::http {
 net::Response make_response(const net::Request& req, unsigned status, std::string_view content_type,
                             std::string body);
 net::Response text_response(const net::Request& req, unsigned status, std::string_view text);
-// The one place an Error becomes a response: its status and a text/plain
-// body that says what was wrong.
+// The one place an Error becomes a text response: the status and headers of
+// error_status.hpp and a text/plain body that says what was wrong.
 net::Response error_response(const net::Request& req, const Error& error);
 
 }  // namespace estd::http

@@ -41,7 +41,4 @@ struct Pkcs11Uri {
 // any other attribute, and an attribute given twice.
 Result<Pkcs11Uri> parse_pkcs11_uri(std::string_view uri);
 
-// Lower-case hex of `bytes`, e.g. "01a2".
-std::string hex_id(const std::vector<std::uint8_t>& bytes);
-
 }  // namespace estd::issuer

@@ -22,10 +22,13 @@ std::string certificate_pem(X509* cert);
 
 std::string name_to_string(const X509_NAME* name);  // RFC 2253 form
 std::string common_name(const X509_NAME* name);     // empty when absent
-std::string serial_hex(const X509* cert);           // lower-case hex, no separators
+std::string serial_hex(const X509* cert);           // integer_hex of the serial
 std::chrono::system_clock::time_point not_after(const X509* cert);
 std::chrono::system_clock::time_point not_before(const X509* cert);
 bool is_ca(X509* cert);
+// Lower-case hex of the integer's bytes, no separators: "0" for zero, "-"
+// before a negative one (e.g. "1a2b", "0100", "-05").
+std::string integer_hex(const ASN1_INTEGER* value);
 
 // "#1" for the first certificate of a chain file, and so on.
 std::string chain_position(std::size_t index);
