@@ -4,7 +4,8 @@
 #include <cctype>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+
+#include "estd/pki/digest.hpp"
 
 namespace estd::http {
 namespace {
@@ -28,10 +29,7 @@ ApiKeyAuthenticator::ApiKeyAuthenticator(const std::vector<config::ApiKey>& keys
 }
 
 ApiKeyAuthenticator::Digest ApiKeyAuthenticator::digest(std::string_view key) {
-    Digest out{};
-    unsigned int length = 0;
-    EVP_Digest(key.data(), key.size(), out.data(), &length, EVP_sha256(), nullptr);
-    return out;
+    return pki::sha256(key).value_or(Digest{});
 }
 
 std::optional<ApiCaller> ApiKeyAuthenticator::authenticate(std::string_view authorization) const {

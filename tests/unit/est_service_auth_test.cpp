@@ -278,6 +278,33 @@ TEST_F(EstServiceAuthTest, EveryCertificate401NamesTheMutualScheme) {
     EXPECT_EQ(enroll("corp", "")[beast_http::field::www_authenticate], "Basic realm=\"estd\"");
 }
 
+TEST_F(EstServiceAuthTest, AnUntrustedClientCertificateIsRefusedInOpenSslsWords) {
+    const auto stranger_ca_key = test::make_ec_key();
+    const auto stranger_ca = test::make_self_signed_ca("stranger CA", stranger_ca_key.get());
+    const auto key = test::make_ec_key();
+    test::CaOptions leaf;
+    leaf.ca = false;
+    const auto cert = test::make_certificate("stranger", key.get(), stranger_ca.get(),
+                                             stranger_ca_key.get(), leaf);
+    const ClientCertConnection tls(cert.get(), key.get());
+    const std::string target = "/.well-known/est-mtls/fleet/cacerts";
+    const net::Request req{beast_http::verb::get, target, 11};
+    auto route = http::parse_est_path(target);
+    ASSERT_TRUE(route && *route);
+    const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
+    const RequestContext ctx{"request-1", "192.0.2.10",
+                             auth::ClientCertificate::from_tls(tls.server())};
+    const auto res = service_->handle(req, conn, ctx, route->value());
+    EXPECT_EQ(res.result_int(), 401u);
+    EXPECT_EQ(res[beast_http::field::www_authenticate], "Mutual realm=\"estd\"");
+    EXPECT_TRUE(
+        res.body().starts_with("client certificate rejected: unable to get local issuer "
+                               "certificate (trust bundle of EST profile \""))
+        << res.body();
+    EXPECT_EQ(sink_.events.back().action, codes::kAuthFailedMtls);
+    EXPECT_EQ(sink_.events.back().status, 401);
+}
+
 TEST_F(EstServiceAuthTest, PerPrincipalLimitCountsCnAndAddress) {
     EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);
     EXPECT_EQ(enroll("capped", "", "192.0.2.10", "dev").result_int(), 200u);
