@@ -504,79 +504,112 @@ void check_response(const std::string& body, const PoolEntry* csr, Stats& stats,
     stats.latencies_us.push_back(latency_us);
 }
 
-asio::awaitable<void> client_loop(Shared& shared, Stats& stats) {
-    const auto ex = co_await asio::this_coro::executor;
-    const Options& opts = shared.opts;
-    const Target& target = shared.target;
-    const Scenario& scenario = *target.scenario;
-    const auto timeout =
-        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opts.timeout));
-    auto state = std::make_shared<ClientState>();
-    Watchdog watchdog(ex, state);
-    boost::beast::flat_buffer buffer;
-    bool connected = false;
-    error_code ec;
+// One client of the run: its connection (opened again whenever the scenario
+// or the server closes it), the watchdog bounding each step, and its stats.
+class Client {
+  public:
+    Client(asio::any_io_executor ex, Shared& shared, Stats& stats)
+        : ex_(ex),
+          shared_(shared),
+          stats_(stats),
+          timeout_(std::chrono::duration_cast<Clock::duration>(
+              std::chrono::duration<double>(shared.opts.timeout))),
+          state_(std::make_shared<ClientState>()),
+          watchdog_(std::move(ex), state_) {}
 
-    const auto drop = [&] {
-        watchdog.disarm();
-        if (state->stream) {
-            error_code ignored;
-            state->stream->lowest_layer().close(ignored);
-            state->stream.reset();
-        }
-        connected = false;
-        buffer.clear();
-    };
-
-    while (shared.take_one()) {
-        const auto start = Clock::now();
-        if (!connected) {
-            state->stream = std::make_unique<Stream>(ex, shared.tls);
-            prepare_ssl(*state->stream, target, !opts.insecure);
-            watchdog.arm(timeout);
-            co_await asio::async_connect(state->stream->lowest_layer(), target.endpoints,
-                                         asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                stats.error(state->fired ? err_timeout : err_connect, "connect: " + ec.message());
-                drop();
+    asio::awaitable<void> run() {
+        while (shared_.take_one()) {
+            const auto start = Clock::now();
+            if (!connected_ && !co_await connect()) {
                 continue;
             }
-            state->stream->lowest_layer().set_option(tcp::no_delay(true), ec);
-            co_await state->stream->async_handshake(ssl::stream_base::client,
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                stats.error(state->fired ? err_timeout : err_tls,
-                            "handshake: " + ssl_error_text(ec));
-                drop();
-                continue;
+            if (shared_.target.scenario->operation == Operation::none) {
+                co_await close_and_count(start);
+            } else {
+                co_await request(start);
             }
-            watchdog.disarm();
-            ++stats.connections;
-            connected = true;
         }
+        drop();
+    }
 
-        if (scenario.operation == Operation::none) {
-            // Handshake only: close_notify, then wait until the server closes
-            // too, which proves it processed our Finished.
-            watchdog.arm(timeout);
-            co_await state->stream->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-            const bool fired = state->fired;
+  private:
+    // TCP connect and TLS handshake; false (counted as an error) when either fails.
+    asio::awaitable<bool> connect() {
+        error_code ec;
+        state_->stream = std::make_unique<Stream>(ex_, shared_.tls);
+        prepare_ssl(*state_->stream, shared_.target, !shared_.opts.insecure);
+        watchdog_.arm(timeout_);
+        co_await asio::async_connect(state_->stream->lowest_layer(), shared_.target.endpoints,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            stats_.error(state_->fired ? err_timeout : err_connect, "connect: " + ec.message());
             drop();
-            if (fired) {
-                stats.error(err_timeout, "shutdown timed out");
-                continue;
-            }
-            ++stats.ok;
-            stats.latencies_us.push_back(static_cast<std::uint32_t>(
-                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)
-                    .count()));
-            continue;
+            co_return false;
         }
+        state_->stream->lowest_layer().set_option(tcp::no_delay(true), ec);
+        co_await state_->stream->async_handshake(ssl::stream_base::client,
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            stats_.error(state_->fired ? err_timeout : err_tls, "handshake: " + ssl_error_text(ec));
+            drop();
+            co_return false;
+        }
+        watchdog_.disarm();
+        ++stats_.connections;
+        connected_ = true;
+        co_return true;
+    }
 
+    // Handshake only: close_notify, then wait until the server closes too,
+    // which proves it processed our Finished.
+    asio::awaitable<void> close_and_count(Clock::time_point start) {
+        error_code ec;
+        watchdog_.arm(timeout_);
+        co_await state_->stream->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+        const bool fired = state_->fired;
+        drop();
+        if (fired) {
+            stats_.error(err_timeout, "shutdown timed out");
+            co_return;
+        }
+        ++stats_.ok;
+        stats_.latencies_us.push_back(microseconds_since(start));
+    }
+
+    asio::awaitable<void> request(Clock::time_point start) {
+        const Scenario& scenario = *shared_.target.scenario;
         // Kept-alive connections time the request alone; new-connection
         // scenarios time connect + handshake + request.
         const auto request_start = scenario.new_connection ? start : Clock::now();
-        const PoolEntry* csr = nullptr;
+        const PoolEntry* csr = scenario.operation == Operation::cacerts ? nullptr : next_csr();
+        auto req = make_request(csr);
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(4 * 1024 * 1024);
+        if (!co_await exchange(req, parser)) {
+            co_return;
+        }
+        const auto latency = microseconds_since(request_start);
+        auto& res = parser.get();
+        if (scenario.new_connection || !res.keep_alive()) {
+            drop();
+        }
+        if (res.result_int() != 200) {
+            ++stats_.statuses[res.result_int()];
+            stats_.error(err_http_status, "HTTP " + std::to_string(res.result_int()) + ": " +
+                                              res.body().substr(0, 200));
+            co_return;
+        }
+        check_response(res.body(), csr, stats_, latency, !shared_.opts.serials_out.empty());
+    }
+
+    const PoolEntry* next_csr() {
+        const auto& pool = shared_.target.pool;
+        return &pool[shared_.next_csr.fetch_add(1, std::memory_order_relaxed) % pool.size()];
+    }
+
+    // GET cacerts, or POST the CSR.
+    http::request<http::string_body> make_request(const PoolEntry* csr) const {
+        const Target& target = shared_.target;
         http::request<http::string_body> req;
         req.version(11);
         req.target(target.target_path);
@@ -585,53 +618,72 @@ asio::awaitable<void> client_loop(Shared& shared, Stats& stats) {
         if (!target.authorization.empty()) {
             req.set(http::field::authorization, target.authorization);
         }
-        if (scenario.operation == Operation::cacerts) {
+        if (csr == nullptr) {
             req.method(http::verb::get);
         } else {
-            csr = &target.pool[shared.next_csr.fetch_add(1, std::memory_order_relaxed) %
-                               target.pool.size()];
             req.method(http::verb::post);
             req.set(http::field::content_type, "application/pkcs10");
             req.set("Content-Transfer-Encoding", "base64");
             req.body() = csr->body;
         }
-        req.keep_alive(!scenario.new_connection);
+        req.keep_alive(!target.scenario->new_connection);
         req.prepare_payload();
+        return req;
+    }
 
-        watchdog.arm(timeout);
-        co_await http::async_write(*state->stream, req,
+    // Writes the request and reads the answer; false (counted as an error,
+    // the connection dropped) when either fails.
+    asio::awaitable<bool> exchange(http::request<http::string_body>& req,
+                                   http::response_parser<http::string_body>& parser) {
+        error_code ec;
+        watchdog_.arm(timeout_);
+        co_await http::async_write(*state_->stream, req,
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
-            stats.error(state->fired ? err_timeout : err_io, "write: " + ec.message());
+            stats_.error(state_->fired ? err_timeout : err_io, "write: " + ec.message());
             drop();
-            continue;
+            co_return false;
         }
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(4 * 1024 * 1024);
-        co_await http::async_read(*state->stream, buffer, parser,
+        co_await http::async_read(*state_->stream, buffer_, parser,
                                   asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
-            stats.error(state->fired ? err_timeout : err_io, "read: " + ec.message());
+            stats_.error(state_->fired ? err_timeout : err_io, "read: " + ec.message());
             drop();
-            continue;
+            co_return false;
         }
-        watchdog.disarm();
-        const auto latency = static_cast<std::uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start)
-                .count());
-        auto& res = parser.get();
-        if (scenario.new_connection || !res.keep_alive()) {
-            drop();
-        }
-        if (res.result_int() != 200) {
-            ++stats.statuses[res.result_int()];
-            stats.error(err_http_status, "HTTP " + std::to_string(res.result_int()) + ": " +
-                                             res.body().substr(0, 200));
-            continue;
-        }
-        check_response(res.body(), csr, stats, latency, !opts.serials_out.empty());
+        watchdog_.disarm();
+        co_return true;
     }
-    drop();
+
+    void drop() {
+        watchdog_.disarm();
+        if (state_->stream) {
+            error_code ignored;
+            state_->stream->lowest_layer().close(ignored);
+            state_->stream.reset();
+        }
+        connected_ = false;
+        buffer_.clear();
+    }
+
+    static std::uint32_t microseconds_since(Clock::time_point start) {
+        return static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+    }
+
+    asio::any_io_executor ex_;
+    Shared& shared_;
+    Stats& stats_;
+    Clock::duration timeout_;
+    std::shared_ptr<ClientState> state_;
+    Watchdog watchdog_;
+    boost::beast::flat_buffer buffer_;
+    bool connected_ = false;
+};
+
+asio::awaitable<void> client_loop(Shared& shared, Stats& stats) {
+    Client client(co_await asio::this_coro::executor, shared, stats);
+    co_await client.run();
 }
 
 // ------------------------------------------------------------ idle mode
@@ -788,99 +840,372 @@ std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& op
     return identity;
 }
 
-int run(const Options& opts) {
-    raise_fd_limit();
-    Target target;
+bool resolve_endpoints(Target& target, std::string& error) {
+    asio::io_context resolver_io;
+    tcp::resolver resolver(resolver_io);
+    error_code ec;
+    for (const auto& entry : resolver.resolve(target.url.host, target.url.port, ec)) {
+        target.endpoints.push_back(entry.endpoint());
+    }
+    if (ec || target.endpoints.empty()) {
+        error = "cannot resolve " + target.url.host + ": " + ec.message();
+        return false;
+    }
+    return true;
+}
+
+// The Basic Authorization header value, when --user is given.
+bool read_authorization(const Options& opts, Target& target, std::string& error) {
+    if (opts.user.empty()) {
+        return true;
+    }
+    std::ifstream in(opts.password_file);
+    std::string password;
+    if (!in || !std::getline(in, password)) {
+        error = "cannot read --password-file " + opts.password_file;
+        return false;
+    }
+    password = trim(password);
+    const std::string credentials = opts.user + ":" + password;
+    target.authorization = "Basic " + estd::pki::base64_encode_single_line(
+                                          Bytes(credentials.begin(), credentials.end()));
+    return true;
+}
+
+bool set_request_target(const Options& opts, Target& target, std::string& error) {
+    const Operation operation = target.scenario->operation;
+    if (operation == Operation::none) {
+        return true;
+    }
+    const char* name = operation == Operation::cacerts        ? "cacerts"
+                       : operation == Operation::simpleenroll ? "simpleenroll"
+                                                              : "simplereenroll";
+    auto path = estd::client::est_path(target.url, opts.profile, name);
+    if (!path) {
+        error = path.error().message;
+        return false;
+    }
+    target.target_path = *path;
+    return true;
+}
+
+// What a run needs to know of the server before it starts: the scenario,
+// the URL and its addresses, the credentials and the request target. False
+// (`error` saying why) when the options do not describe one.
+bool make_target(const Options& opts, Target& target, std::string& error) {
     target.scenario = find_scenario(opts.scenario_name);
     if (target.scenario == nullptr) {
-        std::cerr << "estd-bench: unknown scenario " << opts.scenario_name << "\n";
-        return 2;
+        error = "unknown scenario " + opts.scenario_name;
+        return false;
     }
-    const Scenario& scenario = *target.scenario;
     auto url = estd::client::parse_server_url(opts.url);
     if (!url) {
-        std::cerr << "estd-bench: --url: " << url.error().message << "\n";
-        return 2;
+        error = "--url: " + url.error().message;
+        return false;
     }
     target.url = *url;
-    {
-        asio::io_context resolver_io;
-        tcp::resolver resolver(resolver_io);
-        error_code ec;
-        for (const auto& entry : resolver.resolve(target.url.host, target.url.port, ec)) {
-            target.endpoints.push_back(entry.endpoint());
-        }
-        if (ec || target.endpoints.empty()) {
-            std::cerr << "estd-bench: cannot resolve " << target.url.host << ": " << ec.message()
-                      << "\n";
-            return 2;
-        }
-    }
-    if (!opts.user.empty()) {
-        std::ifstream in(opts.password_file);
-        std::string password;
-        if (!in || !std::getline(in, password)) {
-            std::cerr << "estd-bench: cannot read --password-file " << opts.password_file << "\n";
-            return 2;
-        }
-        password = trim(password);
-        const std::string credentials = opts.user + ":" + password;
-        target.authorization = "Basic " + estd::pki::base64_encode_single_line(
-                                              Bytes(credentials.begin(), credentials.end()));
-    }
-    const char* operation = scenario.operation == Operation::cacerts        ? "cacerts"
-                            : scenario.operation == Operation::simpleenroll ? "simpleenroll"
-                                                                            : "simplereenroll";
-    if (scenario.operation != Operation::none) {
-        auto path = estd::client::est_path(target.url, opts.profile, operation);
-        if (!path) {
-            std::cerr << "estd-bench: " << path.error().message << "\n";
-            return 2;
-        }
-        target.target_path = *path;
-    }
+    return resolve_endpoints(target, error) && read_authorization(opts, target, error) &&
+           set_request_target(opts, target, error);
+}
 
-    // The client identity: given, or bootstrapped for renewals.
-    std::shared_ptr<estd::client::ClientIdentity> identity;
+// The client identity: given, or bootstrapped for renewals; null when the
+// scenario needs none.
+bool make_identity(const Options& opts, const Target& target,
+                   std::shared_ptr<estd::client::ClientIdentity>& identity, std::string& error) {
     if (!opts.client_cert.empty()) {
         auto loaded = estd::client::load_client_identity(opts.client_cert, opts.client_key);
         if (!loaded) {
-            std::cerr << "estd-bench: " << loaded.error().message << "\n";
-            return 2;
+            error = loaded.error().message;
+            return false;
         }
         identity = std::make_shared<estd::client::ClientIdentity>(std::move(*loaded));
-    } else if (scenario.operation == Operation::simplereenroll) {
-        std::string error;
+    } else if (target.scenario->operation == Operation::simplereenroll) {
         auto boot = bootstrap_identity(opts, target, error);
         if (!boot) {
-            std::cerr << "estd-bench: " << error << "\n";
-            return 2;
+            return false;
         }
         identity = std::make_shared<estd::client::ClientIdentity>(std::move(*boot));
     }
+    return true;
+}
 
-    // The CSR pool, before the clock starts.
-    const auto pool_start = Clock::now();
-    const bool enrolls = scenario.operation == Operation::simpleenroll ||
-                         scenario.operation == Operation::simplereenroll;
-    if (enrolls && opts.idle_connections == 0) {
-        const unsigned size =
-            opts.pool_size != 0 ? opts.pool_size : (opts.key_type == "rsa2048" ? 16U : 64U);
-        std::string error;
-        auto pool = make_pool(opts.key_type, size,
-                              scenario.operation == Operation::simplereenroll
-                                  ? identity->chain.front().get()
-                                  : nullptr,
-                              error);
-        if (!pool) {
-            std::cerr << "estd-bench: CSR pool: " << error << "\n";
-            return 2;
+bool enrolls(const Scenario& scenario) {
+    return scenario.operation == Operation::simpleenroll ||
+           scenario.operation == Operation::simplereenroll;
+}
+
+// The CSR pool, made before the clock starts.
+bool fill_pool(const Options& opts, const estd::client::ClientIdentity* identity, Target& target,
+               std::string& error) {
+    if (!enrolls(*target.scenario) || opts.idle_connections != 0) {
+        return true;
+    }
+    const unsigned size =
+        opts.pool_size != 0 ? opts.pool_size : (opts.key_type == "rsa2048" ? 16U : 64U);
+    auto pool = make_pool(opts.key_type, size,
+                          target.scenario->operation == Operation::simplereenroll
+                              ? identity->chain.front().get()
+                              : nullptr,
+                          error);
+    if (!pool) {
+        error = "CSR pool: " + error;
+        return false;
+    }
+    target.pool = std::move(*pool);
+    return true;
+}
+
+// The JSON fields every run reports.
+nlohmann::json run_description(const Options& opts, unsigned threads) {
+    nlohmann::json out;
+    out["tool"] = "estd-bench";
+    if (!opts.label.empty()) {
+        out["label"] = opts.label;
+    }
+    out["url"] = opts.url;
+    out["profile"] = opts.profile;
+    out["tls"] = opts.tls;
+    out["client_threads"] = threads;
+    return out;
+}
+
+// Runs one coroutine per worker, each on its own strand, until all are done.
+template <class Spawn>
+std::vector<Stats> run_workers(asio::io_context& io, unsigned threads, unsigned workers,
+                               Spawn spawn) {
+    std::vector<Stats> stats(workers);
+    for (unsigned i = 0; i < workers; ++i) {
+        asio::co_spawn(asio::make_strand(io), spawn(i, stats[i]), asio::detached);
+    }
+    run_io(io, threads);
+    return stats;
+}
+
+Stats merged(std::vector<Stats>&& stats) {
+    Stats total;
+    for (auto& s : stats) {
+        total.merge(std::move(s));
+    }
+    return total;
+}
+
+// "errors" (a count per kind) and "error_samples" (the first message of each).
+nlohmann::json error_counts(const Stats& total, nlohmann::json& out) {
+    nlohmann::json errors;
+    for (std::size_t i = 0; i < err_count; ++i) {
+        errors[kErrorNames[i]] = total.errors[i];
+        if (!total.sample[i].empty()) {
+            out["error_samples"][kErrorNames[i]] = total.sample[i];
         }
-        target.pool = std::move(*pool);
+    }
+    return errors;
+}
+
+void print_errors(const Stats& total) {
+    for (std::size_t i = 0; i < err_count; ++i) {
+        if (total.errors[i] != 0) {
+            std::printf("  %-13s %llu  e.g. %s\n", kErrorNames[i],
+                        static_cast<unsigned long long>(total.errors[i]), total.sample[i].c_str());
+        }
+    }
+}
+
+void write_json_out(const Options& opts, const nlohmann::json& out) {
+    if (!opts.json_out.empty()) {
+        std::ofstream(opts.json_out) << out.dump(2) << "\n";
+    }
+}
+
+// ------------------------------------------------------- idle-mode run
+
+void report_idle(const Options& opts, const Stats& total, double open_seconds,
+                 const ServerSample& before, const ServerSample& after, bool reset,
+                 nlohmann::json& out) {
+    out["mode"] = "idle-connections";
+    out["requested"] = opts.idle_connections;
+    out["open"] = total.connections;
+    out["open_seconds"] = open_seconds;
+    out["hold_seconds"] = opts.hold;
+    out["client_fd_limit"] = fd_limit();
+    out["errors"] = error_counts(total, out);
+    if (after.valid) {
+        out["server"] = {{"pid", opts.server_pid},
+                         {"rss_before_mb", static_cast<double>(before.rss_kb) / 1024.0},
+                         {"rss_mb", static_cast<double>(after.rss_kb) / 1024.0},
+                         {"peak_rss_mb", static_cast<double>(after.hwm_kb) / 1024.0},
+                         {"peak_reset_at_start", reset}};
+    }
+    if (opts.json) {
+        std::cout << out.dump(2) << "\n";
+    } else {
+        std::printf("idle connections: %llu open of %u requested in %.1f s (errors %llu)\n",
+                    static_cast<unsigned long long>(total.connections), opts.idle_connections,
+                    open_seconds, static_cast<unsigned long long>(total.error_total()));
+        print_errors(total);
+        if (after.valid) {
+            std::printf(
+                "server RSS: %.1f MB before, %.1f MB with the connections open, "
+                "peak %.1f MB\n",
+                static_cast<double>(before.rss_kb) / 1024.0,
+                static_cast<double>(after.rss_kb) / 1024.0,
+                static_cast<double>(after.hwm_kb) / 1024.0);
+        }
+    }
+    write_json_out(opts, out);
+}
+
+// Idle mode: open N TLS connections, hold them, sample the server.
+int run_idle(const Options& opts, Shared& shared, asio::io_context& io, unsigned threads,
+             nlohmann::json out) {
+    const auto before = sample_server(opts.server_pid);
+    const bool reset = reset_peak_rss(opts.server_pid);
+    std::atomic<unsigned> remaining{opts.idle_connections};
+    const unsigned workers = std::max(1U, std::min(opts.concurrency, opts.idle_connections));
+    std::vector<std::vector<std::unique_ptr<Stream>>> held(workers);
+    const auto start = Clock::now();
+    auto stats = run_workers(io, threads, workers, [&](unsigned i, Stats& worker_stats) {
+        return idle_opener(shared, remaining, held[i], worker_stats);
+    });
+    const double open_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const Stats total = merged(std::move(stats));
+    std::this_thread::sleep_for(std::chrono::duration<double>(opts.hold));
+    const auto after = sample_server(opts.server_pid);
+    report_idle(opts, total, open_seconds, before, after, reset, out);
+    for (auto& h : held) {
+        h.clear();
+    }
+    return total.connections == opts.idle_connections ? 0 : 1;
+}
+
+// ------------------------------------------------------- request-mode run
+
+// What a request-mode run measured, beside the merged stats.
+struct Measurement {
+    double elapsed = 0;     // seconds
+    double client_cpu = 0;  // this process's CPU seconds during the run
+    ServerSample before;
+    ServerSample after;
+    bool reset = false;  // whether the server's peak RSS was reset at the start
+};
+
+void fill_request_json(const Options& opts, const Target& target, double pool_seconds,
+                       const Stats& total, const Measurement& m, nlohmann::json& out) {
+    const double rps = m.elapsed > 0 ? static_cast<double>(total.ok) / m.elapsed : 0;
+    out["scenario"] = target.scenario->name;
+    out["concurrency"] = opts.concurrency;
+    out["key_type"] = enrolls(*target.scenario) ? opts.key_type : "";
+    out["csr_pool"] = target.pool.size();
+    out["csr_pool_seconds"] = pool_seconds;
+    out["seconds"] = m.elapsed;
+    out["requests_ok"] = total.ok;
+    out["requests_per_second"] = rps;
+    out["connections"] = total.connections;
+    out["client_cpu_seconds"] = m.client_cpu;
+    out["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.50)},
+                         {"p90", percentile(total.latencies_us, 0.90)},
+                         {"p99", percentile(total.latencies_us, 0.99)},
+                         {"max", percentile(total.latencies_us, 1.0)}};
+    nlohmann::json errors = error_counts(total, out);
+    errors["total"] = total.error_total();
+    out["errors"] = errors;
+    for (const auto& [status, n] : total.statuses) {
+        out["http_statuses"][std::to_string(status)] = n;
+    }
+    if (m.after.valid && m.before.valid) {
+        const double cpu = m.after.cpu_seconds - m.before.cpu_seconds;
+        out["server"] = {
+            {"pid", opts.server_pid},
+            {"cpu_seconds", cpu},
+            {"cpu_ms_per_request", total.ok ? cpu * 1000.0 / static_cast<double>(total.ok) : 0.0},
+            {"cpu_cores_used", m.elapsed > 0 ? cpu / m.elapsed : 0.0},
+            {"peak_rss_mb", static_cast<double>(m.after.hwm_kb) / 1024.0},
+            {"rss_mb", static_cast<double>(m.after.rss_kb) / 1024.0},
+            {"peak_reset_at_start", m.reset}};
+    }
+}
+
+// The table line and the error lines under it.
+void print_request_line(const Options& opts, const Scenario& scenario, const Stats& total,
+                        const Measurement& m) {
+    const double rps = m.elapsed > 0 ? static_cast<double>(total.ok) / m.elapsed : 0;
+    std::printf(
+        "%-24s conc %4u  %9.1f req/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms"
+        "  ok %llu  errors %llu",
+        scenario.name, opts.concurrency, rps, percentile(total.latencies_us, 0.50),
+        percentile(total.latencies_us, 0.90), percentile(total.latencies_us, 0.99),
+        percentile(total.latencies_us, 1.0), static_cast<unsigned long long>(total.ok),
+        static_cast<unsigned long long>(total.error_total()));
+    if (m.after.valid && m.before.valid) {
+        std::printf("  server cpu %.2f s (%.3f ms/req)  peak RSS %.1f MB",
+                    m.after.cpu_seconds - m.before.cpu_seconds,
+                    total.ok ? (m.after.cpu_seconds - m.before.cpu_seconds) * 1000.0 /
+                                   static_cast<double>(total.ok)
+                             : 0.0,
+                    static_cast<double>(m.after.hwm_kb) / 1024.0);
+    }
+    std::printf("\n");
+    print_errors(total);
+}
+
+// --serials-out, in arrival order (equal-width millisecond stamps sort as text).
+void write_serials(const Options& opts, Stats& total) {
+    if (opts.serials_out.empty()) {
+        return;
+    }
+    std::sort(total.received.begin(), total.received.end());
+    std::ofstream serials(opts.serials_out);
+    for (const auto& line : total.received) {
+        serials << line << "\n";
+    }
+}
+
+// Request mode: --concurrency clients until the duration or the request
+// budget is spent, then the figures.
+int run_requests(const Options& opts, Shared& shared, asio::io_context& io, unsigned threads,
+                 double pool_seconds, nlohmann::json out) {
+    Measurement m;
+    m.before = sample_server(opts.server_pid);
+    m.reset = reset_peak_rss(opts.server_pid);
+    const double client_cpu_before = own_cpu_seconds();
+    const auto start = Clock::now();
+    shared.deadline =
+        start + std::chrono::duration_cast<Clock::duration>(
+                    std::chrono::duration<double>(opts.requests > 0 ? 1e9 : opts.duration));
+    auto stats = run_workers(io, threads, opts.concurrency, [&](unsigned, Stats& worker_stats) {
+        return client_loop(shared, worker_stats);
+    });
+    m.elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    m.after = sample_server(opts.server_pid);
+    m.client_cpu = own_cpu_seconds() - client_cpu_before;
+    Stats total = merged(std::move(stats));
+    std::sort(total.latencies_us.begin(), total.latencies_us.end());
+
+    fill_request_json(opts, shared.target, pool_seconds, total, m, out);
+    if (opts.json) {
+        std::cout << out.dump(2) << "\n";
+    } else {
+        print_request_line(opts, *shared.target.scenario, total, m);
+    }
+    write_json_out(opts, out);
+    write_serials(opts, total);
+    return total.error_total() == 0 && total.ok > 0 ? 0 : 1;
+}
+
+int run(const Options& opts) {
+    raise_fd_limit();
+    Target target;
+    std::shared_ptr<estd::client::ClientIdentity> identity;
+    std::string error;
+    if (!make_target(opts, target, error) || !make_identity(opts, target, identity, error)) {
+        std::cerr << "estd-bench: " << error << "\n";
+        return 2;
+    }
+    const auto pool_start = Clock::now();
+    if (!fill_pool(opts, identity.get(), target, error)) {
+        std::cerr << "estd-bench: " << error << "\n";
+        return 2;
     }
     const double pool_seconds = std::chrono::duration<double>(Clock::now() - pool_start).count();
-
-    std::string error;
     auto tls = make_tls_context(opts, identity.get(), error);
     if (!tls) {
         std::cerr << "estd-bench: " << error << "\n";
@@ -891,189 +1216,11 @@ int run(const Options& opts) {
     Shared shared{opts, target, *tls, {}, {}, {}};
     shared.budget = static_cast<std::int64_t>(opts.requests);
     const unsigned threads = std::max(1U, opts.threads);
-    nlohmann::json out;
-    out["tool"] = "estd-bench";
-    if (!opts.label.empty()) {
-        out["label"] = opts.label;
-    }
-    out["url"] = opts.url;
-    out["profile"] = opts.profile;
-    out["tls"] = opts.tls;
-    out["client_threads"] = threads;
-
+    nlohmann::json out = run_description(opts, threads);
     if (opts.idle_connections > 0) {
-        // Idle mode: open N TLS connections, hold them, sample the server.
-        const auto before = sample_server(opts.server_pid);
-        const bool reset = reset_peak_rss(opts.server_pid);
-        std::atomic<unsigned> remaining{opts.idle_connections};
-        const unsigned workers = std::max(1U, std::min(opts.concurrency, opts.idle_connections));
-        std::vector<std::vector<std::unique_ptr<Stream>>> held(workers);
-        std::vector<Stats> stats(workers);
-        const auto start = Clock::now();
-        for (unsigned i = 0; i < workers; ++i) {
-            asio::co_spawn(asio::make_strand(io), idle_opener(shared, remaining, held[i], stats[i]),
-                           asio::detached);
-        }
-        run_io(io, threads);
-        const double open_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-        Stats total;
-        for (auto& s : stats) {
-            total.merge(std::move(s));
-        }
-        std::this_thread::sleep_for(std::chrono::duration<double>(opts.hold));
-        const auto after = sample_server(opts.server_pid);
-        out["mode"] = "idle-connections";
-        out["requested"] = opts.idle_connections;
-        out["open"] = total.connections;
-        out["open_seconds"] = open_seconds;
-        out["hold_seconds"] = opts.hold;
-        out["client_fd_limit"] = fd_limit();
-        nlohmann::json errors;
-        for (std::size_t i = 0; i < err_count; ++i) {
-            errors[kErrorNames[i]] = total.errors[i];
-            if (!total.sample[i].empty()) {
-                out["error_samples"][kErrorNames[i]] = total.sample[i];
-            }
-        }
-        out["errors"] = errors;
-        if (after.valid) {
-            out["server"] = {{"pid", opts.server_pid},
-                             {"rss_before_mb", static_cast<double>(before.rss_kb) / 1024.0},
-                             {"rss_mb", static_cast<double>(after.rss_kb) / 1024.0},
-                             {"peak_rss_mb", static_cast<double>(after.hwm_kb) / 1024.0},
-                             {"peak_reset_at_start", reset}};
-        }
-        if (opts.json) {
-            std::cout << out.dump(2) << "\n";
-        } else {
-            std::printf("idle connections: %llu open of %u requested in %.1f s (errors %llu)\n",
-                        static_cast<unsigned long long>(total.connections), opts.idle_connections,
-                        open_seconds, static_cast<unsigned long long>(total.error_total()));
-            for (std::size_t i = 0; i < err_count; ++i) {
-                if (total.errors[i] != 0) {
-                    std::printf("  %-13s %llu  e.g. %s\n", kErrorNames[i],
-                                static_cast<unsigned long long>(total.errors[i]),
-                                total.sample[i].c_str());
-                }
-            }
-            if (after.valid) {
-                std::printf(
-                    "server RSS: %.1f MB before, %.1f MB with the connections open, "
-                    "peak %.1f MB\n",
-                    static_cast<double>(before.rss_kb) / 1024.0,
-                    static_cast<double>(after.rss_kb) / 1024.0,
-                    static_cast<double>(after.hwm_kb) / 1024.0);
-            }
-        }
-        if (!opts.json_out.empty()) {
-            std::ofstream(opts.json_out) << out.dump(2) << "\n";
-        }
-        for (auto& h : held) {
-            h.clear();
-        }
-        return total.connections == opts.idle_connections ? 0 : 1;
+        return run_idle(opts, shared, io, threads, std::move(out));
     }
-
-    std::vector<Stats> stats(opts.concurrency);
-    const auto before = sample_server(opts.server_pid);
-    const bool reset = reset_peak_rss(opts.server_pid);
-    const double client_cpu_before = own_cpu_seconds();
-    const auto start = Clock::now();
-    shared.deadline =
-        start + std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::duration<double>(opts.requests > 0 ? 1e9 : opts.duration));
-    for (unsigned i = 0; i < opts.concurrency; ++i) {
-        asio::co_spawn(asio::make_strand(io), client_loop(shared, stats[i]), asio::detached);
-    }
-    run_io(io, threads);
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    const auto after = sample_server(opts.server_pid);
-    const double client_cpu = own_cpu_seconds() - client_cpu_before;
-
-    Stats total;
-    for (auto& s : stats) {
-        total.merge(std::move(s));
-    }
-    std::sort(total.latencies_us.begin(), total.latencies_us.end());
-    const double rps = elapsed > 0 ? static_cast<double>(total.ok) / elapsed : 0;
-
-    out["scenario"] = scenario.name;
-    out["concurrency"] = opts.concurrency;
-    out["key_type"] = enrolls ? opts.key_type : "";
-    out["csr_pool"] = target.pool.size();
-    out["csr_pool_seconds"] = pool_seconds;
-    out["seconds"] = elapsed;
-    out["requests_ok"] = total.ok;
-    out["requests_per_second"] = rps;
-    out["connections"] = total.connections;
-    out["client_cpu_seconds"] = client_cpu;
-    out["latency_ms"] = {{"p50", percentile(total.latencies_us, 0.50)},
-                         {"p90", percentile(total.latencies_us, 0.90)},
-                         {"p99", percentile(total.latencies_us, 0.99)},
-                         {"max", percentile(total.latencies_us, 1.0)}};
-    nlohmann::json errors;
-    for (std::size_t i = 0; i < err_count; ++i) {
-        errors[kErrorNames[i]] = total.errors[i];
-        if (!total.sample[i].empty()) {
-            out["error_samples"][kErrorNames[i]] = total.sample[i];
-        }
-    }
-    errors["total"] = total.error_total();
-    out["errors"] = errors;
-    for (const auto& [status, n] : total.statuses) {
-        out["http_statuses"][std::to_string(status)] = n;
-    }
-    if (after.valid && before.valid) {
-        const double cpu = after.cpu_seconds - before.cpu_seconds;
-        out["server"] = {
-            {"pid", opts.server_pid},
-            {"cpu_seconds", cpu},
-            {"cpu_ms_per_request", total.ok ? cpu * 1000.0 / static_cast<double>(total.ok) : 0.0},
-            {"cpu_cores_used", elapsed > 0 ? cpu / elapsed : 0.0},
-            {"peak_rss_mb", static_cast<double>(after.hwm_kb) / 1024.0},
-            {"rss_mb", static_cast<double>(after.rss_kb) / 1024.0},
-            {"peak_reset_at_start", reset}};
-    }
-
-    if (opts.json) {
-        std::cout << out.dump(2) << "\n";
-    } else {
-        std::printf(
-            "%-24s conc %4u  %9.1f req/s  p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms"
-            "  ok %llu  errors %llu",
-            scenario.name, opts.concurrency, rps, percentile(total.latencies_us, 0.50),
-            percentile(total.latencies_us, 0.90), percentile(total.latencies_us, 0.99),
-            percentile(total.latencies_us, 1.0), static_cast<unsigned long long>(total.ok),
-            static_cast<unsigned long long>(total.error_total()));
-        if (after.valid && before.valid) {
-            std::printf("  server cpu %.2f s (%.3f ms/req)  peak RSS %.1f MB",
-                        after.cpu_seconds - before.cpu_seconds,
-                        total.ok ? (after.cpu_seconds - before.cpu_seconds) * 1000.0 /
-                                       static_cast<double>(total.ok)
-                                 : 0.0,
-                        static_cast<double>(after.hwm_kb) / 1024.0);
-        }
-        std::printf("\n");
-        for (std::size_t i = 0; i < err_count; ++i) {
-            if (total.errors[i] != 0) {
-                std::printf("  %-13s %llu  e.g. %s\n", kErrorNames[i],
-                            static_cast<unsigned long long>(total.errors[i]),
-                            total.sample[i].c_str());
-            }
-        }
-    }
-    if (!opts.json_out.empty()) {
-        std::ofstream(opts.json_out) << out.dump(2) << "\n";
-    }
-    if (!opts.serials_out.empty()) {
-        // In arrival order (equal-width millisecond stamps sort as text).
-        std::sort(total.received.begin(), total.received.end());
-        std::ofstream serials(opts.serials_out);
-        for (const auto& line : total.received) {
-            serials << line << "\n";
-        }
-    }
-    return total.error_total() == 0 && total.ok > 0 ? 0 : 1;
+    return run_requests(opts, shared, io, threads, pool_seconds, std::move(out));
 }
 
 }  // namespace

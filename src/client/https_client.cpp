@@ -15,7 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/err.h>
 
-#include "estd/core/parse_message.hpp"
+#include "estd/client/parse_message.hpp"
 #include "estd/core/version.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/openssl_error.hpp"
