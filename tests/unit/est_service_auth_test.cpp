@@ -289,12 +289,8 @@ TEST_F(EstServiceAuthTest, AnUntrustedClientCertificateIsRefusedInOpenSslsWords)
     const ClientCertConnection tls(cert.get(), key.get());
     const std::string target = "/.well-known/est-mtls/fleet/cacerts";
     const net::Request req{beast_http::verb::get, target, 11};
-    auto route = http::parse_est_path(target);
-    ASSERT_TRUE(route && *route);
-    const net::ConnectionInfo conn{"192.0.2.10", tls.server()};
-    const RequestContext ctx{"request-1", "192.0.2.10",
-                             auth::ClientCertificate::from_tls(tls.server())};
-    const auto res = service_->handle(req, conn, ctx, route->value());
+    const auto peer = tls.peer("192.0.2.10");
+    const auto res = http::Router(*service_, [] { return Status{Ok{}}; }).handle(req, peer);
     EXPECT_EQ(res.result_int(), 401u);
     EXPECT_EQ(res[beast_http::field::www_authenticate], "Mutual realm=\"estd\"");
     EXPECT_TRUE(
