@@ -11,7 +11,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include "estd/http/error_status.hpp"
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/auth/client_address.hpp"
@@ -19,6 +18,7 @@
 #include "estd/est/est_profile.hpp"
 #include "estd/est/est_service.hpp"
 #include "estd/http/admin_api.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/metrics.hpp"
 #include "estd/http/pki_routes.hpp"
 #include "estd/http/router.hpp"

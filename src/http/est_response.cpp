@@ -54,8 +54,8 @@ std::optional<net::Response> wrong_est_method(const net::Request& req, est::Oper
         return std::nullopt;
     }
     const std::string allowed(beast_http::to_string(method));
-    auto res = text_response(req, 405,
-                             std::string(est::operation_name(op)) + " accepts only " + allowed);
+    auto res =
+        text_response(req, 405, std::string(est::operation_name(op)) + " accepts only " + allowed);
     res.set(beast_http::field::allow, allowed);
     return res;
 }

@@ -160,8 +160,8 @@ TEST_F(ChannelBindingTest, Tls13ExporterInChallengePasswordOrAttribute) {
     expect_failure(check_channel_binding(csr(b64(other_exporter), exporter), peer, true),
                    ErrorKind::conflict, "mismatch");
     // A present binding is verified even where none is required.
-    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, false), ErrorKind::conflict,
-                   "mismatch");
+    expect_failure(check_channel_binding(csr(b64(other_exporter)), peer, false),
+                   ErrorKind::conflict, "mismatch");
     expect_failure(check_channel_binding(csr("hunter2 is not base64!"), peer, false),
                    ErrorKind::conflict, "mismatch");
     // Truncated: same prefix, shorter.
@@ -174,7 +174,8 @@ TEST_F(ChannelBindingTest, MismatchTextNamesWhatTheConnectionHolds) {
     TlsLab lab(TLS1_3_VERSION, true);
     auto conn = lab.connect();
     auto other = lab.connect();
-    const auto wrong = check_channel_binding(csr(b64(client_exporter(other.client.get()))), conn.peer, false);
+    const auto wrong =
+        check_channel_binding(csr(b64(client_exporter(other.client.get()))), conn.peer, false);
     ASSERT_FALSE(wrong);
     EXPECT_NE(wrong.error().message.find("challengePassword does not match this TLS connection's "
                                          "TLS 1.3 exporter value (RFC 9266)"),
@@ -205,7 +206,8 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     expect_failure(check_channel_binding(csr(std::nullopt), full.peer, true),
                    ErrorKind::bad_request, "missing");
     // The exporter attribute is TLS 1.3's form: this connection cannot carry it.
-    const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())), full.peer, false);
+    const auto status = check_channel_binding(csr(std::nullopt, client_exporter(full.client.get())),
+                                              full.peer, false);
     expect_failure(status, ErrorKind::tls_upgrade_required, "unavailable");
 
     // Resumption: the first Finished is now the server's.
@@ -218,8 +220,8 @@ TEST_F(ChannelBindingTest, Tls12UniqueOnFullAndResumedHandshakes) {
     ASSERT_TRUE(resumed_server);
     EXPECT_EQ(resumed_server->value, resumed_unique);
     EXPECT_TRUE(check_channel_binding(csr(b64(resumed_unique)), resumed.peer, true));
-    expect_failure(check_channel_binding(csr(b64(unique)), resumed.peer, true),
-                   ErrorKind::conflict, "mismatch");
+    expect_failure(check_channel_binding(csr(b64(unique)), resumed.peer, true), ErrorKind::conflict,
+                   "mismatch");
 }
 
 TEST_F(ChannelBindingTest, Tls12WithoutExtendedMasterSecretCannotCarryABinding) {

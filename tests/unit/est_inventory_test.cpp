@@ -2,9 +2,9 @@
 // answer, and a failed write answers 503 without a certificate.
 #include <gtest/gtest.h>
 
-#include "estd/http/error_status.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/est/est_service.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/issuer/local_issuer.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/crl.hpp"
