@@ -31,6 +31,8 @@ packages=(
   nginx libnginx-mod-stream freeradius eapoltest
   # fuzz/run.sh: libFuzzer targets built with clang
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  # scripts/lint.sh (CI): clang-format drift and clang-tidy's checks
+  clang-format-14 clang-tidy-14
   # tests/console: the operator console in Debian's Chromium (playwright-core
   # from npm, pinned by tests/console/package-lock.json, drives it)
   chromium

@@ -4,13 +4,14 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "estd/http/error_status.hpp"
 #include "estd/audit/audit_log.hpp"
 #include "estd/audit/counters.hpp"
 #include "estd/auth/client_address.hpp"
 #include "estd/config/config.hpp"
+#include "estd/core/run_main.hpp"
 #include "estd/core/version.hpp"
 #include "estd/est/est_service.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/router.hpp"
 #include "estd/net/server.hpp"
 #include "estd/store/postgres_store.hpp"
@@ -169,9 +170,7 @@ int serve() {
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     CLI::App app{"estd - an EST (RFC 7030) enrollment server"};
     app.set_version_flag("--version", std::string("estd ") + estd::kVersion);
     auto* serve_cmd = app.add_subcommand("serve", "Serve EST (the default)");
@@ -187,4 +186,10 @@ int main(int argc, char** argv) {
     }
     (void)serve_cmd;
     return serve();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return estd::run_main("estd", 1, [&] { return run(argc, argv); });
 }

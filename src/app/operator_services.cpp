@@ -14,6 +14,7 @@ namespace {
 std::vector<const issuer::Issuer*> observe(
     const std::vector<std::unique_ptr<issuer::Issuer>>& issuers) {
     std::vector<const issuer::Issuer*> out;
+    out.reserve(issuers.size());
     for (const auto& issuer : issuers) {
         out.push_back(issuer.get());
     }

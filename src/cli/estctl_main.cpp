@@ -10,6 +10,7 @@
 #include "est_commands.hpp"
 #include "est_options.hpp"
 #include "est_test_command.hpp"
+#include "estd/core/run_main.hpp"
 #include "estd/core/version.hpp"
 #include "exit_codes.hpp"
 #include "mcp_server.hpp"
@@ -42,9 +43,7 @@ constexpr VerbSpec kVerbs[] = {
      true, false},
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     CLI::App app{"estctl: EST (RFC 7030) client and MCP server for estd"};
     app.set_version_flag("--version", std::string("estctl ") + estd::kVersion);
     app.require_subcommand(1);
@@ -108,4 +107,10 @@ int main(int argc, char** argv) {
         return estd::cli::run_est_test(options);
     }
     return estd::cli::run_est_verb(chosen, options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return estd::run_main("estctl", estd::cli::kExitFailure, [&] { return run(argc, argv); });
 }

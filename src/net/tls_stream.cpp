@@ -1,6 +1,7 @@
 #include "estd/net/tls_stream.hpp"
 
 #include <cerrno>
+#include <exception>
 #include <stdexcept>
 
 #include <boost/asio/error.hpp>
@@ -37,8 +38,14 @@ TlsStream::TlsStream(asio::ip::tcp::socket&& socket, SSL_CTX* context)
 }
 
 TlsStream::~TlsStream() {
+    try {
+        core_->timer.cancel();
+    } catch (const std::exception&) {
+        // Asio reports a failed cancel only by throwing (the error_code
+        // overload is deprecated); a destructor must not throw, and the
+        // timer's pending wait ends with the stream's core either way.
+    }
     beast::error_code ignored;
-    core_->timer.cancel();
     core_->socket.close(ignored);
 }
 

@@ -117,7 +117,7 @@ Status add_extended_key_usage(X509* cert, const std::vector<std::string>& usages
         if (sk_ASN1_OBJECT_push(eku.get(), oid.get()) <= 0) {
             return failure("adding an extended key usage");
         }
-        oid.release();
+        static_cast<void>(oid.release());
     }
     return add_extension(cert, NID_ext_key_usage, eku.get(), false, "extendedKeyUsage");
 }
@@ -180,7 +180,7 @@ Status add_crl_distribution_points(X509* cert, const std::vector<std::string>& u
         if (!point || !uri || !full_name || sk_GENERAL_NAME_push(full_name.get(), uri.get()) <= 0) {
             return failure("encoding a CRL distribution point");
         }
-        uri.release();
+        static_cast<void>(uri.release());
         point->distpoint = DIST_POINT_NAME_new();
         if (point->distpoint == nullptr) {
             return failure("encoding a CRL distribution point");
@@ -190,7 +190,7 @@ Status add_crl_distribution_points(X509* cert, const std::vector<std::string>& u
         if (sk_DIST_POINT_push(points.get(), point.get()) <= 0) {
             return failure("encoding a CRL distribution point");
         }
-        point.release();
+        static_cast<void>(point.release());
     }
     return add_extension(cert, NID_crl_distribution_points, points.get(), false,
                          "cRLDistributionPoints");
@@ -218,7 +218,7 @@ Status add_authority_info_access(X509* cert, const std::vector<std::string>& ocs
         if (sk_ACCESS_DESCRIPTION_push(access.get(), description.get()) <= 0) {
             return failure("encoding authorityInfoAccess");
         }
-        description.release();
+        static_cast<void>(description.release());
         return Ok{};
     };
     for (const std::string& url : ocsp_urls) {
@@ -242,7 +242,7 @@ Status add_must_staple(X509* cert) {
         sk_ASN1_INTEGER_push(features.get(), status_request.get()) <= 0) {
         return failure("encoding the TLS feature extension");
     }
-    status_request.release();
+    static_cast<void>(status_request.release());
     // RFC 7633 §4.2.1: the extension is not marked critical.
     return add_extension(cert, NID_tlsfeature, features.get(), false, "TLS feature");
 }
@@ -347,10 +347,10 @@ bool copy_public_key_params(const X509_PUBKEY* from, X509_PUBKEY* to) {
         return false;
     }
     // Owned by `to` now.
-    algorithm_copy.release();
-    param_object.release();
-    param_string.release();
-    key_copy.release();
+    static_cast<void>(algorithm_copy.release());
+    static_cast<void>(param_object.release());
+    static_cast<void>(param_string.release());
+    static_cast<void>(key_copy.release());
     return true;
 }
 

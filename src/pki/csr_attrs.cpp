@@ -46,7 +46,7 @@ Status CsrAttrsBuilder::add_oid(int nid) {
         sk_ASN1_TYPE_push(items_.get(), item.get()) <= 0) {
         return failure("adding an OID");
     }
-    item.release();
+    static_cast<void>(item.release());
     return Ok{};
 }
 
@@ -127,7 +127,7 @@ Status CsrAttrsBuilder::add_attribute(X509_ATTRIBUTE* attribute) {
     if (sk_ASN1_TYPE_push(items_.get(), item.get()) <= 0) {
         return failure("adding an attribute");
     }
-    item.release();
+    static_cast<void>(item.release());
     return Ok{};
 }
 

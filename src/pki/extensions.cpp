@@ -35,7 +35,7 @@ Result<X509ExtensionPtr> extended_key_usage_extension(const std::vector<std::str
             ERR_clear_error();
             return Error::internal("unknown extended key usage '" + usage + "'");
         }
-        oid.release();
+        static_cast<void>(oid.release());
     }
     X509ExtensionPtr extension(X509V3_EXT_i2d(NID_ext_key_usage, 0, eku.get()));
     if (!extension) {
@@ -52,7 +52,7 @@ Result<X509ExtensionPtr> must_staple_extension() {
         sk_ASN1_INTEGER_push(features.get(), status_request.get()) <= 0) {
         return Error::internal("cannot encode the TLS feature extension");
     }
-    status_request.release();
+    static_cast<void>(status_request.release());
     X509ExtensionPtr extension(X509V3_EXT_i2d(NID_tlsfeature, 0, features.get()));
     if (!extension) {
         return Error::internal("cannot encode the TLS feature extension: " +
@@ -63,6 +63,7 @@ Result<X509ExtensionPtr> must_staple_extension() {
 
 std::vector<std::string> extended_key_usage_oids(const EXTENDED_KEY_USAGE* usages) {
     std::vector<std::string> oids;
+    oids.reserve(static_cast<std::size_t>(sk_ASN1_OBJECT_num(usages)));
     for (int i = 0; i < sk_ASN1_OBJECT_num(usages); ++i) {
         oids.push_back(object_dotted(sk_ASN1_OBJECT_value(usages, i)));
     }

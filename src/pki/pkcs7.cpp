@@ -72,6 +72,7 @@ Result<std::vector<X509Ptr>> parse_certs_only_der(std::span<const std::uint8_t> 
     }
     const STACK_OF(X509)* stack = (*p7)->d.sign->cert;
     std::vector<X509Ptr> certs;
+    certs.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
     for (int i = 0; i < sk_X509_num(stack); ++i) {
         certs.push_back(share(sk_X509_value(stack, i)));
     }

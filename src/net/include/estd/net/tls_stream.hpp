@@ -185,7 +185,7 @@ class TlsStream::Operation {
         }
         Attempt attempt = stream_.attempt(step_, buffer_);
         if (attempt.want == Want::nothing) {
-            finish(self, std::move(attempt));
+            finish(self, attempt);
             return;
         }
         waited_ = true;
@@ -209,7 +209,7 @@ class TlsStream::Operation {
   private:
     template <class Self>
     void finish(Self& self, Attempt result) {
-        result_ = std::move(result);
+        result_ = result;
         finished_ = true;
         if (waited_) {
             complete(self);
