@@ -45,9 +45,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "estd/client/connection_options.hpp"
 #include "estd/client/csr_builder.hpp"
-#include "estd/client/https_client.hpp"
 #include "estd/client/url.hpp"
+#include "estd/https/connection.hpp"
 #include "estd/pki/base64.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/handles.hpp"
@@ -319,7 +320,7 @@ struct Target {
 
 // A client TLS context for `opts`, with the identity when one is given.
 std::optional<ssl::context> make_tls_context(const Options& opts,
-                                             const estd::client::ClientIdentity* identity,
+                                             const estd::https::ClientIdentity* identity,
                                              std::string& error) {
     ssl::context ctx(ssl::context::tls_client);
     SSL_CTX* native = ctx.native_handle();
@@ -782,9 +783,9 @@ void run_io(asio::io_context& io, unsigned threads) {
 
 // Enrolls one fresh P-256 key (simpleenroll, same profile and credentials)
 // to get a certificate to renew with when no --client-cert is given.
-std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& opts,
-                                                               const Target& target,
-                                                               std::string& error) {
+std::optional<estd::https::ClientIdentity> bootstrap_identity(const Options& opts,
+                                                              const Target& target,
+                                                              std::string& error) {
     auto key = make_key("p256");
     if (!key) {
         error = "key generation failed";
@@ -798,10 +799,10 @@ std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& op
         error = der.error().message;
         return std::nullopt;
     }
-    estd::client::TlsOptions tls;
+    auto tls = estd::client::connection_options();
     tls.ca_file = opts.cacert;
     tls.insecure = opts.insecure;
-    auto connection = estd::client::HttpsConnection::open(target.url, tls);
+    auto connection = estd::https::Connection::open(target.url, tls);
     if (!connection) {
         error = "bootstrap connection: " + connection.error().message;
         return std::nullopt;
@@ -811,12 +812,12 @@ std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& op
         error = path.error().message;
         return std::nullopt;
     }
-    std::vector<estd::client::HttpHeader> headers{{"Content-Transfer-Encoding", "base64"}};
+    std::vector<estd::https::HttpHeader> headers{{"Content-Transfer-Encoding", "base64"}};
     if (!target.authorization.empty()) {
         headers.push_back({"Authorization", target.authorization});
     }
     auto res = (*connection)
-                   ->send(estd::client::Method::post, *path, "application/pkcs10",
+                   ->send(estd::https::Method::post, *path, "application/pkcs10",
                           estd::pki::base64_encode_lines(*der), headers);
     if (!res || res->status != 200) {
         error =
@@ -834,7 +835,7 @@ std::optional<estd::client::ClientIdentity> bootstrap_identity(const Options& op
         error = "bootstrap enrollment: answer is not a certs-only PKCS#7";
         return std::nullopt;
     }
-    estd::client::ClientIdentity identity;
+    estd::https::ClientIdentity identity;
     identity.chain.push_back(std::move(certs->front()));
     identity.key = std::move(*key);
     return identity;
@@ -911,20 +912,20 @@ bool make_target(const Options& opts, Target& target, std::string& error) {
 // The client identity: given, or bootstrapped for renewals; null when the
 // scenario needs none.
 bool make_identity(const Options& opts, const Target& target,
-                   std::shared_ptr<estd::client::ClientIdentity>& identity, std::string& error) {
+                   std::shared_ptr<estd::https::ClientIdentity>& identity, std::string& error) {
     if (!opts.client_cert.empty()) {
-        auto loaded = estd::client::load_client_identity(opts.client_cert, opts.client_key);
+        auto loaded = estd::https::load_client_identity(opts.client_cert, opts.client_key);
         if (!loaded) {
             error = loaded.error().message;
             return false;
         }
-        identity = std::make_shared<estd::client::ClientIdentity>(std::move(*loaded));
+        identity = std::make_shared<estd::https::ClientIdentity>(std::move(*loaded));
     } else if (target.scenario->operation == Operation::simplereenroll) {
         auto boot = bootstrap_identity(opts, target, error);
         if (!boot) {
             return false;
         }
-        identity = std::make_shared<estd::client::ClientIdentity>(std::move(*boot));
+        identity = std::make_shared<estd::https::ClientIdentity>(std::move(*boot));
     }
     return true;
 }
@@ -935,7 +936,7 @@ bool enrolls(const Scenario& scenario) {
 }
 
 // The CSR pool, made before the clock starts.
-bool fill_pool(const Options& opts, const estd::client::ClientIdentity* identity, Target& target,
+bool fill_pool(const Options& opts, const estd::https::ClientIdentity* identity, Target& target,
                std::string& error) {
     if (!enrolls(*target.scenario) || opts.idle_connections != 0) {
         return true;
@@ -1194,7 +1195,7 @@ int run_requests(const Options& opts, Shared& shared, asio::io_context& io, unsi
 int run(const Options& opts) {
     raise_fd_limit();
     Target target;
-    std::shared_ptr<estd::client::ClientIdentity> identity;
+    std::shared_ptr<estd::https::ClientIdentity> identity;
     std::string error;
     if (!make_target(opts, target, error) || !make_identity(opts, target, identity, error)) {
         std::cerr << "estd-bench: " << error << "\n";

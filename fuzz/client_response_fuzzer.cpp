@@ -6,14 +6,14 @@
 // estd-bench's reading of the certificates' keys.
 #include "estd/client/encoding.hpp"
 #include "estd/client/est_client.hpp"
-#include "estd/client/https_client.hpp"
 #include "estd/client/multipart.hpp"
+#include "estd/https/connection.hpp"
 #include "estd/pki/pkcs7.hpp"
 #include "support/fuzz_support.hpp"
 
 namespace {
 
-using estd::client::HttpResponse;
+using estd::https::HttpResponse;
 
 // The CSR estctl would have sent, so enroll answers can be matched to its key.
 const estd::pki::Bytes& sent_csr() {
@@ -52,7 +52,7 @@ void read_parts(const HttpResponse& response) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto response = estd::client::parse_http_response(estd::fuzz::input_text(data, size));
+    const auto response = estd::https::parse_http_response(estd::fuzz::input_text(data, size));
     if (!response) {
         return 0;
     }

@@ -67,17 +67,17 @@ Result<ServerEndpoint> server_endpoint(const EstOptions& o) {
     }
     ServerEndpoint out;
     out.server = std::move(server).value();
-    auto min = client::parse_tls_version(o.tls_min);
-    auto max = client::parse_tls_version(o.tls_max);
+    auto min = https::parse_tls_version(o.tls_min);
+    auto max = https::parse_tls_version(o.tls_max);
     if (!min || !max) {
         return !min ? std::move(min).take_error() : std::move(max).take_error();
     }
-    out.tls.min_version = *min;
-    out.tls.max_version = *max;
-    out.tls.ca_file = o.cacert;
-    out.tls.insecure = o.insecure;
-    out.tls.server_name = o.server_name;
-    out.tls.timeout = std::chrono::seconds(o.timeout_seconds);
+    out.connection.min_version = *min;
+    out.connection.max_version = *max;
+    out.connection.ca_file = o.cacert;
+    out.connection.insecure = o.insecure;
+    out.connection.server_name = o.server_name;
+    out.connection.timeout = std::chrono::seconds(o.timeout_seconds);
     if (!o.cacert.empty() && o.insecure) {
         return Error::input("--cacert and --insecure exclude each other");
     }
@@ -91,7 +91,7 @@ Result<client::EstClientOptions> client_options(const EstOptions& o) {
     }
     client::EstClientOptions out;
     out.server = std::move(endpoint->server);
-    out.tls = std::move(endpoint->tls);
+    out.connection = std::move(endpoint->connection);
     out.profile = o.profile;
     out.route = o.est_mtls_route ? client::EstRouteKind::est_mtls : client::EstRouteKind::est;
     if (!o.user.empty() || !o.password_file.empty()) {
@@ -108,12 +108,12 @@ Result<client::EstClientOptions> client_options(const EstOptions& o) {
         if (o.key.empty()) {
             return Error::input("--cert needs --key");
         }
-        auto identity = client::load_client_identity(o.cert, o.key);
+        auto identity = https::load_client_identity(o.cert, o.key);
         if (!identity) {
             return std::move(identity).take_error();
         }
-        out.tls.identity =
-            std::make_shared<const client::ClientIdentity>(std::move(identity).value());
+        out.connection.identity =
+            std::make_shared<const https::ClientIdentity>(std::move(identity).value());
     }
     return out;
 }
@@ -123,7 +123,8 @@ Result<client::OperatorClientOptions> operator_options(const EstOptions& o) {
     if (!endpoint) {
         return std::move(endpoint).take_error();
     }
-    client::OperatorClientOptions out{std::move(endpoint->server), std::move(endpoint->tls), {}};
+    client::OperatorClientOptions out{
+        std::move(endpoint->server), std::move(endpoint->connection), {}};
     if (!o.api_key_file.empty()) {
         auto key = read_password_file(o.api_key_file);
         if (!key) {

@@ -60,7 +60,7 @@ void add_output_options(CLI::App& app, EstOptions& options);
 
 struct ServerEndpoint {
     client::ServerUrl server;
-    client::TlsOptions tls;
+    https::ConnectionOptions connection = client::connection_options();
 };
 Result<ServerEndpoint> server_endpoint(const EstOptions& options);
 Result<client::EstClientOptions> client_options(const EstOptions& options);

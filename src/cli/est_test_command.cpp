@@ -90,12 +90,12 @@ void step_csrattrs(client::EstClient& est, StepReport& report) {
 void step_reenroll(const client::EstClientOptions& base, const client::EnrollResult& issued,
                    const CsrSource& enrolled, const EstOptions& o, StepReport& report) {
     client::EstClientOptions options = base;
-    auto identity = std::make_shared<client::ClientIdentity>();
+    auto identity = std::make_shared<https::ClientIdentity>();
     for (const auto& cert : issued.certificates) {
         identity->chain.push_back(pki::share(cert.get()));
     }
     identity->key = pki::share(enrolled.key.get());
-    options.tls.identity = std::move(identity);
+    options.connection.identity = std::move(identity);
     client::EstClient renewer(std::move(options));
 
     CsrSource source;

@@ -48,7 +48,7 @@ void issued_first(std::vector<pki::X509Ptr>& certs, EVP_PKEY* key) {
     }
 }
 
-Error unexpected_status(const HttpResponse& response, std::string_view operation) {
+Error unexpected_status(const https::HttpResponse& response, std::string_view operation) {
     if (response.status >= 300) {
         return http_error(response);
     }
@@ -56,10 +56,10 @@ Error unexpected_status(const HttpResponse& response, std::string_view operation
                            std::to_string(response.status) + ", which EST does not define");
 }
 
-Result<ChannelBinding> binding_of(const HttpsConnection& connection) {
+Result<ChannelBinding> binding_of(const https::Connection& connection) {
     ChannelBinding binding;
     binding.tls_version = connection.version_name();
-    if (connection.version() == TlsVersion::tls1_3) {
+    if (connection.version() == https::TlsVersion::tls1_3) {
         auto exporter = connection.tls_exporter();
         if (!exporter) {
             return std::move(exporter).take_error();
@@ -84,7 +84,7 @@ Result<ChannelBinding> binding_of(const HttpsConnection& connection) {
 
 }  // namespace
 
-Result<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+Result<std::vector<pki::X509Ptr>> cacerts_from_response(const https::HttpResponse& response,
                                                         std::string_view what) {
     auto der = decode_payload(response.body, what);
     if (!der) {
@@ -100,8 +100,8 @@ Result<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& resp
     return std::move(certs).value();
 }
 
-Result<EnrollResult> enroll_from_response(const HttpResponse& response, std::string_view operation,
-                                          const pki::Bytes& csr_der) {
+Result<EnrollResult> enroll_from_response(const https::HttpResponse& response,
+                                          std::string_view operation, const pki::Bytes& csr_der) {
     EnrollResult result;
     if (response.status == 202) {
         result.pending = true;
@@ -121,7 +121,7 @@ Result<EnrollResult> enroll_from_response(const HttpResponse& response, std::str
     return result;
 }
 
-Result<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response) {
+Result<ServerKeygenResult> serverkeygen_from_response(const https::HttpResponse& response) {
     if (response.status != 200) {
         return unexpected_status(response, "serverkeygen");
     }
@@ -139,7 +139,7 @@ Result<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& respon
     return result;
 }
 
-Result<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
+Result<CsrAttrs> csrattrs_from_response(const https::HttpResponse& response) {
     CsrAttrs attrs;
     if (response.status == 204) {
         return attrs;
@@ -160,7 +160,7 @@ Result<CsrAttrs> csrattrs_from_response(const HttpResponse& response) {
     return attrs;
 }
 
-Error http_error(const HttpResponse& response) {
+Error http_error(const https::HttpResponse& response) {
     std::string message = "HTTP " + std::to_string(response.status);
     if (!response.reason.empty()) {
         message += " " + response.reason;
@@ -175,7 +175,7 @@ Error http_error(const HttpResponse& response) {
 EstClient::EstClient(EstClientOptions options) : options_(std::move(options)) {
 }
 
-std::vector<HttpHeader> EstClient::auth_headers() const {
+std::vector<https::HttpHeader> EstClient::auth_headers() const {
     if (!options_.basic) {
         return {};
     }
@@ -186,10 +186,10 @@ std::vector<HttpHeader> EstClient::auth_headers() const {
                                          credentials.size()))}};
 }
 
-Result<HttpsConnection*> EstClient::connection() {
+Result<https::Connection*> EstClient::connection() {
     if (!connection_ || !connection_->is_open()) {
         connection_.reset();
-        auto opened = HttpsConnection::open(options_.server, options_.tls);
+        auto opened = https::Connection::open(options_.server, options_.connection);
         if (!opened) {
             return std::move(opened).take_error();
         }
@@ -198,17 +198,19 @@ Result<HttpsConnection*> EstClient::connection() {
     return connection_.get();
 }
 
-Result<HttpResponse> EstClient::send_once(Method method, const std::string& target,
-                                          std::string_view content_type, const std::string& body) {
-    std::vector<HttpHeader> headers = auth_headers();
+Result<https::HttpResponse> EstClient::send_once(https::Method method, const std::string& target,
+                                                 std::string_view content_type,
+                                                 const std::string& body) {
+    std::vector<https::HttpHeader> headers = auth_headers();
     if (!body.empty()) {
         headers.push_back({"Content-Transfer-Encoding", "base64"});
     }
     return connection_->send(method, target, content_type, body, headers);
 }
 
-Result<HttpResponse> EstClient::exchange(Method method, std::string_view operation,
-                                         std::string_view content_type, const std::string& body) {
+Result<https::HttpResponse> EstClient::exchange(https::Method method, std::string_view operation,
+                                                std::string_view content_type,
+                                                const std::string& body) {
     auto target = est_path(options_.server, options_.profile, operation, options_.route);
     if (!target) {
         return std::move(target).take_error();
@@ -228,8 +230,9 @@ Result<HttpResponse> EstClient::exchange(Method method, std::string_view operati
     }
 }
 
-Result<HttpResponse> EstClient::exchange_bound(std::string_view operation,
-                                               const CsrFactory& make_csr, pki::Bytes* sent_csr) {
+Result<https::HttpResponse> EstClient::exchange_bound(std::string_view operation,
+                                                      const CsrFactory& make_csr,
+                                                      pki::Bytes* sent_csr) {
     auto target = est_path(options_.server, options_.profile, operation, options_.route);
     if (!target) {
         return std::move(target).take_error();
@@ -248,7 +251,8 @@ Result<HttpResponse> EstClient::exchange_bound(std::string_view operation,
         if (!csr) {
             return std::move(csr).take_error();
         }
-        auto response = send_once(Method::post, *target, kPkcs10, pki::base64_encode_lines(*csr));
+        auto response =
+            send_once(https::Method::post, *target, kPkcs10, pki::base64_encode_lines(*csr));
         if (response || !reused || attempt > 0 || response.error().kind != ErrorKind::network) {
             *sent_csr = std::move(csr).value();
             return response;
@@ -258,7 +262,7 @@ Result<HttpResponse> EstClient::exchange_bound(std::string_view operation,
 }
 
 Result<std::vector<pki::X509Ptr>> EstClient::cacerts() {
-    auto response = exchange(Method::get, "cacerts", {}, {});
+    auto response = exchange(https::Method::get, "cacerts", {}, {});
     if (!response) {
         return std::move(response).take_error();
     }
@@ -269,7 +273,7 @@ Result<std::vector<pki::X509Ptr>> EstClient::cacerts() {
 }
 
 Result<CsrAttrs> EstClient::csrattrs() {
-    auto response = exchange(Method::get, "csrattrs", {}, {});
+    auto response = exchange(https::Method::get, "csrattrs", {}, {});
     if (!response) {
         return std::move(response).take_error();
     }
@@ -277,8 +281,8 @@ Result<CsrAttrs> EstClient::csrattrs() {
 }
 
 Result<EnrollResult> EstClient::enroll(EnrollOperation op, const pki::Bytes& csr_der) {
-    auto response =
-        exchange(Method::post, operation_name(op), kPkcs10, pki::base64_encode_lines(csr_der));
+    auto response = exchange(https::Method::post, operation_name(op), kPkcs10,
+                             pki::base64_encode_lines(csr_der));
     if (!response) {
         return std::move(response).take_error();
     }
@@ -296,7 +300,7 @@ Result<EnrollResult> EstClient::enroll_bound(EnrollOperation op, const CsrFactor
 
 Result<ServerKeygenResult> EstClient::serverkeygen(const pki::Bytes& csr_der) {
     auto response =
-        exchange(Method::post, "serverkeygen", kPkcs10, pki::base64_encode_lines(csr_der));
+        exchange(https::Method::post, "serverkeygen", kPkcs10, pki::base64_encode_lines(csr_der));
     if (!response) {
         return std::move(response).take_error();
     }

@@ -24,10 +24,10 @@ std::string percent_encode(std::string_view text) {
 }
 
 // The API's {"error": "..."} text when there is one, else the body itself.
-Error api_error(const HttpResponse& response) {
+Error api_error(const https::HttpResponse& response) {
     const auto body = nlohmann::json::parse(response.body, nullptr, false);
     if (body.is_object() && body.contains("error") && body["error"].is_string()) {
-        HttpResponse shown = response;
+        https::HttpResponse shown = response;
         shown.body = body["error"].get<std::string>();
         return http_error(shown);
     }
@@ -48,31 +48,31 @@ OperatorClient::OperatorClient(OperatorClientOptions options) : options_(std::mo
 }
 
 Result<JsonAnswer> OperatorClient::get(const std::string& path, const QueryParameters& query) {
-    return call(Method::get, options_.server.base + path + query_string(query), {});
+    return call(https::Method::get, options_.server.base + path + query_string(query), {});
 }
 
 Result<JsonAnswer> OperatorClient::post(const std::string& path, const nlohmann::json& body) {
-    return call(Method::post, options_.server.base + path, body.dump());
+    return call(https::Method::post, options_.server.base + path, body.dump());
 }
 
-Result<JsonAnswer> OperatorClient::call(Method method, const std::string& target,
+Result<JsonAnswer> OperatorClient::call(https::Method method, const std::string& target,
                                         const std::string& body) {
     if (options_.api_key.empty()) {
         return Error::input("the operator API needs an API key");
     }
-    const std::vector<HttpHeader> headers = {{"Authorization", "Bearer " + options_.api_key},
-                                             {"Accept", "application/json"}};
+    const std::vector<https::HttpHeader> headers = {{"Authorization", "Bearer " + options_.api_key},
+                                                    {"Accept", "application/json"}};
     for (int attempt = 0;; ++attempt) {
         const bool reused = connection_ && connection_->is_open();
         if (!reused) {
-            auto opened = HttpsConnection::open(options_.server, options_.tls);
+            auto opened = https::Connection::open(options_.server, options_.connection);
             if (!opened) {
                 return std::move(opened).take_error();
             }
             connection_ = std::move(opened).value();
         }
         auto response = connection_->send(
-            method, target, method == Method::post ? "application/json" : "", body, headers);
+            method, target, method == https::Method::post ? "application/json" : "", body, headers);
         if (!response) {
             if (reused && attempt == 0 && response.error().kind == ErrorKind::network) {
                 connection_.reset();  // a kept-alive connection closed while idle

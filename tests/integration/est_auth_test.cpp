@@ -12,11 +12,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "estd/client/connection_options.hpp"
 #include "estd/client/csr_builder.hpp"
 #include "estd/client/encoding.hpp"
 #include "estd/client/est_client.hpp"
-#include "estd/client/https_client.hpp"
 #include "estd/client/url.hpp"
+#include "estd/https/connection.hpp"
 #include "support/daemon.hpp"
 #include "support/test_pki.hpp"
 
@@ -482,29 +483,29 @@ class EstChannelBindingTest : public EstAuthTest {
             env["CERTCTL_SERVER_TLS_MIN_VERSION"] = "1.2";
         }
         ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
-        auto identity = client::load_client_identity(p("laptop.crt"), p("laptop.key"));
+        auto identity = https::load_client_identity(p("laptop.crt"), p("laptop.key"));
         ASSERT_TRUE(identity) << identity.error().message;
-        identity_ = std::make_shared<const client::ClientIdentity>(std::move(*identity));
+        identity_ = std::make_shared<const https::ClientIdentity>(std::move(*identity));
     }
 
-    std::unique_ptr<client::HttpsConnection> connect(bool tls12) {
+    std::unique_ptr<https::Connection> connect(bool tls12) {
         auto url = client::parse_server_url("https://127.0.0.1:" + std::to_string(daemon_.port()));
         EXPECT_TRUE(url);
-        client::TlsOptions tls;
+        auto tls = client::connection_options();
         tls.ca_file = p("pki/root-ca.crt");
         tls.identity = identity_;
-        tls.max_version = tls12 ? client::TlsVersion::tls1_2 : client::TlsVersion::tls1_3;
+        tls.max_version = tls12 ? https::TlsVersion::tls1_2 : https::TlsVersion::tls1_3;
         tls.timeout = std::chrono::seconds(10);
-        auto conn = client::HttpsConnection::open(*url, tls);
+        auto conn = https::Connection::open(*url, tls);
         EXPECT_TRUE(conn) << conn.error().message;
         return conn ? std::move(*conn) : nullptr;
     }
 
-    unsigned send_csr(client::HttpsConnection& conn, const client::CsrRequest& request) {
+    unsigned send_csr(https::Connection& conn, const client::CsrRequest& request) {
         auto key = test::make_ec_key();
         auto csr = client::build_csr(key.get(), request);
         EXPECT_TRUE(csr) << csr.error().message;
-        auto response = conn.send(client::Method::post, "/.well-known/est-mtls/wifi/simpleenroll",
+        auto response = conn.send(https::Method::post, "/.well-known/est-mtls/wifi/simpleenroll",
                                   "application/pkcs10", client::base64_one_line(*csr));
         EXPECT_TRUE(response) << response.error().message;
         return response ? response->status : 0;
@@ -519,14 +520,14 @@ class EstChannelBindingTest : public EstAuthTest {
         return r;
     }
 
-    std::shared_ptr<const client::ClientIdentity> identity_;
+    std::shared_ptr<const https::ClientIdentity> identity_;
 };
 
 TEST_F(EstChannelBindingTest, Tls13ExporterBindsTheCsrToItsConnection) {
     start(false);
     auto conn = connect(false);
     ASSERT_TRUE(conn);
-    ASSERT_EQ(conn->version(), client::TlsVersion::tls1_3);
+    ASSERT_EQ(conn->version(), https::TlsVersion::tls1_3);
     const auto exporter = conn->tls_exporter();
     ASSERT_TRUE(exporter);
     // Base64 in challengePassword, and the guide's attribute.
@@ -549,7 +550,7 @@ TEST_F(EstChannelBindingTest, Tls13ExporterBindsTheCsrToItsConnection) {
 
     // csrattrs tells clients to put the binding in challengePassword.
     auto fifth = connect(false);
-    auto attrs = fifth->send(client::Method::get, "/.well-known/est-mtls/wifi/csrattrs");
+    auto attrs = fifth->send(https::Method::get, "/.well-known/est-mtls/wifi/csrattrs");
     ASSERT_TRUE(attrs);
     ASSERT_EQ(attrs->status, 200u) << attrs->body;
     auto der = client::decode_payload(attrs->body, "csrattrs");
@@ -567,7 +568,7 @@ TEST_F(EstChannelBindingTest, Tls12UniqueInChallengePassword) {
     start(true);
     auto conn = connect(true);
     ASSERT_TRUE(conn);
-    ASSERT_EQ(conn->version(), client::TlsVersion::tls1_2);
+    ASSERT_EQ(conn->version(), https::TlsVersion::tls1_2);
     ASSERT_TRUE(conn->extended_master_secret());
     const auto unique = conn->tls_unique();
     ASSERT_TRUE(unique) << unique.error().message;

@@ -8,9 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "estd/client/https_client.hpp"
+#include "estd/client/connection_options.hpp"
 #include "estd/client/url.hpp"
 #include "estd/core/error.hpp"
+#include "estd/https/connection.hpp"
 #include "estd/pki/handles.hpp"
 
 namespace estd::client {
@@ -24,7 +25,7 @@ struct EstClientOptions {
     ServerUrl server;
     std::string profile;  // empty: the server's label-less default CA
     EstRouteKind route = EstRouteKind::est;
-    TlsOptions tls;
+    https::ConnectionOptions connection = connection_options();
     std::optional<BasicCredentials> basic;
 };
 
@@ -105,35 +106,35 @@ class EstClient {
     Result<ServerKeygenResult> serverkeygen_bound(const CsrFactory& make_csr);
 
     // The current connection (opened when needed), e.g. to report its TLS version.
-    Result<HttpsConnection*> connection();
+    Result<https::Connection*> connection();
 
     const EstClientOptions& options() const { return options_; }
 
   private:
-    Result<HttpResponse> exchange(Method method, std::string_view operation,
-                                  std::string_view content_type, const std::string& body);
-    Result<HttpResponse> exchange_bound(std::string_view operation, const CsrFactory& make_csr,
-                                        pki::Bytes* sent_csr);
-    Result<HttpResponse> send_once(Method method, const std::string& target,
-                                   std::string_view content_type, const std::string& body);
-    std::vector<HttpHeader> auth_headers() const;
+    Result<https::HttpResponse> exchange(https::Method method, std::string_view operation,
+                                         std::string_view content_type, const std::string& body);
+    Result<https::HttpResponse> exchange_bound(std::string_view operation,
+                                               const CsrFactory& make_csr, pki::Bytes* sent_csr);
+    Result<https::HttpResponse> send_once(https::Method method, const std::string& target,
+                                          std::string_view content_type, const std::string& body);
+    std::vector<https::HttpHeader> auth_headers() const;
 
     EstClientOptions options_;
-    std::unique_ptr<HttpsConnection> connection_;
+    std::unique_ptr<https::Connection> connection_;
 };
 
 // What an HTTP answer that is not a success means, with the server's text.
-Error http_error(const HttpResponse& response);
+Error http_error(const https::HttpResponse& response);
 
 // Reading the server's answers, apart from the connection that fetched them
 // (pure: estctl's parsing of untrusted responses, fuzzed on its own).
 // `what` names the answer in errors; `csr_der` is the request that was sent,
 // so the certificate holding its key comes first.
-Result<std::vector<pki::X509Ptr>> cacerts_from_response(const HttpResponse& response,
+Result<std::vector<pki::X509Ptr>> cacerts_from_response(const https::HttpResponse& response,
                                                         std::string_view what);
-Result<CsrAttrs> csrattrs_from_response(const HttpResponse& response);
-Result<EnrollResult> enroll_from_response(const HttpResponse& response, std::string_view operation,
-                                          const pki::Bytes& csr_der);
-Result<ServerKeygenResult> serverkeygen_from_response(const HttpResponse& response);
+Result<CsrAttrs> csrattrs_from_response(const https::HttpResponse& response);
+Result<EnrollResult> enroll_from_response(const https::HttpResponse& response,
+                                          std::string_view operation, const pki::Bytes& csr_der);
+Result<ServerKeygenResult> serverkeygen_from_response(const https::HttpResponse& response);
 
 }  // namespace estd::client

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "estd/client/https_client.hpp"
 #include "estd/core/error.hpp"
+#include "estd/https/connection.hpp"
 
 namespace estd::client {
 
@@ -22,7 +22,7 @@ struct ContentType {
 ContentType parse_content_type(std::string_view value);
 
 struct MimePart {
-    std::vector<HttpHeader> headers;
+    std::vector<https::HttpHeader> headers;
     std::string body;
 
     std::string header(std::string_view name) const;  // case-insensitive; empty when absent

@@ -7,15 +7,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "estd/client/https_client.hpp"
+#include "estd/client/connection_options.hpp"
 #include "estd/client/url.hpp"
 #include "estd/core/error.hpp"
+#include "estd/https/connection.hpp"
 
 namespace estd::client {
 
 struct OperatorClientOptions {
     ServerUrl server;
-    TlsOptions tls;
+    https::ConnectionOptions connection = connection_options();
     std::string api_key;  // Bearer key (CERTCTL_API_KEYS_NAMED); never printed
 };
 
@@ -39,10 +40,11 @@ class OperatorClient {
     Result<JsonAnswer> post(const std::string& path, const nlohmann::json& body);
 
   private:
-    Result<JsonAnswer> call(Method method, const std::string& target, const std::string& body);
+    Result<JsonAnswer> call(https::Method method, const std::string& target,
+                            const std::string& body);
 
     OperatorClientOptions options_;
-    std::unique_ptr<HttpsConnection> connection_;
+    std::unique_ptr<https::Connection> connection_;
 };
 
 }  // namespace estd::client

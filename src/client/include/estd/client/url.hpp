@@ -4,20 +4,15 @@
 #include <string_view>
 
 #include "estd/core/error.hpp"
+#include "estd/https/url.hpp"
 
 namespace estd::client {
 
 // Where an EST server listens: https://host[:port][/base]. `base` is a path
 // prefix put in front of /.well-known/est (for servers mounted behind a
 // reverse proxy under a sub-path); empty in the usual case.
-struct ServerUrl {
-    std::string host;  // without IPv6 brackets
-    std::string port = "443";
+struct ServerUrl : https::Url {
     std::string base;  // "" or "/x/y", never a trailing slash
-    bool host_is_ip = false;
-
-    // host:port as it goes into the Host header (IPv6 bracketed).
-    std::string authority() const;
 };
 
 // Refuses anything that is not an https URL with an optional path: EST runs

@@ -1,4 +1,4 @@
-// HttpsConnection against an in-process TLS server that reports its own view
+// https::Connection against an in-process TLS server that reports its own view
 // of the channel-binding values: both ends must compute the same bytes.
 #include <memory>
 #include <sstream>
@@ -12,11 +12,12 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
-#include "estd/client/https_client.hpp"
+#include "estd/https/connection.hpp"
+#include "estd/https/url.hpp"
 #include "estd/pki/certificate.hpp"
 #include "support/test_pki.hpp"
 
-namespace estd::client {
+namespace estd::https {
 namespace {
 
 using pki::Bytes;
@@ -130,7 +131,7 @@ class BindingServer {
     std::thread thread_;
 };
 
-class ClientHttps : public ::testing::Test {
+class HttpsConnection : public ::testing::Test {
   protected:
     void SetUp() override {
         ca_key_ = test::make_ec_key();
@@ -143,11 +144,11 @@ class ClientHttps : public ::testing::Test {
         ca_file_ = dir_.write("ca.pem", pki::certificate_pem(ca_.get()));
     }
 
-    ServerUrl url(unsigned short port) const {
-        return *parse_server_url("https://127.0.0.1:" + std::to_string(port));
+    Url url(unsigned short port) const {
+        return *parse_url("https://127.0.0.1:" + std::to_string(port));
     }
-    TlsOptions options() const {
-        TlsOptions tls;
+    ConnectionOptions options() const {
+        ConnectionOptions tls;
         tls.ca_file = ca_file_;
         tls.timeout = std::chrono::seconds(5);
         return tls;
@@ -165,9 +166,9 @@ class ClientHttps : public ::testing::Test {
     std::string ca_file_;
 };
 
-TEST_F(ClientHttps, Tls13ExporterMatchesTheServerAndTheConnectionIsReused) {
+TEST_F(HttpsConnection, Tls13ExporterMatchesTheServerAndTheConnectionIsReused) {
     BindingServer server(cert_.get(), key_.get(), TLS1_3_VERSION);
-    auto conn = HttpsConnection::open(url(server.port()), options());
+    auto conn = Connection::open(url(server.port()), options());
     ASSERT_TRUE(conn.ok()) << conn.error().message;
     EXPECT_EQ((*conn)->version(), TlsVersion::tls1_3);
     EXPECT_EQ((*conn)->version_name(), "TLSv1.3");
@@ -187,11 +188,11 @@ TEST_F(ClientHttps, Tls13ExporterMatchesTheServerAndTheConnectionIsReused) {
     EXPECT_TRUE((*conn)->is_open());
 }
 
-TEST_F(ClientHttps, Tls12UniqueIsTheClientFinishedWithExtendedMasterSecret) {
+TEST_F(HttpsConnection, Tls12UniqueIsTheClientFinishedWithExtendedMasterSecret) {
     BindingServer server(cert_.get(), key_.get(), TLS1_3_VERSION);
     auto tls = options();
     tls.max_version = TlsVersion::tls1_2;
-    auto conn = HttpsConnection::open(url(server.port()), tls);
+    auto conn = Connection::open(url(server.port()), tls);
     ASSERT_TRUE(conn.ok()) << conn.error().message;
     EXPECT_EQ((*conn)->version(), TlsVersion::tls1_2);
     EXPECT_TRUE((*conn)->extended_master_secret());
@@ -204,23 +205,23 @@ TEST_F(ClientHttps, Tls12UniqueIsTheClientFinishedWithExtendedMasterSecret) {
     EXPECT_EQ(field(response->body, "ems"), "1");
 }
 
-TEST_F(ClientHttps, MinimumAboveMaximumIsRefused) {
+TEST_F(HttpsConnection, MinimumAboveMaximumIsRefused) {
     BindingServer server(cert_.get(), key_.get(), TLS1_3_VERSION);
     auto tls = options();
     tls.min_version = TlsVersion::tls1_3;
     tls.max_version = TlsVersion::tls1_2;
-    const auto conn = HttpsConnection::open(url(server.port()), tls);
+    const auto conn = Connection::open(url(server.port()), tls);
     ASSERT_FALSE(conn.ok());
     EXPECT_EQ(conn.error().kind, ErrorKind::input);
 }
 
-TEST_F(ClientHttps, UntrustedServerAndWrongNameAreTlsErrors) {
+TEST_F(HttpsConnection, UntrustedServerAndWrongNameAreTlsErrors) {
     BindingServer server(cert_.get(), key_.get(), TLS1_3_VERSION);
     const auto other_key = test::make_ec_key();
     const auto other_ca = test::make_self_signed_ca("Other CA", other_key.get());
     auto untrusted = options();
     untrusted.ca_file = dir_.write("other.pem", pki::certificate_pem(other_ca.get()));
-    const auto refused = HttpsConnection::open(url(server.port()), untrusted);
+    const auto refused = Connection::open(url(server.port()), untrusted);
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().kind, ErrorKind::tls);
     EXPECT_NE(refused.error().message.find("unable to get local issuer certificate"),
@@ -229,45 +230,116 @@ TEST_F(ClientHttps, UntrustedServerAndWrongNameAreTlsErrors) {
 
     auto wrong_name = options();
     wrong_name.server_name = "not-localhost.example";
-    const auto mismatch = HttpsConnection::open(url(server.port()), wrong_name);
+    const auto mismatch = Connection::open(url(server.port()), wrong_name);
     ASSERT_FALSE(mismatch.ok());
     EXPECT_EQ(mismatch.error().kind, ErrorKind::tls);
 
     auto by_name = options();
     by_name.server_name = "localhost";
-    EXPECT_TRUE(HttpsConnection::open(url(server.port()), by_name).ok());
+    EXPECT_TRUE(Connection::open(url(server.port()), by_name).ok());
 
     auto insecure = options();
     insecure.ca_file.clear();
     insecure.insecure = true;
-    EXPECT_TRUE(HttpsConnection::open(url(server.port()), insecure).ok());
+    EXPECT_TRUE(Connection::open(url(server.port()), insecure).ok());
 }
 
-TEST_F(ClientHttps, ClosedPortIsANetworkError) {
+TEST_F(HttpsConnection, ClosedPortIsANetworkError) {
     unsigned short port = 0;
     {
         asio::io_context ioc;
         tcp::acceptor probe(ioc, {asio::ip::make_address("127.0.0.1"), 0});
         port = probe.local_endpoint().port();
     }
-    const auto conn = HttpsConnection::open(url(port), options());
+    const auto conn = Connection::open(url(port), options());
     ASSERT_FALSE(conn.ok());
     EXPECT_EQ(conn.error().kind, ErrorKind::network);
     EXPECT_NE(conn.error().message.find("onnection refused"), std::string::npos)
         << conn.error().message;
 }
 
-TEST_F(ClientHttps, SilentServerTimesOut) {
+TEST_F(HttpsConnection, SilentServerTimesOut) {
     asio::io_context ioc;
     tcp::acceptor silent(ioc, {asio::ip::make_address("127.0.0.1"), 0});  // listens, never talks
     auto tls = options();
     tls.timeout = std::chrono::milliseconds(500);
     const auto started = std::chrono::steady_clock::now();
-    const auto conn = HttpsConnection::open(url(silent.local_endpoint().port()), tls);
+    const auto conn = Connection::open(url(silent.local_endpoint().port()), tls);
     ASSERT_FALSE(conn.ok());
     EXPECT_EQ(conn.error().kind, ErrorKind::network);
     EXPECT_NE(conn.error().message.find("timed out"), std::string::npos) << conn.error().message;
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
+// A plain-HTTP server on loopback answering one connection's one request
+// with `body`, and remembering the request it read.
+class PlainServer {
+  public:
+    explicit PlainServer(std::string body)
+        : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), body_(std::move(body)) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~PlainServer() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    // Once the exchange is over.
+    const http::request<http::string_body>& request() {
+        thread_.join();
+        return request_;
+    }
+
+  private:
+    void serve() {
+        tcp::socket socket(ioc_);
+        beast::error_code ec;
+        acceptor_.accept(socket, ec);
+        beast::flat_buffer buffer;
+        http::read(socket, buffer, request_, ec);
+        http::response<http::string_body> res{http::status::accepted, 11};
+        res.body() = body_;
+        res.keep_alive(false);
+        res.prepare_payload();
+        http::write(socket, res, ec);
+    }
+
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    std::string body_;
+    http::request<http::string_body> request_;
+    std::thread thread_;
+};
+
+TEST(PlainHttpConnection, SendsTheRequestOverTcpWithItsHeaders) {
+    PlainServer server("accepted");
+    const auto url =
+        parse_url("http://127.0.0.1:" + std::to_string(server.port()) + "/hooks/estd?x=1");
+    ASSERT_TRUE(url.ok());
+    ConnectionOptions options;
+    options.timeout = std::chrono::seconds(5);
+    options.user_agent = "estd/test";
+    options.keep_alive = false;
+    {
+        auto conn = Connection::open(*url, options);
+        ASSERT_TRUE(conn.ok()) << conn.error().message;
+        const auto answer = (*conn)->send(Method::post, url->target, "application/json", "{}",
+                                          {{"X-Estd-Signature", "sha256=00"}});
+        ASSERT_TRUE(answer.ok()) << answer.error().message;
+        EXPECT_EQ(answer->status, 202U);
+        EXPECT_EQ(answer->body, "accepted");
+        EXPECT_FALSE((*conn)->is_open());
+        EXPECT_FALSE((*conn)->tls_exporter().ok());
+    }
+    const auto& seen = server.request();
+    EXPECT_EQ(seen.target(), "/hooks/estd?x=1");
+    EXPECT_EQ(seen[http::field::host], "127.0.0.1:" + std::to_string(server.port()));
+    EXPECT_EQ(seen[http::field::user_agent], "estd/test");
+    EXPECT_EQ(seen[http::field::content_type], "application/json");
+    EXPECT_EQ(seen["X-Estd-Signature"], "sha256=00");
+    EXPECT_FALSE(seen.keep_alive());
+    EXPECT_EQ(seen.body(), "{}");
 }
 
 TEST(ClientIdentity, LoadsAndRefusesAMismatchedKey) {
@@ -319,4 +391,4 @@ TEST(ParseHttpResponse, RefusesWhatIsNotOneWholeResponse) {
 }
 
 }  // namespace
-}  // namespace estd::client
+}  // namespace estd::https

@@ -1,4 +1,4 @@
-#include "estd/client/https_client.hpp"
+#include "estd/https/connection.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,12 +15,11 @@
 #include <boost/beast/ssl.hpp>
 #include <openssl/err.h>
 
-#include "estd/client/parse_message.hpp"
-#include "estd/core/version.hpp"
+#include "estd/https/parse_message.hpp"
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/openssl_error.hpp"
 
-namespace estd::client {
+namespace estd::https {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -30,7 +29,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kMaxResponseBody = 16 * 1024 * 1024;
 constexpr std::string_view kExporterLabel = "EXPORTER-Channel-Binding";
 
 int openssl_version(TlsVersion v) {
@@ -66,7 +64,7 @@ Error stream_error(const std::string& what, const beast::error_code& ec) {
     return Error::network(std::move(message));
 }
 
-Status configure_trust(ssl::context& ctx, const TlsOptions& options) {
+Status configure_trust(ssl::context& ctx, const ConnectionOptions& options) {
     SSL_CTX* native = ctx.native_handle();
     if (options.insecure) {
         SSL_CTX_set_verify(native, SSL_VERIFY_NONE, nullptr);
@@ -109,8 +107,12 @@ Status configure_identity(ssl::context& ctx, const ClientIdentity& identity) {
     return Ok{};
 }
 
-Result<std::unique_ptr<ssl::context>> make_context(const TlsOptions& options) {
+Result<std::unique_ptr<ssl::context>> make_context(const Url& url,
+                                                   const ConnectionOptions& options) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    if (!url.tls) {
+        return ctx;  // the stream needs one; a plain connection never uses it
+    }
     SSL_CTX* native = ctx->native_handle();
     if (static_cast<int>(options.min_version) > static_cast<int>(options.max_version)) {
         return Error::input("minimum TLS version is above the maximum");
@@ -172,13 +174,16 @@ std::string HttpResponse::header(std::string_view name) const {
     return {};
 }
 
-struct HttpsConnection::Impl {
+struct Connection::Impl {
     asio::io_context ioc;
     std::unique_ptr<ssl::context> ctx;
     std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
     beast::flat_buffer buffer;
-    ServerUrl url;
+    Url url;
     std::chrono::milliseconds timeout{};
+    std::string user_agent;
+    std::size_t max_response_body = kDefaultMaxResponseBody;
+    bool keep_alive = true;
     bool open = false;
     unsigned requests = 0;
 
@@ -235,7 +240,7 @@ struct HttpsConnection::Impl {
         return Ok{};
     }
 
-    Status prepare_tls(const TlsOptions& options) {
+    Status prepare_tls(const ConnectionOptions& options) {
         const std::string& name = options.server_name.empty() ? url.host : options.server_name;
         boost::system::error_code ip_ec;
         asio::ip::make_address(name, ip_ec);
@@ -287,11 +292,28 @@ struct HttpsConnection::Impl {
         return Ok{};
     }
 
+    // Writes the request and reads the answer on the TLS stream or, for a
+    // plain connection, on the TCP stream beneath it.
+    template <class Operation>
+    void on_stream(Operation&& operation) {
+        if (url.tls) {
+            operation(*stream);
+        } else {
+            operation(beast::get_lowest_layer(*stream));
+        }
+    }
+
     void close() {
         if (!open) {
             return;
         }
         open = false;
+        beast::error_code ignored;
+        if (!url.tls) {
+            beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+            beast::get_lowest_layer(*stream).socket().close(ignored);
+            return;
+        }
         // Best effort close_notify, bounded: a peer that never answers must
         // not hold the process.
         bool finished = false;
@@ -301,23 +323,22 @@ struct HttpsConnection::Impl {
         timeout = std::chrono::seconds(2);
         drive(finished);
         timeout = saved;
-        beast::error_code ignored;
         beast::get_lowest_layer(*stream).socket().close(ignored);
     }
 };
 
-HttpsConnection::HttpsConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 }
 
-HttpsConnection::~HttpsConnection() {
+Connection::~Connection() {
     if (impl_) {
         impl_->close();
     }
 }
 
-Result<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl& url,
-                                                               const TlsOptions& options) {
-    auto ctx = make_context(options);
+Result<std::unique_ptr<Connection>> Connection::open(const Url& url,
+                                                     const ConnectionOptions& options) {
+    auto ctx = make_context(url, options);
     if (!ctx) {
         return std::move(ctx).take_error();
     }
@@ -325,22 +346,29 @@ Result<std::unique_ptr<HttpsConnection>> HttpsConnection::open(const ServerUrl& 
     impl->ctx = std::move(ctx).value();
     impl->url = url;
     impl->timeout = options.timeout;
+    impl->user_agent = options.user_agent;
+    impl->max_response_body = options.max_response_body;
+    impl->keep_alive = options.keep_alive;
     impl->stream.emplace(impl->ioc, *impl->ctx);
-    if (auto tls = impl->prepare_tls(options); !tls) {
-        return std::move(tls).take_error();
+    if (url.tls) {
+        if (auto tls = impl->prepare_tls(options); !tls) {
+            return std::move(tls).take_error();
+        }
     }
     if (auto connected = impl->connect(); !connected) {
         return std::move(connected).take_error();
     }
-    if (auto shook = impl->handshake(); !shook) {
+    if (!url.tls) {
+        impl->open = true;
+    } else if (auto shook = impl->handshake(); !shook) {
         return std::move(shook).take_error();
     }
-    return std::make_unique<HttpsConnection>(std::move(impl));
+    return std::make_unique<Connection>(std::move(impl));
 }
 
-Result<HttpResponse> HttpsConnection::send(Method method, const std::string& target,
-                                           std::string_view content_type, std::string body,
-                                           const std::vector<HttpHeader>& extra_headers) {
+Result<HttpResponse> Connection::send(Method method, const std::string& target,
+                                      std::string_view content_type, std::string body,
+                                      const std::vector<HttpHeader>& extra_headers) {
     Impl& d = *impl_;
     if (!d.open) {
         return Error::network("connection to " + d.url.authority() + " is closed");
@@ -348,8 +376,10 @@ Result<HttpResponse> HttpsConnection::send(Method method, const std::string& tar
     http::request<http::string_body> req{method == Method::get ? http::verb::get : http::verb::post,
                                          target, 11};
     req.set(http::field::host, d.url.authority());
-    req.set(http::field::user_agent, std::string("estctl/") + kVersion);
-    req.keep_alive(true);
+    if (!d.user_agent.empty()) {
+        req.set(http::field::user_agent, d.user_agent);
+    }
+    req.keep_alive(d.keep_alive);
     if (!content_type.empty()) {
         req.set(http::field::content_type, content_type);
     }
@@ -362,9 +392,11 @@ Result<HttpResponse> HttpsConnection::send(Method method, const std::string& tar
     beast::error_code ec;
     bool finished = false;
     beast::get_lowest_layer(*d.stream).expires_after(d.timeout);
-    http::async_write(*d.stream, req, [&](beast::error_code e, std::size_t) {
-        ec = e;
-        finished = true;
+    d.on_stream([&](auto& stream) {
+        http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
+            ec = e;
+            finished = true;
+        });
     });
     if (!d.drive(finished) || ec) {
         d.open = false;
@@ -372,12 +404,14 @@ Result<HttpResponse> HttpsConnection::send(Method method, const std::string& tar
     }
 
     http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxResponseBody);
+    parser.body_limit(d.max_response_body);
     finished = false;
     beast::get_lowest_layer(*d.stream).expires_after(d.timeout);
-    http::async_read(*d.stream, d.buffer, parser, [&](beast::error_code e, std::size_t) {
-        ec = e;
-        finished = true;
+    d.on_stream([&](auto& stream) {
+        http::async_read(stream, d.buffer, parser, [&](beast::error_code e, std::size_t) {
+            ec = e;
+            finished = true;
+        });
     });
     if (!d.drive(finished) || ec) {
         d.open = false;
@@ -390,32 +424,35 @@ Result<HttpResponse> HttpsConnection::send(Method method, const std::string& tar
     return to_http_response(parser.release());
 }
 
-std::optional<HttpResponse> parse_http_response(std::string_view bytes) {
+std::optional<HttpResponse> parse_http_response(std::string_view bytes, std::size_t body_limit) {
     http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxResponseBody);
+    parser.body_limit(body_limit);
     if (!parse_message(parser, bytes)) {
         return std::nullopt;
     }
     return to_http_response(parser.release());
 }
 
-bool HttpsConnection::is_open() const {
+bool Connection::is_open() const {
     return impl_->open;
 }
 
-unsigned HttpsConnection::requests_sent() const {
+unsigned Connection::requests_sent() const {
     return impl_->requests;
 }
 
-TlsVersion HttpsConnection::version() const {
+TlsVersion Connection::version() const {
     return SSL_version(impl_->ssl()) == TLS1_3_VERSION ? TlsVersion::tls1_3 : TlsVersion::tls1_2;
 }
 
-std::string HttpsConnection::version_name() const {
+std::string Connection::version_name() const {
     return SSL_get_version(impl_->ssl());
 }
 
-Result<pki::Bytes> HttpsConnection::tls_exporter() const {
+Result<pki::Bytes> Connection::tls_exporter() const {
+    if (!impl_->url.tls) {
+        return Error::tls("no TLS exporter on a plain http connection");
+    }
     pki::Bytes out(32);
     if (SSL_export_keying_material(impl_->ssl(), out.data(), out.size(), kExporterLabel.data(),
                                    kExporterLabel.size(), nullptr, 0, 0) != 1) {
@@ -424,7 +461,10 @@ Result<pki::Bytes> HttpsConnection::tls_exporter() const {
     return out;
 }
 
-Result<pki::Bytes> HttpsConnection::tls_unique() const {
+Result<pki::Bytes> Connection::tls_unique() const {
+    if (!impl_->url.tls) {
+        return Error::tls("no tls-unique on a plain http connection");
+    }
     if (version() != TlsVersion::tls1_2) {
         return Error::tls("tls-unique is not defined for " + version_name() +
                           " (RFC 8446 §C.5); use tls-exporter");
@@ -441,8 +481,8 @@ Result<pki::Bytes> HttpsConnection::tls_unique() const {
     return pki::Bytes(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-bool HttpsConnection::extended_master_secret() const {
+bool Connection::extended_master_secret() const {
     return SSL_get_extms_support(impl_->ssl()) == 1;
 }
 
-}  // namespace estd::client
+}  // namespace estd::https
