@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -22,7 +22,7 @@ constexpr const char* kAdminKey = "adm-console-0123456789abcdef";
 constexpr const char* kViewerKey = "vwr-console-fedcba9876543210";
 constexpr const char* kCorpPassword = "corp-console-password-0001";
 
-class ConsoleBrowserTest : public ::testing::Test {
+class ConsoleBrowserTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-console");
@@ -46,20 +46,10 @@ class ConsoleBrowserTest : public ::testing::Test {
         sh("cat boot-amber.crt boot-red.crt > iot-bundle.pem");
         sh("cat pki/root-ca.crt pki/ca.crt > chain.pem");
     }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
     void sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
+        auto result = run(command);
         ASSERT_EQ(result.exit_code, 0) << command << "\n" << result.output;
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(ConsoleBrowserTest, EveryTabEndToEndInChromium) {

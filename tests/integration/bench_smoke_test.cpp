@@ -15,7 +15,7 @@
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/csr.hpp"
 #include "estd/pki/pkcs7.hpp"
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::testing {
@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 #ifdef ESTD_BENCH_BINARY
 
-class BenchSmokeTest : public ::testing::Test {
+class BenchSmokeTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-bench-smoke");
@@ -38,13 +38,6 @@ class BenchSmokeTest : public ::testing::Test {
             {"CERTCTL_EST_PROFILE_BASIC_ENROLLMENT_PASSWORD", "smoke-password"},
         });
         ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     // Runs estd-bench with `args` and returns its JSON result.
@@ -59,9 +52,6 @@ class BenchSmokeTest : public ::testing::Test {
         EXPECT_FALSE(json.is_discarded()) << result.output;
         return json;
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(BenchSmokeTest, EnrollKeepAliveWithBasicHasNoErrors) {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -22,7 +22,7 @@ constexpr const char* kAdminKey = "adm-console-api-0123456789";
 constexpr const char* kViewerKey = "vwr-console-api-9876543210";
 constexpr const char* kPassword = "console-api-password-01";
 
-class ConsoleRoutesTest : public ::testing::Test {
+class ConsoleRoutesTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-console-api");
@@ -43,18 +43,6 @@ class ConsoleRoutesTest : public ::testing::Test {
         });
         ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     std::string curl(const std::string& args) {
         return sh("curl -sS --cacert pki/root-ca.crt " + args);
     }
@@ -74,9 +62,6 @@ class ConsoleRoutesTest : public ::testing::Test {
              " -H 'Content-Type: application/pkcs10' --data-binary @" + name + ".b64 " +
              daemon_.url("/.well-known/est/corp/simpleenroll"));
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(ConsoleRoutesTest, ServedUnderEstOnlyWithItsHeaders) {

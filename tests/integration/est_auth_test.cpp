@@ -18,7 +18,8 @@
 #include "estd/client/est_client.hpp"
 #include "estd/client/url.hpp"
 #include "estd/https/connection.hpp"
-#include "support/daemon.hpp"
+#include "support/audit_log.hpp"
+#include "support/daemon_test.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::testing {
@@ -32,22 +33,13 @@ struct Reply {
     std::string body;
 };
 
-class EstAuthTest : public ::testing::Test {
+class EstAuthTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-auth");
         make_dev_pki(dir_ / "pki", "auth");
         sh("openssl ecparam -name prime256v1 -genkey -noout -out device.key");
     }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-
-    std::string p(const std::string& rel) const { return (dir_ / rel).string(); }
 
     Daemon::Environment base_env() const { return dev_pki_environment(dir_); }
     // Two est-mtls profiles, corp and iot, each trusting its own CA
@@ -63,12 +55,6 @@ class EstAuthTest : public ::testing::Test {
                 p(name == "CORP" ? "corp-ca.crt" : "iot-ca.crt");
         }
         return env;
-    }
-
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
     }
 
     // One curl request; `args` may add -u, --cert/--key, --interface, -H.
@@ -110,14 +96,7 @@ class EstAuthTest : public ::testing::Test {
     }
 
     std::vector<nlohmann::json> audit_rows() const {
-        std::vector<nlohmann::json> rows;
-        std::istringstream lines(read_file(dir_ / "data/audit.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (!line.empty()) {
-                rows.push_back(nlohmann::json::parse(line));
-            }
-        }
-        return rows;
+        return read_audit_rows(dir_ / "data/audit.log");
     }
     std::size_t count_rows(const std::string& action, const std::string& profile) const {
         std::size_t n = 0;
@@ -141,8 +120,6 @@ class EstAuthTest : public ::testing::Test {
         return false;
     }
 
-    fs::path dir_;
-    Daemon daemon_;
     int calls_ = 0;
 };
 

@@ -8,25 +8,18 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-class EstCoreTest : public ::testing::Test {
+class EstCoreTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-core");
         make_dev_pki(dir_ / "pki", "corp");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     Daemon::Environment legacy_env() const {
@@ -40,23 +33,6 @@ class EstCoreTest : public ::testing::Test {
             {"CERTCTL_DATA_DIR", (dir_ / "data").string()},
         };
     }
-
-    // Runs a shell command in the test directory, failing the test on a
-    // non-zero exit.
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
-    int sh_status(const std::string& command) {
-        return run_command("cd '" + dir_.string() + "' && " + command).exit_code;
-    }
-
-    std::string cacert() const { return (dir_ / "pki/root-ca.crt").string(); }
-    std::string host() const { return "https://127.0.0.1:" + std::to_string(daemon_.port()); }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(EstCoreTest, GuideQuickStartStepsFourAndFive) {

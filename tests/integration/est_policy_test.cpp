@@ -10,7 +10,7 @@
 
 #include "estd/pki/certificate.hpp"
 #include "support/csr_extras.hpp"
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::testing {
@@ -63,7 +63,7 @@ std::vector<Part> split_multipart(const std::string& body, const std::string& bo
     return parts;
 }
 
-class EstPolicyTest : public ::testing::Test {
+class EstPolicyTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-policy");
@@ -93,19 +93,6 @@ class EstPolicyTest : public ::testing::Test {
             {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_ENABLED", "true"},
             {"CERTCTL_EST_PROFILE_PLAIN_SERVERKEYGEN_KEY_ENCRYPTION", "none"},
         });
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
     }
 
     // POSTs `csr` (a PEM file) base64 to `path`; returns the status, the
@@ -173,8 +160,6 @@ class EstPolicyTest : public ::testing::Test {
         sh("openssl req -inform DER -in " + name + ".der -out " + name + ".csr");
     }
 
-    fs::path dir_;
-    Daemon daemon_;
     Daemon::Environment env_;
 };
 

@@ -8,27 +8,20 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-class EstProfilesTest : public ::testing::Test {
+class EstProfilesTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-profiles");
         make_dev_pki(dir_ / "corp", "corp");
         make_dev_pki(dir_ / "iot", "iot");
         sh("openssl ecparam -name prime256v1 -genkey -noout -out device.key");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     Daemon::Environment two_profile_env() const {
@@ -140,11 +133,6 @@ class EstProfilesTest : public ::testing::Test {
         return n;
     }
 
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     std::string curl(const std::string& args, const std::string& path) {
         return sh("curl -sS --cacert corp/root-ca.crt " + args + " " + daemon_.url(path));
     }
@@ -158,9 +146,6 @@ class EstProfilesTest : public ::testing::Test {
                   ".p7 | openssl pkcs7 -inform DER -print_certs "
                   "| openssl x509 -noout -issuer");
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(EstProfilesTest, EachProfileServesItsOwnChainAndSignsWithItsOwnCa) {

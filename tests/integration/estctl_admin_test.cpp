@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -17,7 +17,7 @@ using nlohmann::json;
 constexpr const char* kAdminKey = "estctl-admin-key-0123456789abcdef";
 constexpr const char* kViewerKey = "estctl-viewer-key-0123456789abcdef";
 
-class EstctlAdminTest : public ::testing::Test {
+class EstctlAdminTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estctl-admin");
@@ -29,7 +29,6 @@ class EstctlAdminTest : public ::testing::Test {
            "boot-ca.crt");
         write_file(dir_ / "admin.key.txt", std::string(kAdminKey) + "\n");
         write_file(dir_ / "viewer.key.txt", std::string(kViewerKey) + "\n");
-        const auto p = [&](const char* rel) { return (dir_ / rel).string(); };
         auto env = dev_pki_environment(dir_);
         env.insert({
             {"CERTCTL_EST_PROFILES", "corp,wifi"},
@@ -41,19 +40,7 @@ class EstctlAdminTest : public ::testing::Test {
         });
         ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
     }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
 
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     // estctl `verb` with server and trust anchor; `env` prefixes variables.
     CommandResult estctl(const std::string& verb, const std::string& args,
                          const std::string& env = "env -u CERTCTL_API_KEY") {
@@ -70,9 +57,6 @@ class EstctlAdminTest : public ::testing::Test {
                                                      " --out " + cn + ".crt 2>&1");
         ASSERT_EQ(result.exit_code, 0) << result.output;
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 bool contains(const std::string& text, const std::string& part) {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kBasicPassword = "s3cret-Enrollment-pw";
 
-class EstctlTest : public ::testing::Test {
+class EstctlTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estctl");
@@ -22,13 +22,6 @@ class EstctlTest : public ::testing::Test {
         sh("openssl ecparam -name prime256v1 -genkey -noout -out device.key");
         sh("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key "
            "2>/dev/null");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     std::string p(const std::string& rel) const { return (dir_ / rel).string(); }
@@ -81,11 +74,6 @@ class EstctlTest : public ::testing::Test {
         EXPECT_EQ(result.exit_code, 0) << "estctl " << args << "\n" << result.output;
         return result;
     }
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     bool verifies(const std::string& cert) {
         return sh("openssl verify -CAfile pki/root-ca.crt -untrusted pki/ca.crt " + cert)
                    .find(cert + ": OK") != std::string::npos;
@@ -93,9 +81,6 @@ class EstctlTest : public ::testing::Test {
     std::string x509(const std::string& cert, const std::string& what) {
         return sh("openssl x509 -in " + cert + " -noout " + what);
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 bool contains(const std::string& text, const std::string& part) {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -20,7 +20,7 @@ using nlohmann::json;
 
 constexpr const char* kAdminKey = "mcp-admin-key-0123456789abcdef";
 
-class EstctlMcpTest : public ::testing::Test {
+class EstctlMcpTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estctl-mcp");
@@ -32,19 +32,6 @@ class EstctlMcpTest : public ::testing::Test {
         });
         ASSERT_TRUE(daemon_.start(env)) << daemon_.log();
         write_file(dir_ / "api-key.txt", std::string(kAdminKey) + "\n");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
     }
 
     // Feeds `messages` (one per line) to estctl mcp and returns its answers
@@ -85,9 +72,6 @@ class EstctlMcpTest : public ::testing::Test {
         return json::parse(answer["result"]["content"][0]["text"].get<std::string>(), nullptr,
                            false);
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(EstctlMcpTest, InitializeListAndEnrollACertificateThatVerifies) {

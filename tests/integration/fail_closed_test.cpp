@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -31,7 +31,7 @@ struct Answer {
     std::string body;
 };
 
-class FailClosedTest : public ::testing::Test {
+class FailClosedTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-failclosed");
@@ -39,13 +39,6 @@ class FailClosedTest : public ::testing::Test {
         fs::create_directories(dir_ / "data");
         sh("openssl ecparam -name prime256v1 -genkey -noout -out k.key && openssl req -new -key "
            "k.key -subj /CN=disk -outform DER | base64 -w0 > k.b64");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     Daemon::Environment env() const {
@@ -55,12 +48,6 @@ class FailClosedTest : public ::testing::Test {
             {"CERTCTL_API_KEYS_NAMED", std::string("ops:") + kAdminKey + ":admin"},
         });
         return env;
-    }
-
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
     }
 
     // One simpleenroll with curl, bounded in time.
@@ -104,9 +91,6 @@ class FailClosedTest : public ::testing::Test {
         const auto size = fs::file_size(dir_ / rel, ec);
         return ec ? 0 : size;
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(FailClosedTest, AuditLogOnAFullDiskWithholdsTheCertificate) {

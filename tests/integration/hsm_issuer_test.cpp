@@ -19,7 +19,7 @@
 #include "estd/pki/certificate.hpp"
 #include "estd/pki/crl.hpp"
 #include "estd/pki/pkcs7.hpp"
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 #include "support/softhsm.hpp"
 #include "support/test_pki.hpp"
 
@@ -56,7 +56,7 @@ SharedToken& shared_token() {
     return shared;
 }
 
-class HsmIssuerTest : public ::testing::Test {
+class HsmIssuerTest : public DaemonTest {
   protected:
     void SetUp() override {
         if (const auto reason = softhsm_unavailable_reason(); !reason.empty()) {
@@ -69,15 +69,6 @@ class HsmIssuerTest : public ::testing::Test {
         token_ = &shared_token();
         dir_ = make_temp_dir("estd-hsm");
         make_dev_pki(dir_ / "pki", "tls");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        if (!dir_.empty()) {
-            fs::remove_all(dir_);
-        }
     }
 
     std::string token_file(const std::string& name) const { return (token_->dir / name).string(); }
@@ -106,12 +97,6 @@ class HsmIssuerTest : public ::testing::Test {
         };
     }
 
-    std::string sh(const std::string& command,
-                   std::chrono::seconds timeout = std::chrono::seconds(60)) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command, timeout);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     std::string curl_prefix() const {
         return "curl -sS --max-time 30 --cacert " + (dir_ / "pki/root-ca.crt").string() + " ";
     }
@@ -130,8 +115,6 @@ class HsmIssuerTest : public ::testing::Test {
     }
 
     SharedToken* token_ = nullptr;
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(HsmIssuerTest, EnrollsOnEcAndRsaTokenKeysWhichStayNonExtractable) {

@@ -22,7 +22,7 @@
 #include <openssl/hmac.h>
 
 #include "estd/notify/webhook_client.hpp"
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 #include "support/postgres.hpp"
 
 namespace estd::testing {
@@ -126,19 +126,12 @@ std::string hmac_hex(const std::string& key, const std::string& body) {
     return out.str();
 }
 
-class OperatorApiTest : public ::testing::Test {
+class OperatorApiTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-operator");
         make_dev_pki(dir_ / "pki", "iot");
         sh("cat pki/root-ca.crt pki/ca.crt > chain.pem && mkdir -p out");
-    }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
     }
 
     Daemon::Environment env() const {
@@ -154,11 +147,6 @@ class OperatorApiTest : public ::testing::Test {
         return env;
     }
 
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
     CommandResult sh_result(const std::string& command) {
         return run_command("cd '" + dir_.string() + "' && " + command + " 2>&1");
     }
@@ -211,9 +199,6 @@ class OperatorApiTest : public ::testing::Test {
         }
         return serials;
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 };
 
 TEST_F(OperatorApiTest, GuideBulkRevokeTakesEffectInCrlOcspAndRenewalAtOnce) {

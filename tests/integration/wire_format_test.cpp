@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 
 namespace estd::testing {
 namespace {
@@ -21,28 +21,14 @@ namespace fs = std::filesystem;
 constexpr const char* kNoUserAgent = " -H 'User-Agent:' ";
 constexpr const char* kLibestUserAgent = " -A 'libest 3.2.0' ";
 
-class WireFormatTest : public ::testing::Test {
+class WireFormatTest : public DaemonTest {
   protected:
     void SetUp() override {
         dir_ = make_temp_dir("estd-wire");
         make_dev_pki(dir_ / "pki", "corp");
     }
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        fs::remove_all(dir_);
-    }
-
-    std::string sh(const std::string& command) {
-        auto result = run_command("cd '" + dir_.string() + "' && " + command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
-    }
 
     std::string curl() const { return "curl -sS --cacert " + (dir_ / "pki/root-ca.crt").string(); }
-    std::string host() const { return "https://127.0.0.1:" + std::to_string(daemon_.port()); }
 
     // A fresh EC key and a DER CSR for `cn` in the test directory.
     void make_csr(const std::string& name, const std::string& cn) {
@@ -109,8 +95,6 @@ class WireFormatTest : public ::testing::Test {
         return env;
     }
 
-    fs::path dir_;
-    Daemon daemon_;
     int calls_ = 0;
 };
 

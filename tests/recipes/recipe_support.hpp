@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/daemon.hpp"
+#include "support/daemon_test.hpp"
 #include "support/test_pki.hpp"
 
 namespace estd::testing::recipes {
@@ -124,39 +124,24 @@ inline void expect_document_quotes(const std::string& document, const std::strin
 // A recipe test's fixture: its directory (where the commands run), estd,
 // and the recipe's scripts run with the environment they expect (EST_SERVER,
 // EST_CA, ESTCTL, CERTCTL_API_KEY and the recipe's `extra_environment`).
-class RecipeTest : public ::testing::Test {
+class RecipeTest : public DaemonTest {
   protected:
     RecipeTest(std::string recipe_dir, std::string admin_key, std::string extra_environment = {})
         : recipe_dir_(std::move(recipe_dir)),
           admin_key_(std::move(admin_key)),
           extra_environment_(std::move(extra_environment)) {}
 
-    void TearDown() override {
-        if (HasFailure()) {
-            std::cerr << "---- estd log ----\n" << daemon_.log() << "\n";
-        }
-        daemon_.stop();
-        if (!dir_.empty()) {
-            fs::remove_all(dir_);
-        }
-    }
-
-    std::string p(const std::string& relative) const { return (dir_ / relative).string(); }
     std::string recipe(const std::string& file) const {
         return source_path(recipe_dir_ + "/" + file).string();
     }
-    CommandResult run(const std::string& command) {
+    CommandResult run(const std::string& command,
+                      std::chrono::seconds timeout = kCommandTimeout) override {
         const std::string env = "export EST_SERVER=" + daemon_.url("") +
                                 " EST_CA=pki/root-ca.crt ESTCTL=" + ESTCTL_BINARY +
                                 " CERTCTL_API_KEY=" + admin_key_ + " " + extra_environment_ + "; ";
         return run_command(
             "cd " + shell_quote(dir_.string()) + " && " + env + "{ " + command + "\n} 2>&1",
-            std::chrono::seconds(60));
-    }
-    std::string sh(const std::string& command) {
-        auto result = run(command);
-        EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
-        return result.output;
+            timeout);
     }
     std::string serial_of(const std::string& cert) {
         return sh("openssl x509 -in " + cert + " -noout -serial");
@@ -180,9 +165,6 @@ class RecipeTest : public ::testing::Test {
            "-days 3650 -extfile <(printf 'extendedKeyUsage=clientAuth\\n') -out " +
            dir + "/factory.crt 2>/dev/null");
     }
-
-    fs::path dir_;
-    Daemon daemon_;
 
   private:
     std::string recipe_dir_;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "recipes/recipe_support.hpp"
+#include "support/audit_log.hpp"
 #include "support/daemon.hpp"
 #include "support/nginx.hpp"
 
@@ -167,14 +168,7 @@ class Tls12ProxyTest : public ::testing::Test {
         return status;
     }
     std::vector<nlohmann::json> audit_rows() const {
-        std::vector<nlohmann::json> rows;
-        std::istringstream lines(read_file(dir_ / "data/audit.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (!line.empty()) {
-                rows.push_back(nlohmann::json::parse(line));
-            }
-        }
-        return rows;
+        return read_audit_rows(dir_ / "data/audit.log");
     }
     nlohmann::json last_row() const {
         const auto rows = audit_rows();
