@@ -9,6 +9,7 @@
 #include <set>
 
 #include "estd/core/hex.hpp"
+#include "estd/core/percent_decode.hpp"
 
 namespace estd::issuer {
 
@@ -20,38 +21,14 @@ Error uri_error(std::string message) {
     return Error::internal(std::move(message));
 }
 
-std::optional<int> hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
+// %XX escapes to bytes ('+' stays a plus); a stray '%' is an error.
+Result<std::string> decode_attribute(std::string_view name, std::string_view value) {
+    auto decoded = percent_decode(value, /*plus_is_space=*/false);
+    if (!decoded) {
+        return uri_error("attribute " + std::string(name) +
+                         " has a '%' not followed by two hex digits");
     }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return std::nullopt;
-}
-
-// %XX escapes to bytes; a stray '%' is an error.
-Result<std::string> percent_decode(std::string_view name, std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        if (value[i] != '%') {
-            out.push_back(value[i]);
-            continue;
-        }
-        const auto high = i + 2 < value.size() ? hex_digit(value[i + 1]) : std::nullopt;
-        const auto low = i + 2 < value.size() ? hex_digit(value[i + 2]) : std::nullopt;
-        if (!high || !low) {
-            return uri_error("attribute " + std::string(name) +
-                             " has a '%' not followed by two hex digits");
-        }
-        out.push_back(static_cast<char>(*high * 16 + *low));
-        i += 2;
-    }
-    return out;
+    return std::move(*decoded);
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -155,7 +132,7 @@ Status apply_attributes(std::string_view part, char separator, Apply apply,
         if (!seen.insert(std::string(name)).second) {
             return uri_error("gives " + std::string(name) + " twice");
         }
-        auto value = percent_decode(name, attribute.substr(equals + 1));
+        auto value = decode_attribute(name, attribute.substr(equals + 1));
         if (!value) {
             return std::move(value).take_error();
         }
