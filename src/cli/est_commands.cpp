@@ -245,7 +245,7 @@ Status write_key_files(const EstOptions& o, const client::ServerKeygenResult& re
         if (!text) {
             return std::move(text).take_error();
         }
-        const auto written =
+        auto written =
             write_output_file(o.out + (o.der ? ".key.der" : ".key.pem"), *text, FileMode::secret);
         OPENSSL_cleanse(text->data(), text->size());
         return written;

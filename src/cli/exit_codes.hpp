@@ -27,10 +27,8 @@ inline int exit_code_for(const Error& error) {
                 return kExitHttp4xx;
             }
             return error.remote_status >= 500 ? kExitHttp5xx : kExitFailure;
-        case ErrorKind::protocol:
-            return kExitFailure;
-        default:
-            // A server-side kind: a local failure of estctl's own.
+        case ErrorKind::protocol:  // a 2xx answer that is not EST
+        default:                   // a server-side kind: a local failure of estctl's own
             return kExitFailure;
     }
 }

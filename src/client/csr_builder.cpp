@@ -108,7 +108,7 @@ Status add_alt_names(X509_REQ* req, GENERAL_NAMES* names) {
     if (!san || sk_X509_EXTENSION_push(extensions.get(), san.get()) == 0) {
         return openssl_failure("cannot encode subjectAltName");
     }
-    san.release();  // now owned by the stack
+    static_cast<void>(san.release());  // now owned by the stack
     if (X509_REQ_add_extensions(req, extensions.get()) != 1) {
         return openssl_failure("cannot add the extensionRequest attribute");
     }

@@ -104,7 +104,7 @@ std::chrono::seconds Reader::duration(const std::string& name,
 
 std::string Reader::one_of(const std::string& name, const std::string& fallback,
                            std::initializer_list<std::string_view> allowed) const {
-    const auto value = env::to_lower(text(name));
+    auto value = env::to_lower(text(name));
     if (value.empty()) {
         return fallback;
     }

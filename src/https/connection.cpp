@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <exception>
 #include <optional>
 
 #include <boost/asio/connect.hpp>
@@ -331,8 +332,14 @@ Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 }
 
 Connection::~Connection() {
-    if (impl_) {
+    if (!impl_) {
+        return;
+    }
+    try {
         impl_->close();
+    } catch (const std::exception&) {
+        // The close_notify is a courtesy to the peer; a destructor must not
+        // throw, and the socket closes with impl_ either way.
     }
 }
 
