@@ -1,14 +1,11 @@
 #include "estd/http/router.hpp"
 
 #include <chrono>
-#include <cstdint>
 #include <vector>
-
-#include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include "estd/http/console.hpp"
 #include "estd/http/est_response.hpp"
+#include "estd/http/request_id.hpp"
 #include "estd/http/response.hpp"
 
 namespace estd::http {
@@ -30,12 +27,6 @@ std::vector<std::string_view> split_segments(std::string_view path) {
         path.remove_prefix(slash + 1);
     }
     return segments;
-}
-
-std::string new_request_id() {
-    std::uint64_t random = 0;
-    RAND_bytes(reinterpret_cast<unsigned char*>(&random), sizeof random);
-    return fmt::format("{:016x}", random);
 }
 
 // Every X-Forwarded-For field of the request as one list (RFC 9110 §5.3).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -50,6 +51,15 @@ constexpr auto kRejectLogInterval = 10s;
 // them back (malloc_trim).
 constexpr auto kTrimInterval = 5s;
 constexpr std::uint64_t kTrimAfterClosed = 256;
+
+std::vector<std::unique_ptr<asio::io_context>> make_io_contexts(unsigned count) {
+    std::vector<std::unique_ptr<asio::io_context>> io_contexts;
+    io_contexts.reserve(count);
+    for (unsigned i = 0; i < count; ++i) {
+        io_contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return io_contexts;
+}
 
 unsigned thread_count(unsigned configured) {
     if (configured != 0) {
@@ -104,9 +114,9 @@ class Server::Impl {
           handler_(std::move(handler)),
           answers_at_once_(std::move(answers_at_once)),
           threads_(thread_count(listener.threads)),
-          ioc_(static_cast<int>(threads_)),
+          io_contexts_(make_io_contexts(threads_)),
           workers_(worker_count(listener.worker_threads, threads_)),
-          control_(asio::make_strand(ioc_)),
+          control_(asio::make_strand(*io_contexts_.front())),
           acceptor_(control_),
           signals_(control_),
           drain_timer_(control_),
@@ -128,7 +138,8 @@ class Server::Impl {
     ServerStats stats() const { return registry_.stats(); }
 
   private:
-    void run_io();
+    void run_io(asio::io_context& io_context);
+    void stop_io();
     void wait_for_signal();
     void on_signal(const boost::system::error_code& ec, int signal_number);
     void do_accept();
@@ -138,8 +149,9 @@ class Server::Impl {
     void poll_drain();
     void schedule_trim();
 
-    // Sessions borrow the members up to registry_ by reference; ioc_ is
-    // declared after them so it (and any session it still holds) goes first.
+    // Sessions borrow the members up to registry_ by reference; the
+    // io_contexts are declared after them so they (and any session they still
+    // hold) go first.
     config::ListenerConfig listener_;
     Handler handler_;
     AnswersAtOnce answers_at_once_;
@@ -150,8 +162,13 @@ class Server::Impl {
     std::atomic<bool> stopping_{false};
     unsigned threads_;
 
-    asio::io_context ioc_;
-    // After ioc_: joined (and any queued request dropped) before the
+    // One io_context per I/O thread, run by that thread alone: a connection
+    // lives on one of them, so its handlers never run concurrently (no strand
+    // to pass through) and no I/O thread has to wake another to hand it work.
+    // On two cores a shared io_context spent ~10% of a cacerts in those
+    // wake-ups (docs/performance.md).
+    std::vector<std::unique_ptr<asio::io_context>> io_contexts_;
+    // After the io_contexts: joined (and any queued request dropped) before the
     // io_context its sessions belong to goes.
     asio::thread_pool workers_;
     // Serialises the acceptor, the signal set and the drain timer.
@@ -163,6 +180,7 @@ class Server::Impl {
     asio::steady_timer trim_timer_;
 
     // Touched on control_ only.
+    std::size_t next_io_context_ = 0;
     bool shutdown_started_ = false;
     std::chrono::steady_clock::time_point drain_deadline_{};
     std::chrono::steady_clock::time_point last_reject_log_{};
@@ -245,9 +263,9 @@ void Server::Impl::run() {
     std::vector<std::thread> workers;
     workers.reserve(threads_ - 1);
     for (unsigned i = 1; i < threads_; ++i) {
-        workers.emplace_back([this] { run_io(); });
+        workers.emplace_back([this, i] { run_io(*io_contexts_[i]); });
     }
-    run_io();
+    run_io(*io_contexts_.front());
     for (auto& worker : workers) {
         worker.join();
     }
@@ -255,16 +273,24 @@ void Server::Impl::run() {
     spdlog::info("net: stopped");
 }
 
-void Server::Impl::run_io() {
+void Server::Impl::run_io(asio::io_context& io_context) {
+    // An I/O thread waits for connections it has none yet; stop_io() ends it.
+    const auto keep_running = asio::make_work_guard(io_context);
     for (;;) {
         try {
-            ioc_.run();
+            io_context.run();
             return;
         } catch (const std::exception& e) {
             // Handlers catch their own errors; this is the last line so one
             // connection cannot take the daemon down.
             spdlog::error("net: unexpected exception in I/O loop: {}", e.what());
         }
+    }
+}
+
+void Server::Impl::stop_io() {
+    for (auto& io_context : io_contexts_) {
+        io_context->stop();
     }
 }
 
@@ -287,7 +313,7 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signal_num
         if (reload_hook_) {
             spdlog::info("net: SIGHUP: reloading");
             // Off the control strand: a slow reload must not delay accepts.
-            asio::post(ioc_, [this] {
+            asio::post(*io_contexts_.back(), [this] {
                 try {
                     reload_hook_();
                 } catch (const std::exception& e) {
@@ -304,7 +330,7 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signal_num
     }
     if (shutdown_started_) {
         spdlog::warn("net: signal {} during shutdown: stopping now", signal_number);
-        ioc_.stop();
+        stop_io();
         return;
     }
     spdlog::info("net: signal {}: shutting down", signal_number);
@@ -317,12 +343,14 @@ void Server::Impl::do_accept() {
     if (!acceptor_.is_open()) {
         return;
     }
-    // Each connection gets its own strand.
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           asio::bind_executor(control_, [this](const boost::system::error_code& ec,
-                                                                tcp::socket socket) {
-                               on_accept(ec, std::move(socket));
-                           }));
+    // Connections go to the I/O threads in turn.
+    asio::io_context& io_context = *io_contexts_[next_io_context_];
+    next_io_context_ = (next_io_context_ + 1) % io_contexts_.size();
+    acceptor_.async_accept(
+        io_context, asio::bind_executor(
+                        control_, [this](const boost::system::error_code& ec, tcp::socket socket) {
+                            on_accept(ec, std::move(socket));
+                        }));
 }
 
 void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
@@ -435,7 +463,7 @@ void Server::Impl::poll_drain() {
     }
     boost::system::error_code ignored;
     signals_.cancel(ignored);
-    ioc_.stop();
+    stop_io();
 }
 
 Server::Server(const config::ListenerConfig& listener, Handler handler,

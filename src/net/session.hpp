@@ -39,12 +39,13 @@ struct RequestHandling {
 
 // One TLS connection: handshake, then read request → call handler → write
 // response, until the peer or the server closes. Every step runs on the
-// connection's strand, except a handler sent to the worker pool, during
-// which the connection does nothing else; the object lives as long as an
-// operation holds it.
+// connection's executor (one I/O thread, or a strand), except a handler sent
+// to the worker pool, during which the connection does nothing else; the
+// object lives as long as an operation holds it.
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    // `socket` must be bound to its own strand. Everything passed by
+    // `socket`'s executor must not run two handlers at once (an io_context
+    // run by one thread, or a strand). Everything passed by
     // reference must outlive the io_context the socket belongs to.
     Session(boost::asio::ip::tcp::socket&& socket, SSL_CTX* tls, const SessionSettings& settings,
             RequestHandling handling, ConnectionRegistry& registry,

@@ -32,6 +32,7 @@ using X509StoreCtxPtr = OpenSslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
 using EvpPkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
 using EvpPkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EvpCipherCtxPtr = OpenSslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 using Pkcs7Ptr = OpenSslPtr<PKCS7, PKCS7_free>;
 using CmsPtr = OpenSslPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
