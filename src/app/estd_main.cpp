@@ -132,7 +132,9 @@ int serve() {
     operator_services.mount(router);
     estd::net::Server server(
         cfg.listener,
-        [&router](const auto& req, const auto& conn) { return router.handle(req, conn); },
+        [&router](const auto& req, const auto& conn, const auto& responder) {
+            router.handle(req, conn, responder);
+        },
         estd::http::Router::answers_at_once);
     // SIGHUP re-reads the mTLS trust bundles (a bad one keeps the old
     // anchors) and reopens the audit log, which may have been rotated.
@@ -165,6 +167,11 @@ int serve() {
     }
     operator_services.start();
     server.run();
+    // An enrollment whose commit is still in flight answers through the
+    // server's connections: its completion runs before the server goes.
+    if (auto flushed = inventory->store->flush(); !flushed) {
+        spdlog::error("store: {}", flushed.error().message);
+    }
     operator_services.stop();
     spdlog::info("estd stopped");
     return 0;

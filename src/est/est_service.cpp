@@ -1,5 +1,9 @@
 #include "estd/est/est_service.hpp"
 
+#include <future>
+#include <memory>
+#include <optional>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -100,17 +104,73 @@ Result<const EstProfile*> EstService::serving_profile(const EstRoute& route) con
     return profile;
 }
 
-Result<EstAnswer> EstService::handle(const EstCall& call) {
+// A call between its certificate's signature and the commit of its row.
+struct EstService::AwaitingCommit {
+    const EstProfile& profile;
+    Operation op;
+    Caller caller;
+    Result<Outcome> outcome;
+    Answered answered;
+};
+
+void EstService::handle(const EstCall& call, const Resume& resume, Answered answered) {
     auto served = serving_profile(call.route);
     if (!served) {
-        return std::move(served).take_error();
+        answered(std::move(served).take_error());
+        return;
     }
     const EstProfile& profile = **served;
     const Operation op = call.route.operation;
+    Caller caller{call.context.request_id, call.context.client_ip};
     Result<Outcome> outcome = dispatch(profile, call);
-    if (auto audited = record(profile, call.context, op, outcome); !audited) {
+    if (!outcome || !outcome->row) {
+        answered(conclude(profile, caller, op, std::move(outcome)));
+        return;
+    }
+    // No thread waits for the commit: the store calls back, and the rest
+    // runs where `resume` puts it.
+    const store::CertificateRecord row = std::move(*outcome->row);
+    outcome->row.reset();
+    auto awaiting = std::make_shared<AwaitingCommit>(
+        AwaitingCommit{profile, op, std::move(caller), std::move(outcome), std::move(answered)});
+    store_->add_certificate_then(
+        row, [this, resume, awaiting, serial = row.serial](const Status& committed) {
+            resume([this, awaiting, committed, serial] {
+                if (!committed) {
+                    spdlog::error("store: certificate {} not recorded: {}", serial,
+                                  committed.error().message);
+                    // Never hand out a certificate the inventory does not know: it
+                    // could not be listed, revoked or answered for by OCSP.
+                    awaiting->outcome =
+                        Error{ErrorKind::unavailable,
+                              {},
+                              "the certificate could not be recorded in the inventory store and is "
+                              "not delivered; try again later"};
+                }
+                awaiting->answered(conclude(awaiting->profile, awaiting->caller, awaiting->op,
+                                            std::move(awaiting->outcome)));
+            });
+        });
+}
+
+Result<EstAnswer> EstService::handle(const EstCall& call) {
+    std::optional<Result<EstAnswer>> answer;
+    std::promise<std::function<void()>> rest;
+    auto resumed = rest.get_future();
+    handle(
+        call, [&rest](std::function<void()> work) { rest.set_value(std::move(work)); },
+        [&answer](Result<EstAnswer> answered) { answer = std::move(answered); });
+    if (!answer) {
+        resumed.get()();
+    }
+    return std::move(*answer);
+}
+
+Result<EstAnswer> EstService::conclude(const EstProfile& profile, const Caller& caller,
+                                       Operation op, Result<Outcome> outcome) {
+    if (auto audited = record(profile, caller, op, outcome); !audited) {
         outcome = withhold(profile, outcome->serial, std::move(audited).take_error());
-        (void)record(profile, call.context, op, outcome);
+        (void)record(profile, caller, op, outcome);
     }
     if (!outcome) {
         return std::move(outcome).take_error();
@@ -127,13 +187,15 @@ Result<EstService::Outcome> EstService::dispatch(const EstProfile& profile, cons
             return Outcome{
                 {EstContent::certs_only, profile.cacerts_body.in(layout_for(profile, call))},
                 {},
+                {},
                 {}};
         case Operation::csrattrs:
             if (profile.csrattrs_body.empty()) {
-                return Outcome{{EstContent::none, {}}, {}, {}};
+                return Outcome{{EstContent::none, {}}, {}, {}, {}};
             }
             return Outcome{
                 {EstContent::csrattrs, profile.csrattrs_body.in(layout_for(profile, call))},
+                {},
                 {},
                 {}};
         case Operation::simpleenroll:
@@ -316,7 +378,7 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     if (op == Operation::serverkeygen) {
         return server_keygen(profile, call, *csr);
     }
-    auto cert = issue_certificate(profile, ctx, *csr, current);
+    auto cert = issue_certificate(profile, *csr, current);
     if (!cert) {
         return std::move(cert).take_error();
     }
@@ -324,13 +386,16 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
     if (!body) {
         return std::move(body).take_error();
     }
-    return Outcome{{EstContent::certs_only, std::move(*body)},
-                   pki::name_to_string(X509_get_subject_name(cert->get())),
-                   pki::serial_hex(cert->get())};
+    return issued(profile, ctx, cert->get(), {EstContent::certs_only, std::move(*body)});
 }
 
-Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
-                                                   const RequestContext& ctx, const pki::Csr& csr,
+EstService::Outcome EstService::issued(const EstProfile& profile, const RequestContext& ctx,
+                                       X509* cert, EstAnswer answer) const {
+    return Outcome{std::move(answer), pki::name_to_string(X509_get_subject_name(cert)),
+                   pki::serial_hex(cert), inventory_row(profile, ctx, cert)};
+}
+
+Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile, const pki::Csr& csr,
                                                    X509* renewing) {
     auto tmpl = build_template(profile, csr);
     if (!tmpl) {
@@ -341,14 +406,7 @@ Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile,
             return std::move(same).take_error();
         }
     }
-    auto cert = profile.issuer->issue(std::move(*tmpl));
-    if (!cert) {
-        return std::move(cert).take_error();
-    }
-    if (auto recorded = record_issued(profile, ctx, cert->get()); !recorded) {
-        return std::move(recorded).take_error();
-    }
-    return cert;
+    return profile.issuer->issue(std::move(*tmpl));
 }
 
 // The key is generated only once every gate passed and the recipient is known
@@ -377,7 +435,7 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
     if (!generated) {
         return std::move(generated).take_error();
     }
-    auto cert = issue_certificate(profile, call.context, generated->csr);
+    auto cert = issue_certificate(profile, generated->csr);
     if (!cert) {
         return std::move(cert).take_error();
     }
@@ -388,17 +446,16 @@ Result<EstService::Outcome> EstService::server_keygen(const EstProfile& profile,
     if (!answer) {
         return std::move(answer).take_error();
     }
-    return Outcome{{EstContent::serverkeygen, std::move(answer->body)},
-                   pki::name_to_string(X509_get_subject_name(cert->get())),
-                   pki::serial_hex(cert->get())};
+    return issued(profile, call.context, cert->get(),
+                  {EstContent::serverkeygen, std::move(answer->body)});
 }
 
-Status EstService::record(const EstProfile& profile, const RequestContext& ctx, Operation op,
+Status EstService::record(const EstProfile& profile, const Caller& caller, Operation op,
                           const Result<Outcome>& outcome) {
     audit::AuditEvent event;
     event.profile = profile.config.display_name();
-    event.source_ip = ctx.client_ip;
-    event.request_id = ctx.request_id;
+    event.source_ip = caller.client_ip;
+    event.request_id = caller.request_id;
     event.issuer_id = profile.config.issuer_id;
     if (outcome) {
         event.action = std::string(success_code(op));

@@ -117,10 +117,11 @@ Status EstService::check_issued_through(const EstProfile& profile, X509* cert) c
     return Ok{};
 }
 
-Status EstService::record_issued(const EstProfile& profile, const RequestContext& ctx,
-                                 X509* cert) const {
+std::optional<store::CertificateRecord> EstService::inventory_row(const EstProfile& profile,
+                                                                  const RequestContext& ctx,
+                                                                  X509* cert) const {
     if (store_ == nullptr) {
-        return Ok{};
+        return std::nullopt;
     }
     store::CertificateRecord record;
     record.issuer_id = profile.issuer->id();
@@ -140,17 +141,7 @@ Status EstService::record_issued(const EstProfile& profile, const RequestContext
     record.source_ip = ctx.client_ip;
     record.request_id = ctx.request_id;
     record.issued_at = std::chrono::system_clock::now();
-    if (auto added = store_->add_certificate(record); !added) {
-        spdlog::error("store: certificate {} not recorded: {}", record.serial,
-                      added.error().message);
-        // Never hand out a certificate the inventory does not know: it could
-        // not be listed, revoked or answered for by OCSP.
-        return Error{ErrorKind::unavailable,
-                     {},
-                     "the certificate could not be recorded in the inventory store and is not "
-                     "delivered; try again later"};
-    }
-    return Ok{};
+    return record;
 }
 
 }  // namespace estd::est

@@ -1,6 +1,8 @@
 #include "estd/http/router.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <vector>
 
 #include "estd/http/console.hpp"
@@ -108,10 +110,49 @@ bool Router::answers_at_once(const net::Request& req) {
 Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {
 }
 
-net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& peer) {
-    std::string_view target = req.target();
+void Router::handle(const net::Request& req, const pki::PeerIdentity& peer,
+                    const net::Responder& responder) {
+    const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
+    if (auto route = parse_est_path(path); route && *route) {
+        answer_est(req, peer, std::move(*route).value(), responder);
+        return;
+    }
+    responder.respond(answer_other(req, peer, path));
+}
 
+// Waits here for an answer that comes after a commit; the rest of the call
+// then runs on this thread.
+net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& peer) {
+    std::mutex mutex;
+    std::condition_variable settled;
+    std::optional<net::Response> answer;
+    std::function<void()> rest;
+    handle(req, peer,
+           net::Responder(
+               [&](net::Response res) {
+                   const std::lock_guard lock(mutex);
+                   answer = std::move(res);
+                   settled.notify_one();
+               },
+               [&](std::function<void()> work) {
+                   const std::lock_guard lock(mutex);
+                   rest = std::move(work);
+                   settled.notify_one();
+               }));
+    std::unique_lock lock(mutex);
+    settled.wait(lock, [&] { return answer || rest; });
+    if (!answer) {
+        const auto work = std::move(rest);
+        lock.unlock();
+        work();
+        lock.lock();
+    }
+    return std::move(*answer);
+}
+
+net::Response Router::answer_other(const net::Request& req, const pki::PeerIdentity& peer,
+                                   std::string_view path) {
     if (path == "/healthz") {
         return text_response(req, 200, "ok");
     }
@@ -124,10 +165,7 @@ net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& p
         return Console::handle(req);
     }
     if (auto route = parse_est_path(path)) {
-        if (!*route) {
-            return error_response(req, route->error());
-        }
-        return answer_est(req, peer, std::move(*route).value());
+        return error_response(req, route->error());  // a path under EST naming no operation
     }
     if (admin_ != nullptr && AdminApi::handles(path)) {
         const std::string request_id = new_request_id();
@@ -143,11 +181,11 @@ net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& p
 
 // The call is read whole first: its request id answers every outcome,
 // 404 and 405 included.
-net::Response Router::answer_est(const net::Request& req, const pki::PeerIdentity& peer,
-                                 est::EstRoute route) {
+est::EstCall Router::read_est_call(const net::Request& req, const pki::PeerIdentity& peer,
+                                   est::EstRoute route) const {
     const std::string forwarded = forwarded_for(req);
     const auto presented = presented_certificate(req, peer);
-    const est::EstCall call{
+    return est::EstCall{
         std::move(route),
         req.body(),
         req[beast_http::field::authorization],
@@ -159,25 +197,36 @@ net::Response Router::answer_est(const net::Request& req, const pki::PeerIdentit
             auth::via_trusted_proxy(
                 peer.address, req.count("X-Forwarded-For") > 0 || !presented.forwarded.empty(),
                 proxies_)}};
-    const auto started = std::chrono::steady_clock::now();
-    auto res = answer_est_call(req, call);
-    if (metrics_ != nullptr) {
-        metrics_->observe_est(call.route.operation, std::chrono::steady_clock::now() - started);
-    }
-    res.set("X-Request-Id", call.context.request_id);
-    return res;
 }
 
 // An unknown profile is a 404 whatever the method, then a wrong method a
-// 405, before any gate.
-net::Response Router::answer_est_call(const net::Request& req, const est::EstCall& call) {
+// 405, before any gate. The answer may come after a commit, on the
+// connection's thread (the responder's resume): the request outlives it.
+void Router::answer_est(const net::Request& req, const pki::PeerIdentity& peer, est::EstRoute route,
+                        const net::Responder& responder) {
+    const est::EstCall call = read_est_call(req, peer, std::move(route));
+    const auto started = std::chrono::steady_clock::now();
+    auto send = [this, responder, request_id = call.context.request_id, started,
+                 operation = call.route.operation](net::Response res) {
+        if (metrics_ != nullptr) {
+            metrics_->observe_est(operation, std::chrono::steady_clock::now() - started);
+        }
+        res.set("X-Request-Id", request_id);
+        responder.respond(std::move(res));
+    };
     if (auto served = est_.serving_profile(call.route); !served) {
-        return error_response(req, served.error());
+        send(error_response(req, served.error()));
+        return;
     }
     if (auto refused = wrong_est_method(req, call.route.operation)) {
-        return std::move(*refused);
+        send(std::move(*refused));
+        return;
     }
-    return est_response(req, est_.handle(call));
+    est_.handle(
+        call, [responder](std::function<void()> work) { responder.resume(std::move(work)); },
+        [&req, send](Result<est::EstAnswer> answer) {
+            send(est_response(req, std::move(answer)));
+        });
 }
 
 }  // namespace estd::http

@@ -109,7 +109,8 @@ Result<tcp::endpoint> resolve_listen_endpoint(const std::string& host, std::uint
 
 class Server::Impl {
   public:
-    Impl(const config::ListenerConfig& listener, Handler handler, AnswersAtOnce answers_at_once)
+    Impl(const config::ListenerConfig& listener, DeferringHandler handler,
+         AnswersAtOnce answers_at_once)
         : listener_(listener),
           handler_(std::move(handler)),
           answers_at_once_(std::move(answers_at_once)),
@@ -153,7 +154,7 @@ class Server::Impl {
     // io_contexts are declared after them so they (and any session they still
     // hold) go first.
     config::ListenerConfig listener_;
-    Handler handler_;
+    DeferringHandler handler_;
     AnswersAtOnce answers_at_once_;
     SessionSettings settings_;
     std::function<void()> reload_hook_;
@@ -466,9 +467,20 @@ void Server::Impl::poll_drain() {
     stop_io();
 }
 
-Server::Server(const config::ListenerConfig& listener, Handler handler,
+Server::Server(const config::ListenerConfig& listener, DeferringHandler handler,
                AnswersAtOnce answers_at_once)
     : impl_(std::make_unique<Impl>(listener, std::move(handler), std::move(answers_at_once))) {
+}
+
+Server::Server(const config::ListenerConfig& listener, Handler handler,
+               AnswersAtOnce answers_at_once)
+    : Server(
+          listener,
+          [handler = std::move(handler)](const Request& request, const pki::PeerIdentity& peer,
+                                         const Responder& responder) {
+              responder.respond(handler(request, peer));
+          },
+          std::move(answers_at_once)) {
 }
 
 Server::~Server() = default;

@@ -318,40 +318,66 @@ void Session::handle_request() {
     state_ = State::responding;
     ++requests_served_;
     registry_.count_request();
-    Request request = parser_->get().release();
+    request_ = std::make_unique<Request>(parser_->get().release());
     parser_.reset();
 
-    if (handling_.answers_at_once && handling_.answers_at_once(request)) {
-        Response response = call_handler(request);
-        respond(request, std::move(response));
+    if (handling_.answers_at_once && handling_.answers_at_once(*request_)) {
+        call_handler();
         return;
     }
-    // The answer comes back to the strand; the tracked executor keeps the
-    // io_context running until it has.
-    auto strand = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
-    asio::post(handling_.workers, [self = shared_from_this(), request = std::move(request),
-                                   strand = std::move(strand)]() mutable {
-        Response response = self->call_handler(request);
-        asio::post(strand,
-                   [self, request = std::move(request), response = std::move(response)]() mutable {
-                       self->respond(request, std::move(response));
-                   });
-    });
+    // The connection does nothing else until the response comes back to
+    // its executor.
+    asio::post(handling_.workers, [self = shared_from_this()] { self->call_handler(); });
 }
 
-void Session::respond(const Request& request, Response response) {
-    const bool keep_alive = request.keep_alive() && !should_close() &&
+// A handler that has handed its responder on may have answered already, on
+// another thread: past the call, request_ is not this thread's to read.
+void Session::call_handler() {
+    try {
+        handling_.handler(*request_, *peer_, responder());
+        return;
+    } catch (const std::exception& e) {
+        spdlog::error("net: connection {} from {}: handler failed: {}", id_, peer_address_,
+                      e.what());
+    } catch (...) {
+        spdlog::error("net: connection {} from {}: handler failed: unknown exception", id_,
+                      peer_address_);
+    }
+    responder().respond(text_response(http::status::internal_server_error, "internal error\n"));
+}
+
+// Both run on the connection's executor: in the call when the handler
+// answers there, posted otherwise.
+Responder Session::responder() {
+    const auto executor = stream_.get_executor();
+    return Responder(
+        [self = shared_from_this(), executor](Response response) {
+            asio::dispatch(executor, [self, response = std::move(response)]() mutable {
+                self->respond(std::move(response));
+            });
+        },
+        [executor](std::function<void()> work) { asio::post(executor, std::move(work)); });
+}
+
+void Session::respond(Response response) {
+    if (!request_) {
+        spdlog::error("net: connection {} from {}: a second response to one request dropped", id_,
+                      peer_address_);
+        return;
+    }
+    const std::unique_ptr<Request> request = std::move(request_);
+    response = complete(*request, std::move(response));
+    const bool keep_alive = request->keep_alive() && !should_close() &&
                             !http::token_list{response[http::field::connection]}.exists("close");
-    response.version(request.version());
+    response.version(request->version());
     response.keep_alive(keep_alive);
     spdlog::debug("net: connection {} from {}: {} {} -> {}", id_, peer_address_,
-                  request.method_string(), request.target(), response.result_int());
+                  request->method_string(), request->target(), response.result_int());
     send(std::move(response), keep_alive);
 }
 
-Response Session::call_handler(const Request& request) {
+Response Session::complete(const Request& request, Response response) {
     try {
-        Response response = handling_.handler(request, *peer_);
         if (request.method() == http::verb::head) {
             // The header describes the body a GET would get; none is sent.
             if (!response.has_content_length()) {
@@ -363,15 +389,12 @@ Response Session::call_handler(const Request& request) {
         }
         return response;
     } catch (const std::exception& e) {
-        spdlog::error("net: connection {} from {}: handler failed on {} {}: {}", id_, peer_address_,
-                      request.method_string(), request.target(), e.what());
-    } catch (...) {
-        spdlog::error("net: connection {} from {}: handler failed on {} {}: unknown exception", id_,
-                      peer_address_, request.method_string(), request.target());
+        spdlog::error("net: connection {} from {}: unusable response to {} {}: {}", id_,
+                      peer_address_, request.method_string(), request.target(), e.what());
     }
-    Response response = text_response(http::status::internal_server_error, "internal error\n");
-    response.prepare_payload();
-    return response;
+    Response error = text_response(http::status::internal_server_error, "internal error\n");
+    error.prepare_payload();
+    return error;
 }
 
 // The rest of the stream cannot be trusted to be framed correctly, so the

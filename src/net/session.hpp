@@ -32,7 +32,7 @@ struct SessionSettings {
 
 // Who answers a request, and on which threads (see AnswersAtOnce).
 struct RequestHandling {
-    const Handler& handler;
+    const DeferringHandler& handler;
     const AnswersAtOnce& answers_at_once;
     boost::asio::thread_pool::executor_type workers;
 };
@@ -76,8 +76,10 @@ class Session : public std::enable_shared_from_this<Session> {
     void read_body();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle_request();
-    Response call_handler(const Request& request);
-    void respond(const Request& request, Response response);
+    void call_handler();
+    Responder responder();
+    void respond(Response response);
+    Response complete(const Request& request, Response response);
     void reject(boost::beast::http::status status, std::string reason);
     void send(Response response, bool keep_alive);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
@@ -110,6 +112,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // ~800 bytes, on every idle connection.
     std::unique_ptr<RequestParser> parser_;
     std::unique_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+    // The request being answered: the handler may read it until it responds.
+    std::unique_ptr<Request> request_;
     std::unique_ptr<Response> response_;  // kept alive until written
 };
 

@@ -1,7 +1,12 @@
 #include "group_commit.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <future>
+#include <memory>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 namespace estd::store {
 
@@ -23,7 +28,7 @@ GroupCommitWriter::~GroupCommitWriter() {
     thread_.join();
 }
 
-Status GroupCommitWriter::enqueue(Item item) {
+Status GroupCommitWriter::enqueue(Item& item) {
     bool wakes_writer = false;
     {
         std::lock_guard lock(mutex_);
@@ -33,7 +38,7 @@ Status GroupCommitWriter::enqueue(Item item) {
         if (queue_.size() >= max_queue_) {
             return Error{ErrorKind::unavailable, {}, "store: too many writes waiting; try again"};
         }
-        const bool waited_for = item.done.has_value();
+        const bool waited_for = static_cast<bool>(item.done);
         waited_for_ += waited_for ? 1 : 0;
         queue_.push_back(std::move(item));
         // Only what can end the writer's wait wakes it: a post inside the
@@ -47,16 +52,22 @@ Status GroupCommitWriter::enqueue(Item item) {
 }
 
 Status GroupCommitWriter::run(Job job) {
-    std::promise<Status> promise;
-    auto future = promise.get_future();
-    if (auto queued = enqueue(Item{std::move(job), std::move(promise)}); !queued) {
-        return queued;
-    }
+    auto promise = std::make_shared<std::promise<Status>>();
+    auto future = promise->get_future();
+    submit(std::move(job), [promise](Status status) { promise->set_value(std::move(status)); });
     return future.get();
 }
 
+void GroupCommitWriter::submit(Job job, Done done) {
+    Item item{std::move(job), std::move(done)};
+    if (auto queued = enqueue(item); !queued) {
+        tell(item.done, std::move(queued));
+    }
+}
+
 Status GroupCommitWriter::post(Job job) {
-    return enqueue(Item{std::move(job), std::nullopt});
+    Item item{std::move(job), {}};
+    return enqueue(item);
 }
 
 Status GroupCommitWriter::flush() {
@@ -95,8 +106,8 @@ std::deque<GroupCommitWriter::Item> GroupCommitWriter::take_batch() {
 void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     sqlite3* db = db_.get();
     std::vector<Status> results(batch.size(), Status(Ok{}));
-    const bool waited_for = std::any_of(batch.begin(), batch.end(),
-                                        [](const Item& item) { return item.done.has_value(); });
+    const bool waited_for = std::any_of(
+        batch.begin(), batch.end(), [](const Item& item) { return static_cast<bool>(item.done); });
     Status transaction = set_synchronous(waited_for);
     if (transaction) {
         transaction = control("BEGIN IMMEDIATE");
@@ -121,8 +132,20 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (batch[i].done) {
-            batch[i].done->set_value(transaction ? std::move(results[i]) : Status(transaction));
+            tell(batch[i].done, transaction ? std::move(results[i]) : Status(transaction));
         }
+    }
+}
+
+// A completion that throws must not end the writer thread (and with it
+// every later commit).
+void GroupCommitWriter::tell(const Done& done, Status status) {
+    try {
+        done(std::move(status));
+    } catch (const std::exception& e) {
+        spdlog::error("store: a commit's completion failed: {}", e.what());
+    } catch (...) {
+        spdlog::error("store: a commit's completion failed: unknown exception");
     }
 }
 

@@ -15,9 +15,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -31,6 +29,9 @@ class GroupCommitWriter {
     // Runs inside the batch's transaction, in its own savepoint: a failing
     // job is rolled back alone and the others still commit.
     using Job = std::function<Status(sqlite3*)>;
+    // Told the job's outcome once its transaction committed (durable) or
+    // failed, on the writer thread.
+    using Done = std::function<void(Status)>;
 
     GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch,
                       std::chrono::milliseconds post_window);
@@ -41,6 +42,10 @@ class GroupCommitWriter {
 
     // Waits until the job is committed (durable) or failed.
     Status run(Job job);
+    // As run, without waiting: `done` is called on the writer thread (or at
+    // once, when the job cannot be queued). It must be short and must not
+    // wait on this writer.
+    void submit(Job job, Done done);
     // Queues the job and returns; an error only when the queue is full. It is
     // committed within post_window, durable at the next run() or flush().
     Status post(Job job);
@@ -53,12 +58,14 @@ class GroupCommitWriter {
   private:
     struct Item {
         Job job;
-        std::optional<std::promise<Status>> done;
+        Done done;  // empty for a posted job
     };
-    Status enqueue(Item item);
+    // Moves `item` into the queue, or leaves it as it was and says why not.
+    Status enqueue(Item& item);
     void loop();
     std::deque<Item> take_batch();
     void commit_batch(std::deque<Item>& batch);
+    static void tell(const Done& done, Status status);
     Status set_synchronous(bool full);
     // Transaction control (BEGIN, SAVEPOINT, ...), prepared once: parsing it
     // for every batch and job cost more than the inserts themselves.

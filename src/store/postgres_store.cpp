@@ -304,6 +304,11 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
     Status write(const SqlQuery& query, OnRow&& on_row) {
         return durable_.run(query, on_row);
     }
+    // libpq waits here for the database; the caller waits with it.
+    void write_then(const SqlQuery& query, const CertificateInventory::Committed& committed) {
+        committed(write(query, ignore_rows));
+    }
+
     Status append(SqlQuery query) { return audit_queue_.post(std::move(query)); }
     // Queued behind the rows: one DELETE of at most prune_batch rows.
     void prune(SqlQuery pass) {

@@ -5,6 +5,7 @@
 // which the backend (the derived class) provides:
 //   template <class OnRow> Status read(const SqlQuery&, OnRow&&);   a read
 //   template <class OnRow> Status write(const SqlQuery&, OnRow&&);  durable on return
+//   void write_then(SqlQuery, Committed);  a write that calls back once durable
 //   Status append(SqlQuery);   an audit row: may be queued, not waited for
 //   void prune(SqlQuery);      a pass of queries::prune_audit, errors logged
 // and which Dialect its statements are built for.
@@ -23,6 +24,10 @@ class SqlStore : public Store {
     // CertificateInventory
     Status add_certificate(const CertificateRecord& record) override {
         return backend().write(queries::insert_certificate(kDialect, record), ignore_rows);
+    }
+
+    void add_certificate_then(const CertificateRecord& record, Committed committed) override {
+        backend().write_then(queries::insert_certificate(kDialect, record), std::move(committed));
     }
 
     Result<std::optional<CertificateRecord>> find_by_fingerprint(

@@ -139,6 +139,15 @@ class SqliteStore final : public SqlStore<SqliteStore, Dialect::sqlite> {
             [&](sqlite3* db) { return run_cached(writer_statements_, db, query, on_row); });
     }
 
+    // Nobody waits: the writer calls `committed` after the commit.
+    void write_then(SqlQuery query, CertificateInventory::Committed committed) {
+        writer_->submit(
+            [this, query = std::move(query)](sqlite3* db) {
+                return run_cached(writer_statements_, db, query, ignore_rows);
+            },
+            std::move(committed));
+    }
+
     Status append(SqlQuery query) {
         return writer_->post([this, query = std::move(query)](sqlite3* db) {
             return run_cached(writer_statements_, db, query, ignore_rows);

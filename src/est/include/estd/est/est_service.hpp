@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,9 +46,19 @@ class EstService {
     // does not take mTLS. handle() answers the same; the router asks first
     // so that an unknown profile is a 404 whatever the method.
     Result<const EstProfile*> serving_profile(const EstRoute& route) const;
+    // Runs work on the caller's side (see handle).
+    using Resume = std::function<void(std::function<void()>)>;
+    using Answered = std::function<void(Result<EstAnswer>)>;
     // One EST call: the caller's gates, the operation, its audit record.
     // Which method the operation takes is the caller's to check
-    // (operation_takes_body).
+    // (operation_takes_body). `answered` is called once: before this
+    // returns, or, when the call issued a certificate, after its inventory
+    // row is committed, from the work handed to `resume`. `resume` is called
+    // on the store's thread and must run the work on another (the caller's):
+    // it writes the audit record and may wait on the store. The call's views
+    // are not read after this returns.
+    void handle(const EstCall& call, const Resume& resume, Answered answered);
+    // The same, waiting here for the commit.
     Result<EstAnswer> handle(const EstCall& call);
 
     const std::vector<EstProfile>& profiles() const { return profiles_; }
@@ -90,7 +101,16 @@ class EstService {
         // The issued certificate's, for the audit record; empty otherwise.
         std::string subject;
         std::string serial;
+        // The issued certificate's inventory row: the answer goes out only
+        // once it is committed. None without a store.
+        std::optional<store::CertificateRecord> row;
     };
+    // Who asked, as the audit record names them: kept past the call itself.
+    struct Caller {
+        std::string request_id;
+        std::string client_ip;
+    };
+    struct AwaitingCommit;
 
     const EstProfile* find_profile(const std::string& path_id) const;
     Result<Outcome> dispatch(const EstProfile& profile, const EstCall& call);
@@ -115,26 +135,35 @@ class EstService {
     // simpleenroll, simplereenroll and serverkeygen: one path through the
     // gates, so serverkeygen is gated exactly as simpleenroll.
     Result<Outcome> enroll(const EstProfile& profile, const EstCall& call);
-    // The certificate for an accepted CSR: policy, signature, inventory.
+    // The certificate for an accepted CSR: policy and signature.
     // `renewing`: the certificate a renewal replaces, whose subject and SANs
     // the new one must carry unchanged.
-    Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const RequestContext& ctx,
-                                           const pki::Csr& csr, X509* renewing = nullptr);
+    Result<pki::X509Ptr> issue_certificate(const EstProfile& profile, const pki::Csr& csr,
+                                           X509* renewing = nullptr);
+    // The outcome of an enrollment that issued `cert`, answered with `answer`.
+    Outcome issued(const EstProfile& profile, const RequestContext& ctx, X509* cert,
+                   EstAnswer answer) const;
     // serverkeygen after the gates: a key generated for the CSR, the CSR
     // rebuilt around it and issued, the key returned with the certificate.
     Result<Outcome> server_keygen(const EstProfile& profile, const EstCall& call,
                                   const pki::Csr& csr);
     // Counts and audits the outcome. An enrollment's certificate goes out
     // only with its audit line: when that cannot be written, the error.
-    Status record(const EstProfile& profile, const RequestContext& ctx, Operation op,
+    Status record(const EstProfile& profile, const Caller& caller, Operation op,
                   const Result<Outcome>& outcome);
+    // The answer to a call whose outcome is settled (its row, if any,
+    // committed): recorded, or withheld when its record cannot be written.
+    Result<EstAnswer> conclude(const EstProfile& profile, const Caller& caller, Operation op,
+                               Result<Outcome> outcome);
     // The 503 for an enrollment whose audit record failed (`why`); the
     // certificate `serial` is revoked in the store as kWithheldActor.
     Error withhold(const EstProfile& profile, const std::string& serial, Error why) const;
     // 401 est_auth_failed_mtls when the store has `cert` revoked.
     Status check_not_revoked(X509* cert) const;
-    // The issued certificate's row, durable on return; 503 otherwise.
-    Status record_issued(const EstProfile& profile, const RequestContext& ctx, X509* cert) const;
+    // The issued certificate's inventory row; none without a store.
+    std::optional<store::CertificateRecord> inventory_row(const EstProfile& profile,
+                                                          const RequestContext& ctx,
+                                                          X509* cert) const;
 
     std::vector<EstProfile> profiles_;
     audit::AuditSink& audit_;

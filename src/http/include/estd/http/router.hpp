@@ -30,6 +30,11 @@ class Router {
     using ReadinessProbe = std::function<Status()>;
     Router(est::EstService& est, ReadinessProbe ready);
 
+    // For net::Server: an EST request may be answered after this returns
+    // (once its certificate's row is committed).
+    void handle(const net::Request& req, const pki::PeerIdentity& peer,
+                const net::Responder& responder);
+    // The same, waiting for the answer.
     net::Response handle(const net::Request& req, const pki::PeerIdentity& peer);
     // For net::Server: requests answered from memory, without waiting on the
     // store or a signer — /healthz, the console (/est), and GET or HEAD of cacerts and csrattrs
@@ -51,9 +56,13 @@ class Router {
 
   private:
     // An EST request: the call read out of it, answered.
-    net::Response answer_est(const net::Request& req, const pki::PeerIdentity& peer,
-                             est::EstRoute route);
-    net::Response answer_est_call(const net::Request& req, const est::EstCall& call);
+    est::EstCall read_est_call(const net::Request& req, const pki::PeerIdentity& peer,
+                               est::EstRoute route) const;
+    void answer_est(const net::Request& req, const pki::PeerIdentity& peer, est::EstRoute route,
+                    const net::Responder& responder);
+    // Every other path: health, console, operator API, PKI routes, 404.
+    net::Response answer_other(const net::Request& req, const pki::PeerIdentity& peer,
+                               std::string_view path);
 
     est::EstService& est_;
     ReadinessProbe ready_;

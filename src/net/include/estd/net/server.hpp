@@ -17,8 +17,29 @@ namespace estd::net {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 // A request and the peer of the connection it arrived on (read once after
-// the handshake, see net::read_peer_identity).
+// the handshake, see net::read_peer_identity), answered in the call.
 using Handler = std::function<Response(const Request&, const pki::PeerIdentity&)>;
+
+// How a DeferringHandler answers: respond() once, in the call or later, from
+// any thread. Until then the request stays alive and the connection does
+// nothing else; resume() runs work on the connection's own thread meanwhile
+// (the rest of a request once something it waited for has completed).
+class Responder {
+  public:
+    using Send = std::function<void(Response)>;
+    using Post = std::function<void(std::function<void()>)>;
+    Responder(Send send, Post post) : send_(std::move(send)), post_(std::move(post)) {}
+
+    void respond(Response response) const { send_(std::move(response)); }
+    void resume(std::function<void()> work) const { post_(std::move(work)); }
+
+  private:
+    Send send_;
+    Post post_;
+};
+// A handler that may answer after it returns, e.g. once a store commit
+// completes, without a thread waiting for it.
+using DeferringHandler = std::function<void(const Request&, const pki::PeerIdentity&, Responder)>;
 // True for a request the handler answers without waiting (from memory): it
 // is handled on the I/O thread that read it. Any other request (one that
 // waits for a store commit, a signer or a query) runs on the worker pool, so
@@ -39,6 +60,8 @@ struct ServerStats {
 // times, graceful stop.
 class Server {
   public:
+    Server(const config::ListenerConfig& listener, DeferringHandler handler,
+           AnswersAtOnce answers_at_once = {});
     Server(const config::ListenerConfig& listener, Handler handler,
            AnswersAtOnce answers_at_once = {});
     ~Server();

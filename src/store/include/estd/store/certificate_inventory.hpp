@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,9 +31,19 @@ struct CertificatePage {
 // certificate leaves only with its row.
 class CertificateInventory {
   public:
+    // Called once with the outcome of add_certificate_then.
+    using Committed = std::function<void(Status)>;
+
     virtual ~CertificateInventory() = default;
 
     virtual Status add_certificate(const CertificateRecord& record) = 0;
+    // add_certificate without waiting for it: `committed` is called once the
+    // row is durable or has failed, on the store's own thread (or before this
+    // returns). It must be short and must not wait on the store: hand the
+    // rest of the work to another thread.
+    virtual void add_certificate_then(const CertificateRecord& record, Committed committed) {
+        committed(add_certificate(record));
+    }
     virtual Result<std::optional<CertificateRecord>> find_by_fingerprint(
         const std::string& fingerprint) = 0;
     virtual Result<std::optional<CertificateRecord>> find_certificate(
