@@ -4,8 +4,10 @@
 #   1. starts estd exactly as bench/run.sh does (bench/estd-server.sh),
 #   2. runs estd-bench with SCENARIO for DURATION seconds,
 #   3. samples estd's stacks for the middle of the run with
-#      `perf record -e cpu-clock -F 999 --call-graph dwarf` (the binaries have
-#      no frame pointers, so perf unwinds from a copy of each sample's stack),
+#      `perf record -e cpu-clock -F 999 --call-graph dwarf,32768` (the binaries
+#      have no frame pointers, so perf unwinds from a copy of each sample's
+#      stack; perf's default 8 KB copy cuts the I/O threads' Boost.Asio stacks
+#      short, and their frames then hang from an "[unknown]" root),
 #   4. renders the samples to a standalone SVG with the npm package
 #      `flamegraph` (bench/flamegraph/render.mjs, pinned by
 #      bench/flamegraph/package-lock.json), titled with the scenario and date,
@@ -24,6 +26,7 @@
 #   KEY_TYPE [p256]       the CSRs' key type
 #   SERVER_THREADS [2]    estd I/O threads
 #   WORKER_THREADS [0]    estd worker threads (0 = estd's default)
+#   STACK_DUMP [32768]    bytes of stack perf copies per sample
 #   OUT [docs/images/flamegraph-<scenario>.svg]
 #   PNG []                also write a screenshot of the graph there (with CHECK=1)
 #   CHECK [1]             0 = skip the check in chromium
@@ -46,6 +49,7 @@ worker_threads=${WORKER_THREADS:-0}
 build=${BUILD_DIR:-"$root/build-release"}
 out=${OUT:-"$root/docs/images/flamegraph-$scenario.svg"}
 png=${PNG:-}
+stack_dump=${STACK_DUMP:-32768}
 tools="$root/bench/flamegraph"
 case $scenario in
   enroll-* | reenroll-*) expect=${EXPECT-EstService::enroll} ;;
@@ -104,7 +108,7 @@ bench_pid=$!
 record=$((duration - 2))
 [ "$record" -lt 1 ] && record=1
 [ "$duration" -gt 2 ] && sleep 1
-perf record -q -e cpu-clock -F 999 --call-graph dwarf -p "$estd_pid" -o "$work/perf.data" \
+perf record -q -e cpu-clock -F 999 --call-graph "dwarf,$stack_dump" -p "$estd_pid" -o "$work/perf.data" \
   -- sleep "$record" 2>"$work/perf.log" || { cat "$work/perf.log" >&2; exit 1; }
 wait "$bench_pid" || { echo "estd-bench failed:" >&2; cat "$work/bench.log" >&2; exit 1; }
 bench_pid=""
