@@ -36,6 +36,8 @@ packages=(
   # tests/console: the operator console in Debian's Chromium (playwright-core
   # from npm, pinned by tests/console/package-lock.json, drives it)
   chromium
+  # bench/flamegraph.sh: perf samples estd's stacks
+  linux-perf
 )
 
 # Node.js and npm for the console's browser tests: whatever node is on the
