@@ -135,7 +135,7 @@ int serve() {
         [&router](const auto& req, const auto& conn, const auto& responder) {
             router.handle(req, conn, responder);
         },
-        estd::http::Router::answers_at_once);
+        [&router](const estd::net::Request& req) { return router.answers_at_once(req); });
     // SIGHUP re-reads the mTLS trust bundles (a bad one keeps the old
     // anchors) and reopens the audit log, which may have been rotated.
     server.on_reload([&est, &audit_file = **audit_log] {

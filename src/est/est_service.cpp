@@ -67,6 +67,7 @@ void EstService::use_store(store::CertificateInventory& inventory,
                            store::SharedCounts* shared_counts) {
     store_ = &inventory;
     revocations_ = &revocations;
+    limits_shared_ = shared_counts != nullptr;
     if (shared_counts != nullptr) {
         for (auto& profile : profiles_) {
             auth::share_limits(*profile.auth, profile.config, *shared_counts);
@@ -102,6 +103,28 @@ Result<const EstProfile*> EstService::serving_profile(const EstRoute& route) con
                          "\" does not allow mTLS: no est-mtls route"};
     }
     return profile;
+}
+
+bool EstService::answers_without_waiting(const EstRoute& route) const {
+    if (route.family != RouteFamily::est) {
+        return false;  // est-mtls reads the store for the client certificate's revocation
+    }
+    switch (route.operation) {
+        case Operation::cacerts:
+        case Operation::csrattrs:
+            return true;
+        case Operation::simpleenroll: {
+            const EstProfile* profile = find_profile(route.path_id);
+            return profile == nullptr ||  // a 404
+                   (profile->issuer->signs_in_memory() && !limits_shared_ &&
+                    (store_ == nullptr || store_->commits_without_waiting()));
+        }
+        case Operation::simplereenroll:  // the store's row of the certificate being renewed
+        case Operation::serverkeygen:    // a key generated: RSA takes its time
+        case Operation::fullcmc:
+            return false;
+    }
+    return false;
 }
 
 // A call between its certificate's signature and the commit of its row.

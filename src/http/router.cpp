@@ -91,20 +91,16 @@ std::optional<Result<est::EstRoute>> parse_est_path(std::string_view path) {
     return Result<est::EstRoute>(std::move(route));
 }
 
-bool Router::answers_at_once(const net::Request& req) {
-    if (req.method() != boost::beast::http::verb::get &&
-        req.method() != boost::beast::http::verb::head) {
-        return false;
-    }
+bool Router::answers_at_once(const net::Request& req) const {
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/healthz" || Console::handles(path)) {
-        return true;
-    }
     const auto route = parse_est_path(path);
-    return route && *route && (*route)->family == est::RouteFamily::est &&
-           ((*route)->operation == est::Operation::cacerts ||
-            (*route)->operation == est::Operation::csrattrs);
+    if (route && *route) {
+        return est_.answers_without_waiting(**route);
+    }
+    const bool reads = req.method() == boost::beast::http::verb::get ||
+                       req.method() == boost::beast::http::verb::head;
+    return reads && (path == "/healthz" || Console::handles(path));
 }
 
 Router::Router(est::EstService& est, ReadinessProbe ready) : est_(est), ready_(std::move(ready)) {

@@ -120,6 +120,7 @@ class SqliteStore final : public SqlStore<SqliteStore, Dialect::sqlite> {
 
     Status reachable() override { return Ok{}; }
     Status flush() override { return writer_->flush(); }
+    bool commits_without_waiting() const override { return true; }
 
   private:
     friend class SqlStore<SqliteStore, Dialect::sqlite>;

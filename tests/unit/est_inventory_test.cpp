@@ -1,5 +1,8 @@
 // EstService and the store: an issued certificate is recorded before the
 // answer, and a failed write answers 503 without a certificate.
+#include <functional>
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "estd/audit/counters.hpp"
@@ -44,6 +47,39 @@ class FullDiskInventory final : public store::CertificateInventory {
     Result<store::CertificatePage> list_certificates(const store::CertificateQuery& q) override {
         return inner_.list_certificates(q);
     }
+
+  private:
+    store::CertificateInventory& inner_;
+};
+
+// The real inventory, except that a commit completes only when the test
+// says so, and its outcome is the test's.
+class HeldCommitInventory final : public store::CertificateInventory {
+  public:
+    explicit HeldCommitInventory(store::CertificateInventory& inner) : inner_(inner) {}
+    Status add_certificate(const store::CertificateRecord& record) override {
+        return inner_.add_certificate(record);
+    }
+    void add_certificate_then(const store::CertificateRecord& record,
+                              Committed committed) override {
+        held_record = record;
+        held = std::move(committed);
+    }
+    bool commits_without_waiting() const override { return true; }
+    Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
+        const std::string& fingerprint) override {
+        return inner_.find_by_fingerprint(fingerprint);
+    }
+    Result<std::optional<store::CertificateRecord>> find_certificate(
+        const std::string& issuer_id, const std::string& serial) override {
+        return inner_.find_certificate(issuer_id, serial);
+    }
+    Result<store::CertificatePage> list_certificates(const store::CertificateQuery& q) override {
+        return inner_.list_certificates(q);
+    }
+
+    std::optional<store::CertificateRecord> held_record;
+    Committed held;
 
   private:
     store::CertificateInventory& inner_;
@@ -107,6 +143,24 @@ class EstInventoryTest : public ::testing::Test {
                                         RequestContext{"request-7", "198.51.100.7"}});
     }
 
+    // An enrollment answered through callbacks: `rest` gets what resume was
+    // handed, `answer` the answer.
+    void enroll_deferred(std::function<void()>& rest, std::optional<Result<EstAnswer>>& answer) {
+        const auto key = test::make_ec_key();
+        const std::string body = pki::base64_encode_lines(test::make_csr(key.get(), "sensor-8"));
+        pki::PeerIdentity peer;
+        peer.address = "198.51.100.8";
+        service_->handle(
+            EstCall{{RouteFamily::est, "iot", Operation::simpleenroll},
+                    body,
+                    {},
+                    {},
+                    peer,
+                    RequestContext{"request-8", "198.51.100.8"}},
+            [&rest](std::function<void()> work) { rest = std::move(work); },
+            [&answer](Result<EstAnswer> answered) { answer = std::move(answered); });
+    }
+
     test::TempDir dir_;
     pki::EvpPkeyPtr ca_key_;
     pki::X509Ptr ca_;
@@ -137,6 +191,53 @@ TEST_F(EstInventoryTest, TheIssuedCertificateIsRecordedBeforeTheAnswer) {
     EXPECT_EQ(record.public_key_sha256.size(), 64U);
     ASSERT_FALSE(sink_.events.empty());
     EXPECT_EQ(sink_.events.back().serial, record.serial);
+}
+
+// No thread waits for the commit, and nothing is answered or audited before
+// it completes; the rest of the call runs where resume puts it.
+TEST_F(EstInventoryTest, TheAnswerFollowsTheCommitWithoutAWaitingThread) {
+    HeldCommitInventory held(*store_);
+    service_->use_store(held, *store_, nullptr);
+    std::function<void()> rest;
+    std::optional<Result<EstAnswer>> answer;
+    enroll_deferred(rest, answer);
+    ASSERT_TRUE(held.held);  // handle() returned with the commit in flight
+    ASSERT_TRUE(held.held_record);
+    EXPECT_FALSE(answer);
+    EXPECT_FALSE(rest);
+    EXPECT_TRUE(sink_.events.empty());
+
+    ASSERT_TRUE(store_->add_certificate(*held.held_record));
+    held.held(Ok{});
+    EXPECT_FALSE(answer);  // the committing thread only hands the rest over
+    ASSERT_TRUE(rest);
+    rest();
+    ASSERT_TRUE(answer);
+    ASSERT_TRUE(*answer) << answer->error().message;
+    EXPECT_EQ((*answer)->content, EstContent::certs_only);
+    ASSERT_EQ(sink_.events.size(), 1U);
+    EXPECT_EQ(sink_.events.back().action, "est_simple_enroll_success");
+    EXPECT_EQ(sink_.events.back().serial, held.held_record->serial);
+    EXPECT_EQ(sink_.events.back().request_id, "request-8");
+}
+
+TEST_F(EstInventoryTest, ACommitThatFailsLaterAnswers503AndNoCertificate) {
+    HeldCommitInventory held(*store_);
+    service_->use_store(held, *store_, nullptr);
+    std::function<void()> rest;
+    std::optional<Result<EstAnswer>> answer;
+    enroll_deferred(rest, answer);
+    ASSERT_TRUE(held.held);
+    held.held(Error::internal("store: database or disk is full"));
+    ASSERT_TRUE(rest);
+    rest();
+    ASSERT_TRUE(answer);
+    ASSERT_FALSE(*answer);  // no certificate
+    EXPECT_EQ(answer->error().kind, ErrorKind::unavailable);
+    EXPECT_NE(answer->error().message.find("could not be recorded"), std::string::npos);
+    ASSERT_EQ(sink_.events.size(), 1U);
+    EXPECT_EQ(sink_.events.back().action, "est_simple_enroll_failed");
+    EXPECT_EQ(sink_.events.back().status, 503);
 }
 
 TEST_F(EstInventoryTest, AFailedWriteAnswers503AndNoCertificate) {

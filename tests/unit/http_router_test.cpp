@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include "estd/audit/counters.hpp"
+#include "estd/http/error_status.hpp"
 #include "estd/http/router.hpp"
+#include "estd/store/sqlite_store.hpp"
+#include "support/est_service_parts.hpp"
+#include "support/test_pki.hpp"
 
 namespace estd::http {
 namespace {
@@ -54,23 +59,76 @@ net::Request request(boost::beast::http::verb method, const char* target) {
     return net::Request{method, target, 11};
 }
 
-TEST(HttpRouterTest, OnlyRequestsAnsweredFromMemoryRunOnTheIoThread) {
+// An inventory whose commit the caller waits for (as PostgreSQL's).
+class WaitingInventory final : public store::CertificateInventory {
+  public:
+    Status add_certificate(const store::CertificateRecord&) override { return Ok{}; }
+    Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
+        const std::string&) override {
+        return std::optional<store::CertificateRecord>{};
+    }
+    Result<std::optional<store::CertificateRecord>> find_certificate(const std::string&,
+                                                                     const std::string&) override {
+        return std::optional<store::CertificateRecord>{};
+    }
+    Result<store::CertificatePage> list_certificates(const store::CertificateQuery&) override {
+        return store::CertificatePage{};
+    }
+};
+
+class HttpRouterThreadTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        issuer_ = test::local_issuer(dir_, ca_.get(), ca_key_.get());
+        ASSERT_NE(issuer_, nullptr);
+        std::vector<est::EstProfile> profiles;
+        profiles.push_back(test::est_profile("corp", *issuer_, [](auto&) {}));
+        service_ = std::make_unique<est::EstService>(std::move(profiles), sink_, counters_,
+                                                     std::chrono::hours(24), status_of);
+        auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
+        ASSERT_TRUE(opened) << opened.error().message;
+        store_ = std::move(*opened);
+    }
+
+    test::TempDir dir_;
+    pki::EvpPkeyPtr ca_key_ = test::make_ec_key();
+    pki::X509Ptr ca_ = test::make_self_signed_ca("Router Test CA", ca_key_.get());
+    std::unique_ptr<issuer::LocalIssuer> issuer_;
+    test::RecordingSink sink_;
+    audit::ProfileCounters counters_{std::vector<std::string>{"corp"}};
+    std::unique_ptr<est::EstService> service_;
+    std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(HttpRouterThreadTest, OnlyRequestsThatNeverWaitRunOnTheIoThread) {
     using boost::beast::http::verb;
+    service_->use_store(*store_, *store_, nullptr);
+    const Router router(*service_, [] { return Status{Ok{}}; });
     for (const char* target :
-         {"/healthz", "/.well-known/est/cacerts", "/.well-known/est/corp/cacerts?x=1",
-          "/.well-known/est/corp/csrattrs"}) {
-        EXPECT_TRUE(Router::answers_at_once(request(verb::get, target))) << target;
-        EXPECT_TRUE(Router::answers_at_once(request(verb::head, target))) << target;
+         {"/healthz", "/est", "/est/app.js", "/.well-known/est/cacerts",
+          "/.well-known/est/corp/cacerts?x=1", "/.well-known/est/corp/csrattrs"}) {
+        EXPECT_TRUE(router.answers_at_once(request(verb::get, target))) << target;
+        EXPECT_TRUE(router.answers_at_once(request(verb::head, target))) << target;
     }
+    // The key is in memory and the embedded store's writer completes the
+    // commit: nothing in it waits.
+    EXPECT_TRUE(router.answers_at_once(request(verb::post, "/.well-known/est/corp/simpleenroll")));
     for (const char* target :
-         {"/.well-known/est/corp/simpleenroll", "/.well-known/est/corp/serverkeygen",
-          "/.well-known/est-mtls/corp/cacerts", "/readyz", "/api/v1/audit",
-          "/.well-known/pki/ocsp/MEow", "/.well-known/est/corp/nosuch"}) {
-        EXPECT_FALSE(Router::answers_at_once(request(verb::get, target))) << target;
+         {"/.well-known/est/corp/serverkeygen", "/.well-known/est/corp/simplereenroll",
+          "/.well-known/est-mtls/corp/cacerts", "/.well-known/est-mtls/corp/simpleenroll",
+          "/readyz", "/api/v1/audit", "/.well-known/pki/ocsp/MEow"}) {
+        EXPECT_FALSE(router.answers_at_once(request(verb::post, target))) << target;
+        EXPECT_FALSE(router.answers_at_once(request(verb::get, target))) << target;
     }
-    EXPECT_FALSE(Router::answers_at_once(request(verb::post, "/.well-known/est/corp/cacerts")));
-    EXPECT_FALSE(
-        Router::answers_at_once(request(verb::post, "/.well-known/est/corp/simpleenroll")));
+    EXPECT_FALSE(router.answers_at_once(request(verb::post, "/est")));
+}
+
+TEST_F(HttpRouterThreadTest, AnEnrollmentWhoseCommitWaitsRunsOnAWorker) {
+    WaitingInventory waiting;
+    service_->use_store(waiting, *store_, nullptr);
+    const Router router(*service_, [] { return Status{Ok{}}; });
+    EXPECT_FALSE(router.answers_at_once(
+        request(boost::beast::http::verb::post, "/.well-known/est/corp/simpleenroll")));
 }
 
 }  // namespace

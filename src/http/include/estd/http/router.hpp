@@ -36,12 +36,12 @@ class Router {
                 const net::Responder& responder);
     // The same, waiting for the answer.
     net::Response handle(const net::Request& req, const pki::PeerIdentity& peer);
-    // For net::Server: requests answered from memory, without waiting on the
-    // store or a signer — /healthz, the console (/est), and GET or HEAD of cacerts and csrattrs
-    // on /.well-known/est/ (their audit row is queued, not waited for).
-    // /readyz asks the issuers and the disk; est-mtls reads the store for
-    // revocation.
-    static bool answers_at_once(const net::Request& req);
+    // For net::Server: requests answered without waiting, on the I/O thread
+    // that read them — GET or HEAD of /healthz and the console (/est), and
+    // the EST calls EstService::answers_without_waiting names (cacerts,
+    // csrattrs, and simpleenroll with a key in memory, whose commit the
+    // store's thread completes). /readyz asks the issuers and the disk.
+    bool answers_at_once(const net::Request& req) const;
 
     // CERTCTL_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client
     // and whose X-SSL-Client-Cert is the client's certificate.

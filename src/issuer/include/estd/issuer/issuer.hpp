@@ -24,6 +24,9 @@ class Issuer {
     // Signs an end-entity certificate. NotAfter is capped at the CA's own.
     virtual Result<pki::X509Ptr> issue(pki::CertificateTemplate tmpl) = 0;
     virtual bool ready() const = 0;
+    // True when issue() only computes, its key in this process's memory: it
+    // may run on a thread that must never wait (an I/O thread).
+    virtual bool signs_in_memory() const { return false; }
 
     X509* ca_certificate() const { return chain().front().get(); }
 

@@ -28,6 +28,7 @@ class LocalIssuer final : public Issuer, public CrlSigner {
     // CA's NotBefore, NotAfter never after the CA's NotAfter.
     Result<pki::X509Ptr> issue(pki::CertificateTemplate tmpl) override;
     bool ready() const override { return true; }
+    bool signs_in_memory() const override { return true; }
     Status with_signing_key(const KeyUse& use) override { return use(key_.get()); }
 
   private:

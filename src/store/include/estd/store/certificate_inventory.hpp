@@ -44,6 +44,9 @@ class CertificateInventory {
     virtual void add_certificate_then(const CertificateRecord& record, Committed committed) {
         committed(add_certificate(record));
     }
+    // True when add_certificate_then hands the commit to the store's own
+    // thread instead of waiting for it in the call.
+    virtual bool commits_without_waiting() const { return false; }
     virtual Result<std::optional<CertificateRecord>> find_by_fingerprint(
         const std::string& fingerprint) = 0;
     virtual Result<std::optional<CertificateRecord>> find_certificate(
