@@ -328,6 +328,44 @@ TEST_F(SqliteStoreTest, AWaitedForWriteOrAShutdownDoesNotWaitOutThePostWindow) {
     EXPECT_EQ(rows_in(path), 3);
 }
 
+// Jobs run without a savepoint each: a statement that fails is undone by
+// SQLite alone, whatever rows it had written, and the batch commits the rest.
+TEST_F(SqliteStoreTest, AFailingStatementLeavesNothingAndTheBatchCommitsTheRest) {
+    const auto path = dir.path() / "f.db";
+    auto db =
+        writer_database(sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+    ASSERT_TRUE(sqlite::exec(db.get(), "CREATE UNIQUE INDEX t_v ON t (v)"));
+    GroupCommitWriter writer(std::move(db), 10000, 256, 1h);
+    // Queued behind the post window, so the three share one transaction.
+    ASSERT_TRUE(writer.post(insert_value(1)));
+    ASSERT_TRUE(writer.post([](sqlite3* conn) {
+        // Two rows are written before the third one fails.
+        return sqlite::exec(conn, "INSERT INTO t VALUES (10), (11), (1)");
+    }));
+    ASSERT_TRUE(writer.run(insert_value(2)));
+    EXPECT_EQ(writer.commits(), 1u);
+    EXPECT_EQ(rows_in(path), 2);
+}
+
+// When SQLite gives up the whole transaction under a failing job, the jobs
+// before it are lost with it: the batch stops there and every caller is told,
+// rather than the rest committing one by one outside the transaction.
+TEST_F(SqliteStoreTest, ATransactionSQLiteRolledBackFailsItsWholeBatch) {
+    const auto path = dir.path() / "r.db";
+    GroupCommitWriter writer(
+        writer_database(sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)),
+        10000, 256, 1h);
+    ASSERT_TRUE(writer.post(insert_value(1)));
+    ASSERT_TRUE(writer.post([](sqlite3* conn) -> Status {
+        (void)sqlite::exec(conn, "ROLLBACK");  // as SQLite does on, say, an I/O error
+        return Error::internal("store: disk I/O error");
+    }));
+    EXPECT_FALSE(writer.run(insert_value(2)));
+    EXPECT_EQ(rows_in(path), 0);
+    ASSERT_TRUE(writer.run(insert_value(3)));
+    EXPECT_EQ(rows_in(path), 1);
+}
+
 // A cached statement stays prepared on its connection (sqlite3_next_stmt
 // lists it) and is handed out again; past the bound, statements are
 // finalized after their one use.
