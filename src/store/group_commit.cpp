@@ -114,13 +114,16 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     }
     if (transaction) {
         for (std::size_t i = 0; i < batch.size(); ++i) {
-            (void)control("SAVEPOINT job");
             results[i] = batch[i].job(db);
-            if (!results[i]) {
-                (void)control("ROLLBACK TO job");
+            if (!results[i] && sqlite3_get_autocommit(db) != 0) {
+                // SQLite gave up the whole transaction (a full disk, an I/O
+                // error), and with it the jobs before this one.
+                transaction = results[i];
+                break;
             }
-            (void)control("RELEASE job");
         }
+    }
+    if (transaction) {
         transaction = control("COMMIT");
         if (!transaction) {
             (void)control("ROLLBACK");

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "../src/store/group_commit.hpp"
+#include "../src/store/migrations.hpp"
 #include "../src/store/postgres.hpp"
 #include "../src/store/sqlite.hpp"
 #include "estd/auth/principal_rate_limiter.hpp"
@@ -168,6 +169,89 @@ TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
     auto store = open_sqlite_store(dir.path() / "estd.db");
     ASSERT_FALSE(store);
     EXPECT_NE(store.error().message.find("newer estd"), std::string::npos) << store.error().message;
+}
+
+// A store as estd wrote it at schema version 1, with rows, moves to the
+// current version with every row and query as it was; the indexes that
+// version 2 drops are gone.
+TEST_F(SqliteStoreTest, MigratesAVersionOneStoreWithItsRowsIntact) {
+    const auto path = dir.path() / "estd.db";
+    {
+        auto db = sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(sqlite::exec(db->get(), "PRAGMA journal_mode = WAL"));
+        ASSERT_TRUE(migrate(db->get(), 1));
+        ASSERT_TRUE(sqlite::exec(
+            db->get(),
+            "INSERT INTO certificates (issuer_id, serial, fingerprint, source, est_profile, "
+            "profile_id, subject, common_name, subject_alt_names, not_before, not_after, "
+            "public_key_sha256, auth_mode, source_ip, request_id, issued_at, der, "
+            "revocation_reason, revoked_at, revoked_by) VALUES "
+            "('iss-local', '0a01', 'fp-1', 'EST', 'iot', 'cp-iot', 'CN=dev-1', 'dev-1', "
+            "'[\"DNS:dev-1.example.com\"]', 100, 4000000000, 'pk', 'anonymous', '127.0.0.1', "
+            "'req-1', 100, x'30030201ff', NULL, NULL, NULL), "
+            "('iss-local', '0a02', 'fp-2', 'EST', 'iot', 'cp-corp', 'CN=dev-2', 'dev-2', '[]', "
+            "100, 4000000000, 'pk', 'basic', '127.0.0.1', 'req-2', 101, x'3000', 1, 200, "
+            "'ops');"
+            "INSERT INTO audit_events (time_ms, action, operation_action, profile, source_ip, "
+            "subject, serial, issuer_id, request_id, actor, reason, status) VALUES "
+            "(100000, 'est_simple_enroll_success', '', 'iot', '127.0.0.1', 'CN=dev-1', '0a01', "
+            "'iss-local', 'req-1', '', '', 200), "
+            "(101000, 'api_revoke', 'certificate_revoke', '', '10.0.0.1', '', '0a02', "
+            "'iss-local', 'req-2', 'ops', 'keyCompromise', 200);"));
+    }
+    auto store = open();
+    ASSERT_TRUE(store);
+
+    auto all = store->list_certificates({});
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->items.size(), 2U);
+    EXPECT_EQ(all->items[0].id, 2);
+    EXPECT_EQ(all->items[1].id, 1);
+    auto first = store->find_by_fingerprint("fp-1");
+    ASSERT_TRUE(first && *first);
+    EXPECT_EQ((*first)->serial, "0a01");
+    EXPECT_EQ((*first)->subject_alt_names, std::vector<std::string>{"DNS:dev-1.example.com"});
+    EXPECT_EQ((*first)->der, (pki::Bytes{0x30, 0x03, 0x02, 0x01, 0xff}));
+    EXPECT_FALSE((*first)->revocation);
+    auto second = store->find_certificate("iss-local", "0A:02");
+    ASSERT_TRUE(second && *second);
+    ASSERT_TRUE((*second)->revocation);
+    EXPECT_EQ((*second)->revocation->actor, "ops");
+    CertificateQuery by_cn;
+    by_cn.criteria.common_name = "dev-2";
+    auto named = store->list_certificates(by_cn);
+    ASSERT_TRUE(named);
+    ASSERT_EQ(named->items.size(), 1U);
+    EXPECT_EQ(named->items[0].profile_id, "cp-corp");
+
+    AuditQuery revocations;
+    revocations.action_prefixes = {"certificate_"};
+    auto audit = store->list_audit(revocations);
+    ASSERT_TRUE(audit);
+    ASSERT_EQ(audit->items.size(), 1U);
+    EXPECT_EQ(audit->items[0].id, 2);
+    EXPECT_EQ(audit->items[0].event.actor, "ops");
+
+    // New rows continue the ids.
+    ASSERT_TRUE(store->add_certificate(make_record(3)));
+    auto newest = store->list_certificates({});
+    ASSERT_TRUE(newest);
+    ASSERT_EQ(newest->items.size(), 3U);
+    EXPECT_EQ(newest->items[0].id, 3);
+    store.reset();
+
+    auto db = sqlite::open(path.string(), SQLITE_OPEN_READONLY);
+    ASSERT_TRUE(db);
+    auto indexes = sqlite::Statement::prepare(
+        db->get(),
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+        "('audit_events_action', 'audit_events_operation_action')");
+    ASSERT_TRUE(indexes && indexes->step());
+    EXPECT_EQ(indexes->integer(0), 0);
+    auto version = sqlite::Statement::prepare(db->get(), "PRAGMA user_version");
+    ASSERT_TRUE(version && version->step());
+    EXPECT_EQ(version->integer(0), sqlite_schema_version());
 }
 
 TEST_F(SqliteStoreTest, ConcurrentWritesAreGroupedIntoFewerCommits) {
@@ -326,6 +410,44 @@ TEST_F(SqliteStoreTest, AWaitedForWriteOrAShutdownDoesNotWaitOutThePostWindow) {
     }  // the destructor commits what is queued
     EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
     EXPECT_EQ(rows_in(path), 3);
+}
+
+// Jobs run without a savepoint each: a statement that fails is undone by
+// SQLite alone, whatever rows it had written, and the batch commits the rest.
+TEST_F(SqliteStoreTest, AFailingStatementLeavesNothingAndTheBatchCommitsTheRest) {
+    const auto path = dir.path() / "f.db";
+    auto db =
+        writer_database(sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+    ASSERT_TRUE(sqlite::exec(db.get(), "CREATE UNIQUE INDEX t_v ON t (v)"));
+    GroupCommitWriter writer(std::move(db), 10000, 256, 1h);
+    // Queued behind the post window, so the three share one transaction.
+    ASSERT_TRUE(writer.post(insert_value(1)));
+    ASSERT_TRUE(writer.post([](sqlite3* conn) {
+        // Two rows are written before the third one fails.
+        return sqlite::exec(conn, "INSERT INTO t VALUES (10), (11), (1)");
+    }));
+    ASSERT_TRUE(writer.run(insert_value(2)));
+    EXPECT_EQ(writer.commits(), 1u);
+    EXPECT_EQ(rows_in(path), 2);
+}
+
+// When SQLite gives up the whole transaction under a failing job, the jobs
+// before it are lost with it: the batch stops there and every caller is told,
+// rather than the rest committing one by one outside the transaction.
+TEST_F(SqliteStoreTest, ATransactionSQLiteRolledBackFailsItsWholeBatch) {
+    const auto path = dir.path() / "r.db";
+    GroupCommitWriter writer(
+        writer_database(sqlite::open(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)),
+        10000, 256, 1h);
+    ASSERT_TRUE(writer.post(insert_value(1)));
+    ASSERT_TRUE(writer.post([](sqlite3* conn) -> Status {
+        (void)sqlite::exec(conn, "ROLLBACK");  // as SQLite does on, say, an I/O error
+        return Error::internal("store: disk I/O error");
+    }));
+    EXPECT_FALSE(writer.run(insert_value(2)));
+    EXPECT_EQ(rows_in(path), 0);
+    ASSERT_TRUE(writer.run(insert_value(3)));
+    EXPECT_EQ(rows_in(path), 1);
 }
 
 // A cached statement stays prepared on its connection (sqlite3_next_stmt
