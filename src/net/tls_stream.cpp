@@ -49,17 +49,36 @@ TlsStream::~TlsStream() {
     core_->socket.close(ignored);
 }
 
+// A session moves its deadline three times a request, nearly always later:
+// re-arming the timer each time (a cancelled wait completed, a new one
+// queued) was ~5% of a cacerts. The timer is re-armed only for an earlier
+// deadline; a wait that ends before the current deadline arms itself again
+// for the rest.
 void TlsStream::expires_after(std::chrono::steady_clock::duration timeout) {
     core_->expired = false;
-    core_->timer.expires_after(timeout);
-    core_->timer.async_wait([weak = std::weak_ptr<Core>(core_)](const beast::error_code& ec) {
-        const auto core = weak.lock();
-        if (ec || !core) {
+    core_->deadline = std::chrono::steady_clock::now() + timeout;
+    if (core_->timer_armed && core_->timer.expiry() <= core_->deadline) {
+        return;
+    }
+    arm(core_);
+}
+
+void TlsStream::arm(const std::shared_ptr<Core>& core) {
+    core->timer.expires_at(core->deadline);  // ends a pending wait with operation_aborted
+    core->timer_armed = true;
+    core->timer.async_wait([weak = std::weak_ptr<Core>(core)](const beast::error_code& ec) {
+        const auto live = weak.lock();
+        if (ec || !live) {
             return;  // re-armed, cancelled or gone
         }
-        core->expired = true;
+        live->timer_armed = false;
+        if (std::chrono::steady_clock::now() < live->deadline) {
+            arm(live);  // the deadline moved on meanwhile
+            return;
+        }
+        live->expired = true;
         beast::error_code ignored;
-        core->socket.cancel(ignored);
+        live->socket.cancel(ignored);
     });
 }
 

@@ -161,6 +161,21 @@ TEST_F(TlsStreamTest, ExpiryEndsTheWaitAndEveryLaterOperation) {
     EXPECT_EQ(text, "late");
 }
 
+// The timer armed for the first deadline must not end a wait whose deadline
+// was moved later meanwhile: it re-arms for the rest.
+TEST_F(TlsStreamTest, ADeadlineMovedLaterHoldsUntilItsNewTime) {
+    const auto started = std::chrono::steady_clock::now();
+    server_->expires_after(milliseconds(200));
+    std::optional<beast::error_code> readable;
+    server_->async_wait_readable([&](beast::error_code ec) { readable = ec; });
+    run_until([&] { return std::chrono::steady_clock::now() - started >= milliseconds(100); });
+    server_->expires_after(milliseconds(400));  // now about 500 ms from the start
+    run_until([&] { return readable.has_value(); });
+    ASSERT_TRUE(readable.has_value());
+    EXPECT_EQ(*readable, beast::error::timeout);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(450));
+}
+
 TEST_F(TlsStreamTest, CancelEndsAPendingRead) {
     std::optional<beast::error_code> result;
     std::array<char, 16> data{};

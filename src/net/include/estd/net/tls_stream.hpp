@@ -102,8 +102,13 @@ class TlsStream {
         explicit Core(boost::asio::ip::tcp::socket&& s);
         boost::asio::ip::tcp::socket socket;
         boost::asio::steady_timer timer;
+        // What expires_after asked for last; the timer may be armed for an
+        // earlier time, when it re-arms for the rest (see expires_after).
+        std::chrono::steady_clock::time_point deadline;
+        bool timer_armed = false;
         bool expired = false;
     };
+    static void arm(const std::shared_ptr<Core>& core);
     struct SslFree {
         void operator()(SSL* ssl) const { SSL_free(ssl); }
     };
