@@ -90,15 +90,15 @@ Status configure_connection(sqlite3* db, std::chrono::milliseconds busy_timeout)
 // 16 MiB. The readers keep the default: WAL mode drops a reader's cache
 // whenever the writer has committed, so a larger one would not pay.
 constexpr int kWriterCacheKiB = 16 * 1024;
-// A checkpoint copies each page once however many commits rewrote it (the
-// table's last leaf, the appending index leaves, the page of
-// sqlite_sequence), so checkpointing every 10 000 log pages instead of
-// SQLite's 1 000 copies fewer pages per enrollment (3.4 -> 1.4 on a 68 000-
-// certificate store). The log grows to ~40 MiB (10 000 pages of 4 KiB plus
-// the commit that crossed the mark) before the writer copies it back and
-// starts it over; when a long read held it past that, the restart cuts the
-// file back to kWalSizeLimitBytes.
-constexpr int kCheckpointPages = 10000;
+// The writer copies the log back every 1 000 pages (~4 MiB), SQLite's
+// default. Every 10 000 copied fewer pages per enrollment (a page rewritten
+// by many commits is copied once: 3.4 -> 1.4 on a 68 000-certificate store),
+// but its pauses, which every enrollment in flight waits out, made p99 at
+// 256 clients 2.2 to 11 times the mean instead of 1.7 to 2.1, for no CPU
+// saving measurable on a fresh store (docs/performance.md, item 20). When a
+// long read held the log past the mark, the restart cuts the file back to
+// kWalSizeLimitBytes.
+constexpr int kCheckpointPages = 1000;
 constexpr long long kWalSizeLimitBytes = 64LL * 1024 * 1024;
 
 Status configure_writer(sqlite3* db) {
