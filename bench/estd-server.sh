@@ -2,10 +2,17 @@
 # Sourced by bench/run.sh and bench/flamegraph.sh: estd started the way the
 # benchmarks run it, so every figure and profile comes from the same setup.
 #
+# make_bench_pki needs root and work: a DEV-ONLY PKI in $work/pki and the Basic
+# profile's password in $work/password.
 # start_estd needs: estd (the binary), work (a directory holding pki/ from
-# scripts/dev-pki.sh), port, server_threads, worker_threads and database_url
+# make_bench_pki), port, server_threads, worker_threads and database_url
 # (empty: the embedded store in $work/data). It sets estd_pid, and exits when
 # estd does not answer /healthz within 10 s (the caller's EXIT trap cleans up).
+
+make_bench_pki() {
+  "$root/scripts/dev-pki.sh" "$work/pki" bench >/dev/null 2>&1
+  printf 'bench-password\n' >"$work/password"
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

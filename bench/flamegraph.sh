@@ -91,8 +91,7 @@ trap cleanup EXIT
 # shellcheck source=bench/estd-server.sh
 . "$root/bench/estd-server.sh"
 
-"$root/scripts/dev-pki.sh" "$work/pki" bench >/dev/null 2>&1
-printf 'bench-password\n' >"$work/password"
+make_bench_pki
 port=$(free_port)
 database_url=""
 start_estd

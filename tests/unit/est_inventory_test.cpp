@@ -29,13 +29,10 @@ class FullDiskSink final : public audit::AuditSink {
     std::vector<audit::AuditEvent> events;
 };
 
-// The real inventory, except that certificate writes fail: disk full.
-class FullDiskInventory final : public store::CertificateInventory {
+// The real inventory's reads, for fakes that change how it writes.
+class ReadingInventory : public store::CertificateInventory {
   public:
-    explicit FullDiskInventory(store::CertificateInventory& inner) : inner_(inner) {}
-    Status add_certificate(const store::CertificateRecord&) override {
-        return Error::internal("store: database or disk is full");
-    }
+    explicit ReadingInventory(store::CertificateInventory& inner) : inner_(inner) {}
     Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
         const std::string& fingerprint) override {
         return inner_.find_by_fingerprint(fingerprint);
@@ -48,15 +45,24 @@ class FullDiskInventory final : public store::CertificateInventory {
         return inner_.list_certificates(q);
     }
 
-  private:
+  protected:
     store::CertificateInventory& inner_;
+};
+
+// The real inventory, except that certificate writes fail: disk full.
+class FullDiskInventory final : public ReadingInventory {
+  public:
+    using ReadingInventory::ReadingInventory;
+    Status add_certificate(const store::CertificateRecord&) override {
+        return Error::internal("store: database or disk is full");
+    }
 };
 
 // The real inventory, except that a commit completes only when the test
 // says so, and its outcome is the test's.
-class HeldCommitInventory final : public store::CertificateInventory {
+class HeldCommitInventory final : public ReadingInventory {
   public:
-    explicit HeldCommitInventory(store::CertificateInventory& inner) : inner_(inner) {}
+    using ReadingInventory::ReadingInventory;
     Status add_certificate(const store::CertificateRecord& record) override {
         return inner_.add_certificate(record);
     }
@@ -66,23 +72,9 @@ class HeldCommitInventory final : public store::CertificateInventory {
         held = std::move(committed);
     }
     bool commits_without_waiting() const override { return true; }
-    Result<std::optional<store::CertificateRecord>> find_by_fingerprint(
-        const std::string& fingerprint) override {
-        return inner_.find_by_fingerprint(fingerprint);
-    }
-    Result<std::optional<store::CertificateRecord>> find_certificate(
-        const std::string& issuer_id, const std::string& serial) override {
-        return inner_.find_certificate(issuer_id, serial);
-    }
-    Result<store::CertificatePage> list_certificates(const store::CertificateQuery& q) override {
-        return inner_.list_certificates(q);
-    }
 
     std::optional<store::CertificateRecord> held_record;
     Committed held;
-
-  private:
-    store::CertificateInventory& inner_;
 };
 
 // A ledger on a full disk: no revocation can be recorded.

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "estd/core/error.hpp"
@@ -42,7 +43,8 @@ class CertificateInventory {
     // returns). It must be short and must not wait on the store: hand the
     // rest of the work to another thread.
     virtual void add_certificate_then(const CertificateRecord& record, Committed committed) {
-        committed(add_certificate(record));
+        const Committed done = std::move(committed);  // by value: overrides keep it
+        done(add_certificate(record));
     }
     // True when add_certificate_then hands the commit to the store's own
     // thread instead of waiting for it in the call.
