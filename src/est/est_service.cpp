@@ -414,8 +414,11 @@ Result<EstService::Outcome> EstService::enroll(const EstProfile& profile, const 
 
 EstService::Outcome EstService::issued(const EstProfile& profile, const RequestContext& ctx,
                                        X509* cert, EstAnswer answer) const {
-    return Outcome{std::move(answer), pki::name_to_string(X509_get_subject_name(cert)),
-                   pki::serial_hex(cert), inventory_row(profile, ctx, cert)};
+    auto row = inventory_row(profile, ctx, cert);
+    // The row has the subject and serial already: not formatted twice.
+    std::string subject = row ? row->subject : pki::name_to_string(X509_get_subject_name(cert));
+    std::string serial = row ? row->serial : pki::serial_hex(cert);
+    return Outcome{std::move(answer), std::move(subject), std::move(serial), std::move(row)};
 }
 
 Result<pki::X509Ptr> EstService::issue_certificate(const EstProfile& profile, const pki::Csr& csr,
