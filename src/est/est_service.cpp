@@ -67,7 +67,6 @@ void EstService::use_store(store::CertificateInventory& inventory,
                            store::SharedCounts* shared_counts) {
     store_ = &inventory;
     revocations_ = &revocations;
-    limits_shared_ = shared_counts != nullptr;
     if (shared_counts != nullptr) {
         for (auto& profile : profiles_) {
             auth::share_limits(*profile.auth, profile.config, *shared_counts);
@@ -116,7 +115,7 @@ bool EstService::answers_without_waiting(const EstRoute& route) const {
         case Operation::simpleenroll: {
             const EstProfile* profile = find_profile(route.path_id);
             return profile == nullptr ||  // a 404
-                   (profile->issuer->signs_in_memory() && !limits_shared_ &&
+                   (profile->issuer->signs_in_memory() && !profile->auth->limits_read_the_store() &&
                     (store_ == nullptr || store_->commits_without_waiting()));
         }
         case Operation::simplereenroll:  // the store's row of the certificate being renewed

@@ -61,7 +61,7 @@ Status GroupCommitWriter::run(Job job) {
 void GroupCommitWriter::submit(Job job, Done done) {
     Item item{std::move(job), std::move(done)};
     if (auto queued = enqueue(item); !queued) {
-        tell(item.done, std::move(queued));
+        complete(item.done, std::move(queued));
     }
 }
 
@@ -135,23 +135,13 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (batch[i].done) {
-            tell(batch[i].done, transaction ? std::move(results[i]) : Status(transaction));
+            complete(batch[i].done, transaction ? std::move(results[i]) : Status(transaction));
         }
     }
 }
 
 // A completion that throws must not end the writer thread (and with it
 // every later commit).
-void GroupCommitWriter::tell(const Done& done, Status status) {
-    try {
-        done(std::move(status));
-    } catch (const std::exception& e) {
-        spdlog::error("store: a commit's completion failed: {}", e.what());
-    } catch (...) {
-        spdlog::error("store: a commit's completion failed: unknown exception");
-    }
-}
-
 // FULL syncs the log at COMMIT; NORMAL leaves it to the next FULL commit or
 // checkpoint. A waited-for commit therefore also makes every earlier posted
 // one durable.

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "completion.hpp"
 #include "estd/core/error.hpp"
 #include "sqlite.hpp"
 
@@ -34,7 +35,7 @@ class GroupCommitWriter {
     using Job = std::function<Status(sqlite3*)>;
     // Told the job's outcome once its transaction committed (durable) or
     // failed, on the writer thread.
-    using Done = std::function<void(Status)>;
+    using Done = Completion;
 
     GroupCommitWriter(sqlite::DbPtr db, std::size_t max_queue, std::size_t max_batch,
                       std::chrono::milliseconds post_window);
@@ -68,7 +69,6 @@ class GroupCommitWriter {
     void loop();
     std::deque<Item> take_batch();
     void commit_batch(std::deque<Item>& batch);
-    static void tell(const Done& done, Status status);
     Status set_synchronous(bool full);
     // Transaction control (BEGIN, SAVEPOINT, ...), prepared once: parsing it
     // for every batch and job cost more than the inserts themselves.

@@ -371,12 +371,24 @@ StatementQueue::~StatementQueue() {
 }
 
 Status StatementQueue::post(SqlQuery query) {
+    Item item{std::move(query), {}};
+    return enqueue(item);
+}
+
+void StatementQueue::submit(SqlQuery query, Done done) {
+    Item item{std::move(query), std::move(done)};
+    if (auto queued = enqueue(item); !queued) {
+        finish(item.done, std::move(queued));
+    }
+}
+
+Status StatementQueue::enqueue(Item& item) {
     {
         std::lock_guard lock(mutex_);
         if (queue_.size() >= max_queued_) {
             return Error{ErrorKind::unavailable, {}, "store: too many writes waiting; try again"};
         }
-        queue_.push_back(std::move(query));
+        queue_.push_back(std::move(item));
         ++posted_;
     }
     wake_.notify_one();
@@ -396,28 +408,40 @@ void StatementQueue::loop() {
         if (queue_.empty()) {
             return;  // stopping, nothing left
         }
-        std::vector<SqlQuery> batch;
-        while (!queue_.empty() && batch.size() < kMaxBatch) {
-            batch.push_back(std::move(queue_.front()));
+        Batch batch;
+        while (!queue_.empty() && batch.queries.size() < kMaxBatch) {
+            batch.queries.push_back(std::move(queue_.front().query));
+            batch.dones.push_back(std::move(queue_.front().done));
             queue_.pop_front();
         }
         lock.unlock();
         run(batch);
         lock.lock();
-        done_ += batch.size();
+        done_ += batch.queries.size();
         drained_.notify_all();
     }
 }
 
-void StatementQueue::run(const std::vector<SqlQuery>& batch) {
-    auto together =
-        batch.size() == 1 ? pool_.run(batch.front(), [](const Row&) {}) : pool_.run_all(batch);
-    if (together || batch.size() == 1) {
-        count(together);
-        return;
+void StatementQueue::run(const Batch& batch) {
+    const auto& queries = batch.queries;
+    if (queries.size() > 1) {
+        if (auto together = pool_.run_all(queries); together) {
+            for (const auto& done : batch.dones) {
+                finish(done, Ok{});
+            }
+            return;
+        }
     }
-    for (const auto& query : batch) {
-        count(pool_.run(query, [](const Row&) {}));
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        finish(batch.dones[i], pool_.run(queries[i], [](const Row&) {}));
+    }
+}
+
+void StatementQueue::finish(const Done& done, Status status) {
+    if (done) {
+        complete(done, std::move(status));
+    } else {
+        count(status);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "completion.hpp"
 #include "estd/core/error.hpp"
 #include "estd/pki/handles.hpp"
 #include "sql_query.hpp"
@@ -174,14 +175,20 @@ class Pool {
 
 // Statements run in order on a thread of their own, so the caller never
 // waits on the network: an I/O thread that audits a cacerts answer must not
-// stall on the database. What queued meanwhile runs together, up to
-// kMaxBatch statements in one pipeline and transaction; when that fails,
-// they run one by one, so a statement that fails on its own is the only
-// one lost. Bounded: beyond `max_queued` a statement is refused at once. A
-// failing statement is logged (the first of a run of failures, then how
-// many failed once one succeeds again), not retried.
+// stall on the database, nor one whose enrollment's row is being committed.
+// What queued meanwhile runs together, up to kMaxBatch statements in one
+// pipeline and transaction (one commit, one WAL flush on the server, for
+// them all); when that fails, they run one by one, so a statement that fails
+// on its own is the only one lost. Bounded: beyond `max_queued` a statement
+// is refused at once. A failing posted statement is logged (the first of a
+// run of failures, then how many failed once one succeeds again), not
+// retried; a submitted one's caller is told.
 class StatementQueue {
   public:
+    // Told a submitted statement's outcome once its transaction committed
+    // (durable on a synchronous_commit session) or failed.
+    using Done = Completion;
+
     StatementQueue(Pool& pool, std::size_t max_queued);
     // Runs what is queued, then stops.
     ~StatementQueue();
@@ -189,14 +196,32 @@ class StatementQueue {
     StatementQueue& operator=(const StatementQueue&) = delete;
 
     Status post(SqlQuery query);
-    // Waits until every statement posted before has run.
+    // As post, and `done` is called with the statement's outcome on the
+    // queue's thread (or at once, when it cannot be queued). It must be
+    // short and must not wait on this queue.
+    void submit(SqlQuery query, Done done);
+    // Waits until every statement queued before has run.
     void flush();
 
     static constexpr std::size_t kMaxBatch = 256;
 
   private:
+    struct Item {
+        SqlQuery query;
+        Done done;  // empty for a posted statement
+    };
+    // Taken from the queue together; kept apart because the pipeline wants
+    // the statements alone.
+    struct Batch {
+        std::vector<SqlQuery> queries;
+        std::vector<Done> dones;
+    };
+
+    // Moves `item` into the queue, or leaves it as it was and says why not.
+    Status enqueue(Item& item);
     void loop();
-    void run(const std::vector<SqlQuery>& batch);
+    void run(const Batch& batch);
+    void finish(const Done& done, Status status);
     void count(const Status& status);
 
     Pool& pool_;
@@ -204,7 +229,7 @@ class StatementQueue {
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;
-    std::deque<SqlQuery> queue_;
+    std::deque<Item> queue_;
     std::uint64_t posted_ = 0;
     std::uint64_t done_ = 0;
     bool stopping_ = false;

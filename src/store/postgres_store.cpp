@@ -1,8 +1,10 @@
-// The server store: PostgreSQL through libpq. Every durable write is its own
-// autocommit statement, acknowledged once the server has flushed it
-// (synchronous_commit = on); audit rows are queued, as in the embedded
-// store, and a thread of their own writes them on a session that commits
-// asynchronously.
+// The server store: PostgreSQL through libpq. Every durable write is
+// acknowledged once the server has flushed it (synchronous_commit = on).
+// An enrollment's row is queued and committed with the rows queued beside
+// it by a thread of its own, which then calls back: no thread waits for the
+// database while a certificate's row is written. Audit rows are queued too,
+// as in the embedded store, for a thread that writes them on a session
+// that commits asynchronously.
 // Several estd can share one database: CRL numbers come from one upsert,
 // revocations from one UPDATE, so replicas never hand out a number twice
 // or revoke a certificate twice.
@@ -243,6 +245,7 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
                    options.connections, options.acquire_timeout),
           audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)}, 1,
                  options.acquire_timeout),
+          inventory_queue_(durable_, options.max_queued_certificates),
           audit_queue_(audit_, options.max_queued_audit_rows) {
         prune_audit_at_open();
     }
@@ -284,9 +287,12 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
         return durable_.run(SqlQuery(kDialect, "SELECT 1"), ignore_rows);
     }
 
-    // The rows are then on the server, which flushes asynchronous commits
-    // within a few hundred milliseconds (wal_writer_delay).
+    bool commits_without_waiting() const override { return true; }
+
+    // The audit rows are then on the server, which flushes asynchronous
+    // commits within a few hundred milliseconds (wal_writer_delay).
     Status flush() override {
+        inventory_queue_.flush();
         audit_queue_.flush();
         return Ok{};
     }
@@ -304,9 +310,8 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
     Status write(const SqlQuery& query, OnRow&& on_row) {
         return durable_.run(query, on_row);
     }
-    // libpq waits here for the database; the caller waits with it.
-    void write_then(const SqlQuery& query, const CertificateInventory::Committed& committed) {
-        committed(write(query, ignore_rows));
+    void write_then(SqlQuery query, CertificateInventory::Committed committed) {
+        inventory_queue_.submit(std::move(query), std::move(committed));
     }
 
     Status append(SqlQuery query) { return audit_queue_.post(std::move(query)); }
@@ -319,7 +324,8 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
 
     pg::Pool durable_;
     pg::Pool audit_;
-    pg::StatementQueue audit_queue_;                     // after audit_: stops (drained) before it
+    pg::StatementQueue inventory_queue_;  // after durable_: stops (drained) before it
+    pg::StatementQueue audit_queue_;      // after audit_: stops (drained) before it
     std::array<std::atomic<std::size_t>, 2> counted_{};  // per CountedEvent
 };
 

@@ -395,6 +395,9 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     shared["CERTCTL_EST_PROFILE_CORP_ALLOWED_AUTH_MODES"] = "basic";
     shared["CERTCTL_EST_PROFILE_CORP_ENROLLMENT_PASSWORD"] = kCorpPassword;
     shared["CERTCTL_EST_PROFILE_IOT_RATE_LIMIT_PER_PRINCIPAL_24H"] = "2";
+    // No limit counted in the database: its enrollments commit by callback
+    // on the I/O thread, the others on a worker that read the counts first.
+    shared["CERTCTL_EST_PROFILES"] = "iot,corp,open";
     const auto check = Daemon::run_once(shared, "check-config");
     EXPECT_NE(check.output.find(
                   "store: PostgreSQL estd@127.0.0.1:" + std::to_string(postgres.port()) + "/estd"),
@@ -489,6 +492,11 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
            "'Content-Type: application/pkcs10' --data-binary @down.b64 https://" +
            host() + "/.well-known/est/iot/simpleenroll");
     EXPECT_EQ(refused, "503");
+    const auto refused_open =
+        sh("curl -sS -o /dev/null -w '%{http_code}' --cacert pki/root-ca.crt -H "
+           "'Content-Type: application/pkcs10' --data-binary @down.b64 https://" +
+           host() + "/.well-known/est/open/simpleenroll");
+    EXPECT_EQ(refused_open, "503");
 
     // Back: the same estd is ready again without a restart, as a load
     // balancer polling /readyz sees it (the pool retries after a second).
@@ -500,7 +508,10 @@ TEST_F(OperatorApiTest, TwoEstdSharingAPostgresDatabaseAreOneInventory) {
     }
     EXPECT_EQ(status_of(readiness), "200") << readiness;
     const auto after = enroll("iot", "after");
-    EXPECT_EQ(listed_serials().count(after), 1U);
+    const auto open_after = enroll("open", "open-after");
+    const auto listed = listed_serials();
+    EXPECT_EQ(listed.count(after), 1U);
+    EXPECT_EQ(listed.count(open_after), 1U);
     EXPECT_EQ(daemon_.log().find(PostgresServer::kPassword), std::string::npos);
     EXPECT_EQ(other.log().find(PostgresServer::kPassword), std::string::npos);
     EXPECT_EQ(other.stop(), 0);

@@ -3,6 +3,7 @@
 #include "estd/audit/counters.hpp"
 #include "estd/http/error_status.hpp"
 #include "estd/http/router.hpp"
+#include "estd/store/shared_counts.hpp"
 #include "estd/store/sqlite_store.hpp"
 #include "support/est_service_parts.hpp"
 #include "support/test_pki.hpp"
@@ -59,7 +60,8 @@ net::Request request(boost::beast::http::verb method, const char* target) {
     return net::Request{method, target, 11};
 }
 
-// An inventory whose commit the caller waits for (as PostgreSQL's).
+// An inventory whose commit the caller waits for (add_certificate_then's
+// default).
 class WaitingInventory final : public store::CertificateInventory {
   public:
     Status add_certificate(const store::CertificateRecord&) override { return Ok{}; }
@@ -83,6 +85,12 @@ class HttpRouterThreadTest : public ::testing::Test {
         ASSERT_NE(issuer_, nullptr);
         std::vector<est::EstProfile> profiles;
         profiles.push_back(test::est_profile("corp", *issuer_, [](auto&) {}));
+        profiles.push_back(test::est_profile("capped", *issuer_,
+                                             [](auto& c) { c.rate_limit_per_principal_24h = 5; }));
+        profiles.push_back(test::est_profile("basic", *issuer_, [](auto& c) {
+            c.auth_basic = true;
+            c.enrollment_password = "router-password";
+        }));
         service_ = std::make_unique<est::EstService>(std::move(profiles), sink_, counters_,
                                                      std::chrono::hours(24), status_of);
         auto opened = store::open_sqlite_store(dir_.path() / "estd.db");
@@ -95,7 +103,7 @@ class HttpRouterThreadTest : public ::testing::Test {
     pki::X509Ptr ca_ = test::make_self_signed_ca("Router Test CA", ca_key_.get());
     std::unique_ptr<issuer::LocalIssuer> issuer_;
     test::RecordingSink sink_;
-    audit::ProfileCounters counters_{std::vector<std::string>{"corp"}};
+    audit::ProfileCounters counters_{std::vector<std::string>{"corp", "capped", "basic"}};
     std::unique_ptr<est::EstService> service_;
     std::unique_ptr<store::Store> store_;
 };
@@ -129,6 +137,41 @@ TEST_F(HttpRouterThreadTest, AnEnrollmentWhoseCommitWaitsRunsOnAWorker) {
     const Router router(*service_, [] { return Status{Ok{}}; });
     EXPECT_FALSE(router.answers_at_once(
         request(boost::beast::http::verb::post, "/.well-known/est/corp/simpleenroll")));
+}
+
+// Counts kept in a database several estd share: checking them is a read.
+class DatabaseCounts final : public store::SharedCounts {
+  public:
+    Result<std::vector<store::CountedStep>> counted(store::CountedEvent, const std::string&,
+                                                    const std::string&, store::TimePoint) override {
+        return std::vector<store::CountedStep>{};
+    }
+    Status count(store::CountedEvent, const std::string&, const std::string&, store::TimePoint,
+                 store::TimePoint) override {
+        return Ok{};
+    }
+};
+
+// With a shared database, only the profiles whose limits count there wait
+// for it before signing; the others commit by callback as on the embedded
+// store.
+TEST_F(HttpRouterThreadTest, OnlyEnrollmentsWhoseLimitsReadASharedStoreRunOnAWorker) {
+    using boost::beast::http::verb;
+    const Router router(*service_, [] { return Status{Ok{}}; });
+    const auto at_once = [&](const char* profile) {
+        const std::string target = std::string("/.well-known/est/") + profile + "/simpleenroll";
+        return router.answers_at_once(request(verb::post, target.c_str()));
+    };
+    service_->use_store(*store_, *store_, nullptr);
+    EXPECT_TRUE(at_once("corp"));
+    EXPECT_TRUE(at_once("capped")) << "its count is in memory";
+    EXPECT_TRUE(at_once("basic")) << "its lockout is in memory";
+
+    DatabaseCounts shared;
+    service_->use_store(*store_, *store_, &shared);
+    EXPECT_TRUE(at_once("corp")) << "no limit: nothing to read";
+    EXPECT_FALSE(at_once("capped"));
+    EXPECT_FALSE(at_once("basic"));
 }
 
 }  // namespace

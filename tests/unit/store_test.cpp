@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -909,6 +911,110 @@ TEST_F(PostgresStoreTest, QueuedStatementsRunTogetherAndAFailingOneAlone) {
     queue_behind_a_sleep(values);
     EXPECT_EQ(psql("SELECT count(*) FROM t WHERE v >= 100"), "5\n")
         << "only the failing statement is lost";
+}
+
+// A submitted statement's caller is told once the transaction it shares
+// with the statements queued beside it has committed; a statement that
+// fails on its own is the only one told it failed; a full queue says so at
+// once.
+TEST_F(PostgresStoreTest, SubmittedStatementsAreToldOnceTheirTransactionCommitted) {
+    psql("CREATE TABLE t (v integer PRIMARY KEY)");
+    pg::Pool pool(test_connection(url_), 1, 5s);
+    pg::StatementQueue queue(pool, 1000);
+    auto observer = pg::connect(test_connection(url_));
+    ASSERT_TRUE(observer) << observer.error().message;
+    const auto committed_rows = [&] {
+        auto result =
+            pg::execute(observer->get(), SqlQuery(Dialect::postgres, "SELECT count(*) FROM t"));
+        return result ? pg::Row(result->get(), 0).integer(0) : -1;
+    };
+    struct Told {
+        std::int64_t value;
+        std::string error;                  // empty: committed
+        std::int64_t rows_seen_by_another;  // when told
+    };
+    std::vector<Told> told;  // the queue's thread alone writes it until flush
+    const auto submit_behind_a_sleep = [&](const std::vector<std::int64_t>& values) {
+        told.clear();
+        ASSERT_TRUE(queue.post(SqlQuery(Dialect::postgres, "SELECT pg_sleep(0.5)")));
+        std::this_thread::sleep_for(100ms);
+        for (auto v : values) {
+            queue.submit(insert_into_t(v), [&, v](Status status) {
+                told.push_back({v, status ? "" : status.error().message, committed_rows()});
+            });
+        }
+        queue.flush();
+        ASSERT_EQ(told.size(), values.size());
+    };
+
+    submit_behind_a_sleep({0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+    for (const auto& each : told) {
+        EXPECT_EQ(each.error, "") << each.value;
+        EXPECT_EQ(each.rows_seen_by_another, 10) << "told before its row was committed";
+    }
+    EXPECT_EQ(psql("SELECT count(DISTINCT xmin::text) FROM t"), "1\n") << "one transaction";
+
+    submit_behind_a_sleep({100, 101, 5, 102});  // 5 is there already
+    for (const auto& each : told) {
+        if (each.value == 5) {
+            EXPECT_NE(each.error.find("duplicate key"), std::string::npos) << each.error;
+        } else {
+            EXPECT_EQ(each.error, "") << each.value;
+        }
+    }
+    EXPECT_EQ(psql("SELECT count(*) FROM t WHERE v >= 100"), "3\n");
+
+    pg::StatementQueue small(pool, 1);
+    ASSERT_TRUE(small.post(SqlQuery(Dialect::postgres, "SELECT pg_sleep(0.5)")));
+    std::this_thread::sleep_for(100ms);  // taken: the queue is empty again
+    ASSERT_TRUE(small.post(insert_into_t(200)));
+    std::optional<Status> refused;
+    small.submit(insert_into_t(201), [&](Status status) { refused = std::move(status); });
+    ASSERT_TRUE(refused.has_value()) << "told at once, before submit returned";
+    ASSERT_FALSE(*refused);
+    EXPECT_EQ(refused->error().kind, ErrorKind::unavailable);
+}
+
+// The store's own thread commits an enrollment's row and then calls back:
+// the caller does not wait for the database, and is told only once the row
+// is there for every reader (or that it could not be written).
+TEST_F(PostgresStoreTest, AnEnrollmentsRowIsCommittedWithoutTheCallerWaiting) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(store->commits_without_waiting());
+    std::thread locker(
+        [&] { psql("BEGIN; LOCK TABLE certificates IN EXCLUSIVE MODE; SELECT pg_sleep(1.5)"); });
+    const std::string lock_held =
+        "SELECT count(*) FROM pg_locks WHERE relation = 'certificates'::regclass AND mode = "
+        "'ExclusiveLock' AND granted";
+    for (int i = 0; i < 100 && psql(lock_held) != "1\n"; ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(psql(lock_held), "1\n");
+
+    std::promise<Status> told;
+    auto outcome = told.get_future();
+    const auto start = std::chrono::steady_clock::now();
+    store->add_certificate_then(make_record(1),
+                                [&](Status status) { told.set_value(std::move(status)); });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms) << "the caller waited";
+    EXPECT_EQ(outcome.wait_for(0s), std::future_status::timeout)
+        << "told while the lock kept the row out";
+    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    EXPECT_TRUE(outcome.get());
+    locker.join();
+    auto found = store->find_certificate("iss-local", "0a1001");
+    ASSERT_TRUE(found && *found);
+
+    SharedPostgres::server()->allow_connections(database_, false);
+    std::promise<Status> refused;
+    store->add_certificate_then(make_record(2),
+                                [&](Status status) { refused.set_value(std::move(status)); });
+    auto failed = refused.get_future().get();
+    ASSERT_FALSE(failed);
+    EXPECT_NE(failed.error().message.find("PostgreSQL"), std::string::npos)
+        << failed.error().message;
+    SharedPostgres::server()->allow_connections(database_, true);
 }
 
 TEST_F(PostgresStoreTest, SeveralEstdStartingTogetherMigrateOnce) {

@@ -33,6 +33,9 @@ struct ProfileAuth {
     // The same limit across every estd on a shared database (share_limits).
     std::unique_ptr<SharedLimit> shared_per_principal;
     bool channel_binding_required = false;
+
+    // Checking a limit counted in a shared store reads the database.
+    bool limits_read_the_store() const { return shared_failed_basic || shared_per_principal; }
 };
 
 // Loads the trust bundle (an unreadable, empty or unparsable one is an

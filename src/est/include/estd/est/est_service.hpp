@@ -63,7 +63,8 @@ class EstService {
     // True when handle() neither waits nor computes for long on `route`:
     // cacerts and csrattrs on /.well-known/est/ (answered from memory), and
     // simpleenroll there when its profile signs in memory, the store commits
-    // without a waiting thread and no limit is counted in a shared store.
+    // without a waiting thread and no limit of the profile is counted in a
+    // shared store.
     // Anything else may wait (an HSM, a store read on est-mtls, a shared
     // count, a generated key) and wants a thread that may.
     bool answers_without_waiting(const EstRoute& route) const;
@@ -179,7 +180,6 @@ class EstService {
     StatusOf status_of_;
     store::CertificateInventory* store_ = nullptr;
     store::RevocationLedger* revocations_ = nullptr;
-    bool limits_shared_ = false;  // failed-Basic and per-principal counts live in the store
     // Successful cacerts and csrattrs answers not yet in a summary: two
     // cells per profile, in the order of profiles_.
     std::unique_ptr<std::atomic<std::uint64_t>[]> unsummarized_reads_;

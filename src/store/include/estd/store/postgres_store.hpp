@@ -21,6 +21,9 @@ struct PostgresOptions {
     std::chrono::seconds connect_timeout{10};
     // Every statement; a stuck server costs a request this long at most.
     std::chrono::milliseconds statement_timeout{10000};
+    // Certificate rows waiting for their commit; beyond it an enrollment
+    // is refused at once (503), as in the embedded store.
+    std::size_t max_queued_certificates = 10000;
     // Audit rows waiting for their writer thread; beyond it a row is
     // refused at once, as in the embedded store.
     std::size_t max_queued_audit_rows = 10000;
