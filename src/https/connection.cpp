@@ -415,10 +415,21 @@ Result<HttpResponse> Connection::send(Method method, const std::string& target,
     finished = false;
     beast::get_lowest_layer(*d.stream).expires_after(d.timeout);
     d.on_stream([&](auto& stream) {
-        http::async_read(stream, d.buffer, parser, [&](beast::error_code e, std::size_t) {
-            ec = e;
-            finished = true;
-        });
+        // The header on its own first: Boost 1.74's eager parse (async_read)
+        // finds a Content-Length over the body limit but parses on, so the
+        // limit held only for bodies that arrived in later reads.
+        http::async_read_header(
+            stream, d.buffer, parser, [&](beast::error_code header_error, std::size_t) {
+                if (header_error || parser.is_done()) {
+                    ec = header_error;
+                    finished = true;
+                    return;
+                }
+                http::async_read(stream, d.buffer, parser, [&](beast::error_code e, std::size_t) {
+                    ec = e;
+                    finished = true;
+                });
+            });
     });
     if (!d.drive(finished) || ec) {
         d.open = false;

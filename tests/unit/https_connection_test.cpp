@@ -271,12 +271,21 @@ TEST_F(HttpsConnection, SilentServerTimesOut) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
+// An answer sent byte for byte as given, in one write.
+struct RawAnswer {
+    std::string bytes;
+};
+
 // A plain-HTTP server on loopback answering one connection's one request
-// with `body`, and remembering the request it read.
+// with `body` (or a RawAnswer), and remembering the request it read.
 class PlainServer {
   public:
     explicit PlainServer(std::string body)
         : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), body_(std::move(body)) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    explicit PlainServer(RawAnswer raw)
+        : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}), raw_(std::move(raw.bytes)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~PlainServer() {
@@ -298,6 +307,11 @@ class PlainServer {
         acceptor_.accept(socket, ec);
         beast::flat_buffer buffer;
         http::read(socket, buffer, request_, ec);
+        if (raw_) {
+            asio::write(socket, asio::buffer(*raw_), ec);
+            socket.shutdown(tcp::socket::shutdown_both, ec);
+            return;
+        }
         http::response<http::string_body> res{http::status::accepted, 11};
         res.body() = body_;
         res.keep_alive(false);
@@ -308,6 +322,7 @@ class PlainServer {
     asio::io_context ioc_;
     tcp::acceptor acceptor_;
     std::string body_;
+    std::optional<std::string> raw_;
     http::request<http::string_body> request_;
     std::thread thread_;
 };
@@ -340,6 +355,28 @@ TEST(PlainHttpConnection, SendsTheRequestOverTcpWithItsHeaders) {
     EXPECT_EQ(seen["X-Estd-Signature"], "sha256=00");
     EXPECT_FALSE(seen.keep_alive());
     EXPECT_EQ(seen.body(), "{}");
+}
+
+// The body limit holds for an answer that arrives whole in one read, as
+// for one that trickles in: a Content-Length over it is refused from the
+// header, before any of the body is kept.
+TEST(PlainHttpConnection, AnAnswerOverTheBodyLimitIsRefusedFromItsHeader) {
+    for (const std::string length : {"2000", "100000000000"}) {
+        SCOPED_TRACE("Content-Length: " + length);
+        PlainServer server(RawAnswer{"HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n" +
+                                     std::string(2000, 'x')});
+        const auto url = parse_url("http://127.0.0.1:" + std::to_string(server.port()) + "/");
+        ASSERT_TRUE(url.ok());
+        ConnectionOptions options;
+        options.timeout = std::chrono::seconds(5);
+        options.max_response_body = 1000;
+        auto conn = Connection::open(*url, options);
+        ASSERT_TRUE(conn.ok()) << conn.error().message;
+        const auto answer = (*conn)->send(Method::get, "/", "", "", {});
+        ASSERT_FALSE(answer.ok()) << "a body of " << answer->body.size() << " bytes was kept";
+        EXPECT_NE(answer.error().message.find("body limit"), std::string::npos)
+            << answer.error().message;
+    }
 }
 
 TEST(ClientIdentity, LoadsAndRefusesAMismatchedKey) {
