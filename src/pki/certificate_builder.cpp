@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "estd/pki/extensions.hpp"
 #include "estd/pki/openssl_error.hpp"
 
 namespace estd::pki {
@@ -18,7 +19,6 @@ using Asn1Ia5StringPtr = OpenSslPtr<ASN1_IA5STRING, ASN1_IA5STRING_free>;
 using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 using BasicConstraintsPtr = OpenSslPtr<BASIC_CONSTRAINTS, BASIC_CONSTRAINTS_free>;
 using AuthorityKeyIdPtr = OpenSslPtr<AUTHORITY_KEYID, AUTHORITY_KEYID_free>;
-using ExtendedKeyUsagePtr = OpenSslPtr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
 using CrlDistPointsPtr = OpenSslPtr<CRL_DIST_POINTS, CRL_DIST_POINTS_free>;
 using DistPointPtr = OpenSslPtr<DIST_POINT, DIST_POINT_free>;
 using AuthorityInfoAccessPtr = OpenSslPtr<AUTHORITY_INFO_ACCESS, AUTHORITY_INFO_ACCESS_free>;
@@ -103,23 +103,14 @@ Status add_extended_key_usage(X509* cert, const std::vector<std::string>& usages
     if (usages.empty()) {
         return Ok{};
     }
-    ExtendedKeyUsagePtr eku(EXTENDED_KEY_USAGE_new());
-    if (!eku) {
-        return failure("allocating extendedKeyUsage");
+    auto extension = extended_key_usage_extension(usages);
+    if (!extension) {
+        return Error::internal("cannot build certificate: " + extension.error().message);
     }
-    for (const std::string& usage : usages) {
-        Asn1ObjectPtr oid(OBJ_txt2obj(usage.c_str(), 0));
-        if (!oid) {
-            ERR_clear_error();
-            return Error::internal("cannot build certificate: unknown extended key usage '" +
-                                   usage + "'");
-        }
-        if (sk_ASN1_OBJECT_push(eku.get(), oid.get()) <= 0) {
-            return failure("adding an extended key usage");
-        }
-        static_cast<void>(oid.release());
+    if (X509_add_ext(cert, extension->get(), -1) != 1) {
+        return failure("adding extendedKeyUsage");
     }
-    return add_extension(cert, NID_ext_key_usage, eku.get(), false, "extendedKeyUsage");
+    return Ok{};
 }
 
 Status add_key_identifiers(X509* cert, X509* issuer_cert) {
