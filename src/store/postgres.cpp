@@ -356,8 +356,9 @@ void Pool::give_back(ConnectionBox conn) {
     available_.notify_all();
 }
 
-StatementQueue::StatementQueue(Pool& pool, std::size_t max_queued)
-    : pool_(pool), max_queued_(std::max<std::size_t>(max_queued, 1)) {
+StatementQueue::StatementQueue(Pool& pool, std::size_t max_queued,
+                               std::chrono::milliseconds post_window)
+    : pool_(pool), max_queued_(std::max<std::size_t>(max_queued, 1)), post_window_(post_window) {
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -388,6 +389,7 @@ Status StatementQueue::enqueue(Item& item) {
         if (queue_.size() >= max_queued_) {
             return Error{ErrorKind::unavailable, {}, "store: too many writes waiting; try again"};
         }
+        waited_for_ += item.done ? 1 : 0;
         queue_.push_back(std::move(item));
         ++posted_;
     }
@@ -398,7 +400,10 @@ Status StatementQueue::enqueue(Item& item) {
 void StatementQueue::flush() {
     std::unique_lock lock(mutex_);
     const auto target = posted_;
+    ++flushing_;
+    wake_.notify_one();
     drained_.wait(lock, [&] { return done_ >= target; });
+    --flushing_;
 }
 
 void StatementQueue::loop() {
@@ -408,8 +413,12 @@ void StatementQueue::loop() {
         if (queue_.empty()) {
             return;  // stopping, nothing left
         }
+        wake_.wait_for(lock, post_window_, [this] {
+            return stopping_ || waited_for_ > 0 || flushing_ > 0 || queue_.size() >= kMaxBatch;
+        });
         Batch batch;
         while (!queue_.empty() && batch.queries.size() < kMaxBatch) {
+            waited_for_ -= queue_.front().done ? 1 : 0;
             batch.queries.push_back(std::move(queue_.front().query));
             batch.dones.push_back(std::move(queue_.front().done));
             queue_.pop_front();

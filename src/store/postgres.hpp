@@ -180,8 +180,11 @@ class Pool {
 // pipeline and transaction (one commit, one WAL flush on the server, for
 // them all); when that fails, they run one by one, so a statement that fails
 // on its own is the only one lost. Bounded: beyond `max_queued` a statement
-// is refused at once. A failing posted statement is logged (the first of a
-// run of failures, then how many failed once one succeeds again), not
+// is refused at once. A posted statement nobody waits for waits up to
+// `post_window` for company, so a stream of audit rows costs a round trip
+// and a transaction per window, not per row; a submitted one, a flush or a
+// full batch sends at once. A failing posted statement is logged (the first
+// of a run of failures, then how many failed once one succeeds again), not
 // retried; a submitted one's caller is told.
 class StatementQueue {
   public:
@@ -189,7 +192,8 @@ class StatementQueue {
     // (durable on a synchronous_commit session) or failed.
     using Done = Completion;
 
-    StatementQueue(Pool& pool, std::size_t max_queued);
+    StatementQueue(Pool& pool, std::size_t max_queued,
+                   std::chrono::milliseconds post_window = std::chrono::milliseconds(0));
     // Runs what is queued, then stops.
     ~StatementQueue();
     StatementQueue(const StatementQueue&) = delete;
@@ -226,10 +230,13 @@ class StatementQueue {
 
     Pool& pool_;
     const std::size_t max_queued_;
+    const std::chrono::milliseconds post_window_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable drained_;
     std::deque<Item> queue_;
+    std::size_t waited_for_ = 0;  // queued submitted statements
+    std::size_t flushing_ = 0;    // callers waiting in flush()
     std::uint64_t posted_ = 0;
     std::uint64_t done_ = 0;
     bool stopping_ = false;

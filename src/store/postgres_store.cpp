@@ -246,7 +246,7 @@ class PostgresStore final : public SqlStore<PostgresStore, kDialect>, public Sha
           audit_(pg::ConnectSettings{url, options.connect_timeout, session_sql(options, false)}, 1,
                  options.acquire_timeout),
           inventory_queue_(durable_, options.max_queued_certificates),
-          audit_queue_(audit_, options.max_queued_audit_rows) {
+          audit_queue_(audit_, options.max_queued_audit_rows, options.post_window) {
         prune_audit_at_open();
     }
 

@@ -975,6 +975,36 @@ TEST_F(PostgresStoreTest, SubmittedStatementsAreToldOnceTheirTransactionCommitte
     EXPECT_EQ(refused->error().kind, ErrorKind::unavailable);
 }
 
+// Posted statements wait up to the window for company and go together; a
+// flush or a submitted statement does not wait it out.
+TEST_F(PostgresStoreTest, PostedStatementsWaitForCompanyUnlessSomeoneWaits) {
+    psql("CREATE TABLE t (v integer PRIMARY KEY)");
+    pg::Pool pool(test_connection(url_), 1, 5s);
+    pg::StatementQueue queue(pool, 1000, 3s);
+    const auto elapsed_since = [](std::chrono::steady_clock::time_point start) {
+        return std::chrono::steady_clock::now() - start;
+    };
+
+    auto start = std::chrono::steady_clock::now();
+    for (std::int64_t v = 0; v < 5; ++v) {
+        ASSERT_TRUE(queue.post(insert_into_t(v)));
+    }
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(psql("SELECT count(*) FROM t"), "0\n") << "sent before the window closed";
+    queue.flush();
+    EXPECT_LT(elapsed_since(start), 2s) << "the flush waited out the window";
+    EXPECT_EQ(psql("SELECT count(*), count(DISTINCT xmin::text) FROM t"), "5|1\n");
+
+    start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(queue.post(insert_into_t(10)));
+    std::promise<Status> told;
+    queue.submit(insert_into_t(11), [&](Status status) { told.set_value(std::move(status)); });
+    auto outcome = told.get_future();
+    ASSERT_EQ(outcome.wait_for(2s), std::future_status::ready) << "waited out the window";
+    EXPECT_TRUE(outcome.get());
+    EXPECT_EQ(psql("SELECT count(DISTINCT xmin::text) FROM t WHERE v >= 10"), "1\n");
+}
+
 // The store's own thread commits an enrollment's row and then calls back:
 // the caller does not wait for the database, and is told only once the row
 // is there for every reader (or that it could not be written).

@@ -27,6 +27,9 @@ struct PostgresOptions {
     // Audit rows waiting for their writer thread; beyond it a row is
     // refused at once, as in the embedded store.
     std::size_t max_queued_audit_rows = 10000;
+    // How long a queued audit row waits for company before its batch is
+    // sent, as in the embedded store.
+    std::chrono::milliseconds post_window{10};
     AuditRetention audit;
 };
 
