@@ -140,8 +140,6 @@ void GroupCommitWriter::commit_batch(std::deque<Item>& batch) {
     }
 }
 
-// A completion that throws must not end the writer thread (and with it
-// every later commit).
 // FULL syncs the log at COMMIT; NORMAL leaves it to the next FULL commit or
 // checkpoint. A waited-for commit therefore also makes every earlier posted
 // one durable.
