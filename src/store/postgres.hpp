@@ -108,8 +108,9 @@ class Pool {
 
     // Runs `query` and hands each row to on_row. A statement whose
     // connection turned out to be lost is run once more on a new one; every
-    // statement here is safe to repeat (a repeated INSERT meets its UNIQUE
-    // key, a revoke skips what is revoked, a CRL number may skip one).
+    // statement here is safe to repeat (a repeated certificate finds its
+    // row recorded, a repeated audit row is a duplicate, a revoke skips what
+    // is revoked, a CRL number may skip one).
     template <class OnRow>
     Status run(const SqlQuery& query, OnRow&& on_row) {
         return with_connection([&](Connection& conn) -> Status {

@@ -113,6 +113,11 @@ SqlQuery insert_certificate(Dialect dialect, const CertificateRecord& r) {
                            unix_seconds(r.issued_at),
                            r.der,
                        });
+    // The same certificate again is already recorded (its fingerprint is
+    // its own hash): a batch retried on a new connection after the server
+    // had committed it, but the answer was lost with the old one. Another
+    // certificate with the same issuer and serial is still refused.
+    query.add(" ON CONFLICT (fingerprint) DO NOTHING");
     return query;
 }
 

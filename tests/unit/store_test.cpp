@@ -489,12 +489,28 @@ TEST_P(StoreContract, AFailingWriteDoesNotTakeTheOthersDown) {
     auto store = open();
     ASSERT_TRUE(store);
     ASSERT_TRUE(store->add_certificate(make_record(1)));
-    // Same fingerprint: refused by the UNIQUE constraint, alone.
-    EXPECT_FALSE(store->add_certificate(make_record(1)));
+    // Another certificate under the same issuer and serial: refused by the
+    // UNIQUE constraint, alone.
+    auto same_serial = make_record(2);
+    same_serial.serial = make_record(1).serial;
+    EXPECT_FALSE(store->add_certificate(same_serial));
     EXPECT_TRUE(store->add_certificate(make_record(2)));
     auto page = store->list_certificates({});
     ASSERT_TRUE(page);
     EXPECT_EQ(page->items.size(), 2U);
+}
+
+// Recording a certificate that is already recorded (a commit retried after
+// its answer was lost) succeeds and keeps one row.
+TEST_P(StoreContract, TheSameCertificateRecordedTwiceIsOneRow) {
+    auto store = open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->add_certificate(make_record(1)));
+    EXPECT_TRUE(store->add_certificate(make_record(1)));
+    auto page = store->list_certificates({});
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->items.size(), 1U);
+    EXPECT_EQ(page->items[0].fingerprint, make_record(1).fingerprint);
 }
 
 TEST_P(StoreContract, FiltersAndPaginatesNewestFirst) {
