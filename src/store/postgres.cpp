@@ -270,7 +270,9 @@ Result<ConnectionPtr> connect(const ConnectSettings& settings) {
         return Error::internal("store: PostgreSQL: out of memory");
     }
     if (PQstatus(conn.get()) != CONNECTION_OK) {
-        return postgres_error("connection failed", PQerrorMessage(conn.get()));
+        Error error = postgres_error("connection failed", PQerrorMessage(conn.get()));
+        error.kind = ErrorKind::unavailable;
+        return error;
     }
     if (auto set = execute(conn.get(), settings.session_sql); !set) {
         return std::move(set).take_error();
@@ -295,8 +297,10 @@ Result<Pool::Lease> Pool::acquire() {
         std::unique_lock lock(mutex_);
         if (!available_.wait_for(lock, acquire_timeout_,
                                  [this] { return !idle_.empty() || open_ < size_; })) {
-            return Error::internal("store: no PostgreSQL connection became free within " +
-                                   std::to_string(acquire_timeout_.count()) + " ms");
+            return Error{ErrorKind::unavailable,
+                         {},
+                         "store: no PostgreSQL connection became free within " +
+                             std::to_string(acquire_timeout_.count()) + " ms"};
         }
         if (!idle_.empty()) {
             ConnectionBox conn = std::move(idle_.back());
@@ -305,11 +309,13 @@ Result<Pool::Lease> Pool::acquire() {
         }
         const auto since_failure = std::chrono::steady_clock::now() - last_failed_connect_;
         if (!last_connect_error_.empty() && since_failure < kConnectBackoff) {
-            return Error::internal(
-                last_connect_error_ + " (" +
-                std::to_string(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(since_failure).count()) +
-                " ms ago; not tried again yet)");
+            return Error{ErrorKind::unavailable,
+                         {},
+                         last_connect_error_ + " (" +
+                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                since_failure)
+                                                .count()) +
+                             " ms ago; not tried again yet)"};
         }
         ++open_;
     }
@@ -434,9 +440,13 @@ void StatementQueue::loop() {
 void StatementQueue::run(const Batch& batch) {
     const auto& queries = batch.queries;
     if (queries.size() > 1) {
-        if (auto together = pool_.run_all(queries); together) {
+        // One by one only when the database refused the transaction: with
+        // no connection to be had, each would wait out its own timeout to
+        // learn the same.
+        if (auto together = pool_.run_all(queries);
+            together || together.error().kind == ErrorKind::unavailable) {
             for (const auto& done : batch.dones) {
-                finish(done, Ok{});
+                finish(done, together);
             }
             return;
         }

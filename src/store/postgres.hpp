@@ -179,8 +179,9 @@ class Pool {
 // stall on the database, nor one whose enrollment's row is being committed.
 // What queued meanwhile runs together, up to kMaxBatch statements in one
 // pipeline and transaction (one commit, one WAL flush on the server, for
-// them all); when that fails, they run one by one, so a statement that fails
-// on its own is the only one lost. Bounded: beyond `max_queued` a statement
+// them all); when the database refuses that, they run one by one, so a
+// statement that fails on its own is the only one lost (when no connection
+// can be had, they all fail at once instead). Bounded: beyond `max_queued` a statement
 // is refused at once. A posted statement nobody waits for waits up to
 // `post_window` for company, so a stream of audit rows costs a round trip
 // and a transaction per window, not per row; a submitted one, a flush or a

@@ -1021,6 +1021,44 @@ TEST_F(PostgresStoreTest, PostedStatementsWaitForCompanyUnlessSomeoneWaits) {
     EXPECT_EQ(psql("SELECT count(DISTINCT xmin::text) FROM t WHERE v >= 10"), "1\n");
 }
 
+// With no connection to be had, a batch fails at once, whole: trying its
+// statements one by one would make each wait out the pool's timeout.
+TEST_F(PostgresStoreTest, ABatchWithoutAConnectionFailsWholeAtOnce) {
+    psql("CREATE TABLE t (v integer PRIMARY KEY)");
+    pg::Pool pool(test_connection(url_), 1, 500ms);
+    std::thread holder([&] {  // the pool's only connection, for 2.5 s
+        EXPECT_TRUE(
+            pool.run(SqlQuery(Dialect::postgres, "SELECT pg_sleep(2.5)"), [](const pg::Row&) {}));
+    });
+    std::this_thread::sleep_for(300ms);
+    pg::StatementQueue queue(pool, 1000);
+    std::mutex mutex;
+    std::vector<Status> told;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t v = 0; v < 5; ++v) {
+        queue.submit(insert_into_t(v), [&](Status status) {
+            std::lock_guard lock(mutex);
+            told.push_back(std::move(status));
+        });
+    }
+    // The first batch waits 0.5 s for the connection, the rest (queued
+    // meanwhile) 0.5 s more; one by one they would take 0.5 s each.
+    std::this_thread::sleep_for(1500ms);
+    {
+        std::lock_guard lock(mutex);
+        ASSERT_EQ(told.size(), 5U) << "after "
+                                   << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count()
+                                   << " ms";
+        for (const auto& status : told) {
+            ASSERT_FALSE(status);
+            EXPECT_EQ(status.error().kind, ErrorKind::unavailable) << status.error().message;
+        }
+    }
+    holder.join();
+}
+
 // The store's own thread commits an enrollment's row and then calls back:
 // the caller does not wait for the database, and is told only once the row
 // is there for every reader (or that it could not be written).
