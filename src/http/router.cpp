@@ -1,8 +1,9 @@
 #include "estd/http/router.hpp"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <functional>
+#include <future>
+#include <optional>
 #include <vector>
 
 #include "estd/http/console.hpp"
@@ -118,31 +119,17 @@ void Router::handle(const net::Request& req, const pki::PeerIdentity& peer,
 }
 
 // Waits here for an answer that comes after a commit; the rest of the call
-// then runs on this thread.
+// then runs on this thread. Without a commit the answer comes in the call.
 net::Response Router::handle(const net::Request& req, const pki::PeerIdentity& peer) {
-    std::mutex mutex;
-    std::condition_variable settled;
     std::optional<net::Response> answer;
-    std::function<void()> rest;
-    handle(req, peer,
-           net::Responder(
-               [&](net::Response res) {
-                   const std::lock_guard lock(mutex);
-                   answer = std::move(res);
-                   settled.notify_one();
-               },
-               [&](std::function<void()> work) {
-                   const std::lock_guard lock(mutex);
-                   rest = std::move(work);
-                   settled.notify_one();
-               }));
-    std::unique_lock lock(mutex);
-    settled.wait(lock, [&] { return answer || rest; });
+    std::promise<std::function<void()>> rest;
+    auto resumed = rest.get_future();
+    handle(
+        req, peer,
+        net::Responder([&answer](net::Response res) { answer = std::move(res); },
+                       [&rest](std::function<void()> work) { rest.set_value(std::move(work)); }));
     if (!answer) {
-        const auto work = std::move(rest);
-        lock.unlock();
-        work();
-        lock.lock();
+        resumed.get()();
     }
     return std::move(*answer);
 }
